@@ -1,0 +1,110 @@
+/**
+ * ChainBatch: the columnar layout of one cycle's option chains past the provider boundary.
+ *
+ * Legs are grouped by (index, expiry) into groups; inside a group legs come in strike pairs,
+ * ascending by strike: leg 2k is the call (CE) and leg 2k+1 the put (PE) of the same strike.
+ * Every numeric field is a typed array so a batch (or a shard of it) crosses to a worker by
+ * transferring buffers, never by cloning objects. Missing market data is NaN, never a number
+ * made up to fill the gap.
+ *
+ * Units: prices in index points; volume and OI in contracts as the exchange reports them;
+ * times in epoch milliseconds; T in years (365-day); iv as a fraction; Greeks in G6 units
+ * (delta per point, gamma per point², theta per calendar day, vega per vol point, rho per 1 %).
+ */
+
+/** Which price the IV was solved from. */
+export const IV_SOURCE = { none: 0, mid: 1, last: 2 } as const;
+/** How the group's forward was obtained. */
+export const FORWARD_SOURCE = { parity: 1, spot_carry: 2 } as const;
+
+/** Per-leg input fields, as filled by a provider (NaN = not quoted). */
+export const LEG_INPUT_FIELDS = ["strike", "last", "avg", "bid", "ask", "volume", "oi", "netChange", "quoteTime"] as const;
+/** Per-leg fields computed by enrichment. */
+export const LEG_OUTPUT_FIELDS = ["iv", "delta", "gamma", "theta", "vega", "rho"] as const;
+/** Per-group numeric fields. */
+export const GROUP_FIELDS = ["spot", "atm", "T", "df", "forward"] as const;
+
+export type LegInputField = (typeof LEG_INPUT_FIELDS)[number];
+export type LegOutputField = (typeof LEG_OUTPUT_FIELDS)[number];
+export type GroupField = (typeof GROUP_FIELDS)[number];
+
+/** Small per-group string tables (index name, expiry tag, expiry date). */
+export type GroupLabels = { index: string[]; tag: string[]; expiry: string[] };
+
+export type ChainBatch = {
+  legs: number;
+  groups: number;
+  labels: GroupLabels;
+  /** Group of each leg. */
+  group: Uint16Array;
+  /** 1 for a call, 0 for a put. */
+  isCall: Uint8Array;
+  /** IV_SOURCE code per leg. */
+  ivSource: Uint8Array;
+  /** IV failure reason code per leg (0 = solved or not attempted; see analytics IV_FAILURE_REASONS, 1-based). */
+  ivFail: Uint8Array;
+  /** First leg of each group, and one past its last (legs [start[g], end[g])). */
+  start: Uint32Array;
+  end: Uint32Array;
+  /** FORWARD_SOURCE code per group. */
+  forwardSource: Uint8Array;
+} & Record<LegInputField | LegOutputField, Float64Array> &
+  Record<`g_${GroupField}`, Float64Array>;
+
+/** One group's description for `createBatch`. */
+export type GroupSpec = {
+  index: string;
+  tag: string;
+  expiry: string;
+  spot: number;
+  atm: number;
+  T: number;
+  df: number;
+  /** Ascending strikes; each gets a CE and a PE leg. */
+  strikes: ArrayLike<number>;
+};
+
+/** Allocates a batch for the given groups, with strikes/sides/groups set and every quote NaN. */
+export function createBatch(specs: readonly GroupSpec[]): ChainBatch {
+  let legs = 0;
+  for (const s of specs) legs += 2 * s.strikes.length;
+  const nanArray = (n: number) => new Float64Array(n).fill(Number.NaN);
+  const batch = {
+    legs,
+    groups: specs.length,
+    labels: { index: specs.map((s) => s.index), tag: specs.map((s) => s.tag), expiry: specs.map((s) => s.expiry) },
+    group: new Uint16Array(legs),
+    isCall: new Uint8Array(legs),
+    ivSource: new Uint8Array(legs),
+    ivFail: new Uint8Array(legs),
+    start: new Uint32Array(specs.length),
+    end: new Uint32Array(specs.length),
+    forwardSource: new Uint8Array(specs.length),
+  } as ChainBatch;
+  for (const f of LEG_INPUT_FIELDS) batch[f] = nanArray(legs);
+  for (const f of LEG_OUTPUT_FIELDS) batch[f] = nanArray(legs);
+  for (const f of GROUP_FIELDS) batch[`g_${f}`] = nanArray(specs.length);
+  let leg = 0;
+  specs.forEach((s, g) => {
+    batch.start[g] = leg;
+    batch.g_spot[g] = s.spot;
+    batch.g_atm[g] = s.atm;
+    batch.g_T[g] = s.T;
+    batch.g_df[g] = s.df;
+    for (let k = 0; k < s.strikes.length; k++) {
+      for (const call of [1, 0]) {
+        batch.group[leg] = g;
+        batch.isCall[leg] = call;
+        batch.strike[leg] = s.strikes[k]!;
+        leg++;
+      }
+    }
+    batch.end[g] = leg;
+  });
+  return batch;
+}
+
+/** True when the leg has a usable quote (a positive last price or a two-sided market). */
+export function hasPrice(b: ChainBatch, i: number): boolean {
+  return b.last[i]! > 0 || (b.bid[i]! > 0 && b.ask[i]! > 0);
+}

@@ -1,0 +1,240 @@
+/**
+ * The G6 configuration schema: the single declaration of every setting.
+ *
+ * Keys are snake_case so that the environment mapping is mechanical:
+ * `storage.csv.dir` ⇄ `G6_STORAGE__CSV__DIR`. Every field carries its default,
+ * bounds, a description and its unit (see `field`). Runtime-only switches
+ * (`--cycles`) are CLI flags, not settings.
+ */
+import * as v from "valibot";
+
+/** Metadata attached to each setting; read by `config docs` and the loader. */
+export type SettingMeta = {
+  unit?: string;
+  /** Applied from the next cycle on reload; otherwise a restart is needed. */
+  reloadable?: boolean;
+  /** Never printed, logged or written: shown as `***`. */
+  secret?: boolean;
+};
+
+/** A setting: schema, its default, a one-line description and metadata. */
+function field<const S extends v.GenericSchema, const D extends v.InferOutput<S>>(
+  schema: S,
+  fallback: D,
+  description: string,
+  meta: SettingMeta = {},
+) {
+  return v.optional(v.pipe(schema, v.description(description), v.metadata(meta)), fallback);
+}
+
+/** A group of settings: strict (unknown keys are errors), defaults filled in. */
+function group<const E extends v.ObjectEntries>(entries: E, description: string) {
+  return v.optional(v.pipe(v.strictObject(entries), v.description(description)), {});
+}
+
+const IsoDate = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, "a date YYYY-MM-DD"));
+const ClockTime = v.pipe(v.string(), v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time HH:MM (24 h)"));
+
+export const EXPIRY_TAG_VALUES = ["this_week", "next_week", "this_month", "next_month"] as const;
+/** An expiry tag, or an explicit expiry date YYYY-MM-DD. */
+const ExpirySelector = v.pipe(
+  v.string(),
+  v.check(
+    (s) => (EXPIRY_TAG_VALUES as readonly string[]).includes(s) || /^\d{4}-\d{2}-\d{2}$/.test(s),
+    "an expiry tag (this_week, next_week, this_month, next_month) or a date YYYY-MM-DD",
+  ),
+);
+
+
+/** Upper bound on strikes either side of ATM in ladder mode. */
+export const MAX_STRIKES_PER_SIDE = 200;
+
+function indexEntry(
+  defaults: { enabled: boolean; expiries: string[]; weekday: number; weekly: boolean },
+) {
+  return group(
+    {
+      enabled: field(v.boolean(), defaults.enabled, "Collect this index."),
+      strikes_below: field(
+        v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_STRIKES_PER_SIDE)),
+        10,
+        "Strikes below ATM (G6's 'itm' count).",
+        { unit: "strikes", reloadable: true },
+      ),
+      strikes_above: field(
+        v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_STRIKES_PER_SIDE)),
+        10,
+        "Strikes above ATM (G6's 'otm' count).",
+        { unit: "strikes", reloadable: true },
+      ),
+      expiries: field(
+        v.pipe(v.array(ExpirySelector), v.minLength(1), v.maxLength(8)),
+        defaults.expiries,
+        "Expiries to collect, resolved each day from the expiries the market lists.",
+        { reloadable: true },
+      ),
+      expiry_weekday: field(
+        v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(5)),
+        defaults.weekday,
+        "Expiry weekday (1 = Monday … 5 = Friday); the monthly expiry is the last one of the month. Used by the simulator and sanity checks; real expiries come from the provider.",
+        { unit: "weekday" },
+      ),
+      weekly: field(v.boolean(), defaults.weekly, "Whether the index has weekly expiries (else monthly only)."),
+    },
+    "One index's collection settings.",
+  );
+}
+
+const WEEKLY = ["this_week", "next_week", "this_month", "next_month"];
+const MONTHLY = ["this_month", "next_month"];
+
+/** NSE trading holidays (weekday closures) for 2025–2026. Operators keep this list current. */
+export const DEFAULT_HOLIDAYS = [
+  "2025-02-26", "2025-03-14", "2025-03-31", "2025-04-10", "2025-04-14", "2025-04-18",
+  "2025-05-01", "2025-08-15", "2025-08-27", "2025-10-02", "2025-10-21", "2025-10-22",
+  "2025-11-05", "2025-12-25",
+  "2026-01-26", "2026-03-03", "2026-03-26", "2026-03-31", "2026-04-03", "2026-04-14",
+  "2026-05-01", "2026-05-28", "2026-06-26", "2026-09-14", "2026-10-02", "2026-10-20",
+  "2026-11-10", "2026-11-24", "2026-12-25",
+];
+
+export const ConfigSchema = v.strictObject({
+  interval: field(
+    v.pipe(v.number(), v.minValue(0), v.maxValue(3600)),
+    60,
+    "Seconds between cycle starts; 0 runs cycles back to back.",
+    { unit: "seconds", reloadable: true },
+  ),
+  risk_free_rate: field(
+    v.pipe(v.number(), v.minValue(-0.05), v.maxValue(0.5)),
+    0.065,
+    "Annual risk-free rate, continuously compounded, for discounting and the spot-carry forward.",
+    { unit: "fraction per year" },
+  ),
+  market: group(
+    {
+      holidays: field(v.array(IsoDate), DEFAULT_HOLIDAYS, "Exchange trading holidays (YYYY-MM-DD).", {
+        unit: "dates",
+      }),
+      open: field(ClockTime, "09:15", "Session open, IST.", { unit: "HH:MM IST" }),
+      close: field(ClockTime, "15:30", "Session close, IST; also the expiry instant for time to expiry.", {
+        unit: "HH:MM IST",
+      }),
+    },
+    "Market calendar.",
+  ),
+  indices: group(
+    {
+      NIFTY: indexEntry({ enabled: true, expiries: WEEKLY, weekday: 2, weekly: true }),
+      BANKNIFTY: indexEntry({ enabled: true, expiries: MONTHLY, weekday: 2, weekly: false }),
+      FINNIFTY: indexEntry({ enabled: true, expiries: MONTHLY, weekday: 2, weekly: false }),
+      MIDCPNIFTY: indexEntry({ enabled: true, expiries: MONTHLY, weekday: 2, weekly: false }),
+      SENSEX: indexEntry({ enabled: true, expiries: WEEKLY, weekday: 4, weekly: true }),
+    },
+    "Per-index collection settings.",
+  ),
+  analytics: group(
+    {
+      tick: field(v.pipe(v.number(), v.gtValue(0)), 0.05, "Price tick; IV is solved only when time value ≥ one tick.", {
+        unit: "points",
+      }),
+      max_spread_fraction: field(
+        v.pipe(v.number(), v.gtValue(0), v.maxValue(10)),
+        0.5,
+        "IV is solved from the bid/ask mid when (ask − bid) / mid is at most this; else from the last price.",
+        { unit: "fraction" },
+      ),
+      parity_strikes: field(
+        v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(20)),
+        3,
+        "Strikes nearest the money used for the put-call-parity forward (median).",
+        { unit: "strikes" },
+      ),
+    },
+    "Analytics settings.",
+  ),
+  provider: group(
+    {
+      kind: field(v.picklist(["sim"]), "sim", "Market data provider."),
+      sim: group(
+        {
+          seed: field(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 32 - 1)), 1, "Simulator seed."),
+          start: field(
+            v.nullable(v.union([IsoDate, v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/))], "YYYY-MM-DD or YYYY-MM-DDTHH:MM (IST)")),
+            null,
+            "Simulated session start (IST). null: 09:15 of the current or last trading day.",
+          ),
+          step_seconds: field(
+            v.nullable(v.pipe(v.number(), v.minValue(1), v.maxValue(3600))),
+            null,
+            "Simulated time advanced per cycle. null: the interval (60 s when the interval is 0).",
+            { unit: "seconds" },
+          ),
+          listed_weeks: field(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(26)), 6, "Weekly expiries listed ahead.", {
+            unit: "weeks",
+          }),
+          listed_months: field(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(24)), 3, "Monthly expiries listed ahead.", {
+            unit: "months",
+          }),
+          strike_range: field(v.pipe(v.number(), v.gtValue(0), v.maxValue(0.6)), 0.15, "Listed strikes span spot·(1 ± this) at the day's open.", {
+            unit: "fraction",
+          }),
+          faults: group(
+            {
+              missing_rate: field(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0, "Fraction of legs returned with no quote.", { unit: "fraction" }),
+              zero_price_rate: field(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0, "Fraction of legs quoted with zero prices.", { unit: "fraction" }),
+              stale_rate: field(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0, "Fraction of legs whose quote is from the session open (stale).", { unit: "fraction" }),
+              latency_ms: field(v.pipe(v.number(), v.minValue(0), v.maxValue(60_000)), 0, "Added latency per quote request.", { unit: "milliseconds" }),
+            },
+            "Simulator fault injection.",
+          ),
+        },
+        "Simulated market provider.",
+      ),
+    },
+    "Market data provider.",
+  ),
+  storage: group(
+    {
+      data_dir: field(v.pipe(v.string(), v.minLength(1)), "data", "Output root; relative paths below are under it."),
+      csv: group(
+        {
+          enabled: field(v.boolean(), true, "Write G6 CSV files."),
+          dir: field(v.pipe(v.string(), v.minLength(1)), "g6_data", "CSV base directory (relative to data_dir unless absolute)."),
+          max_open_files: field(v.pipe(v.number(), v.integer(), v.minValue(4), v.maxValue(4096)), 512, "Bound on CSV files kept open.", {
+            unit: "files",
+          }),
+        },
+        "G6 CSV sink.",
+      ),
+      status: group(
+        {
+          enabled: field(v.boolean(), true, "Write the runtime status JSON every cycle."),
+          file: field(v.pipe(v.string(), v.minLength(1)), "runtime_status.json", "Status file (relative to data_dir unless absolute)."),
+        },
+        "Runtime status file.",
+      ),
+    },
+    "Storage.",
+  ),
+  pool: group(
+    {
+      size: field(
+        v.union([v.literal("auto"), v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(64))], "\"auto\" or a worker count 0–64"),
+        0,
+        "Compute workers: \"auto\" (one per core), a number, or 0 for inline execution.",
+        { unit: "workers" },
+      ),
+    },
+    "Worker pool.",
+  ),
+  log: group(
+    {
+      level: field(v.picklist(["error", "warn", "info", "debug"]), "info", "Log level.", { reloadable: true }),
+    },
+    "Logging.",
+  ),
+});
+
+export type G6Config = v.InferOutput<typeof ConfigSchema>;
+export type IndexConfig = G6Config["indices"]["NIFTY"];

@@ -1,0 +1,131 @@
+/**
+ * One collection cycle: spot → plan → fetch → enrich → score. Emission (sinks, status) is the
+ * engine's job; this function only produces the CycleResult. A provider failure does not throw
+ * out of the cycle: it is recorded, and the affected data stays missing.
+ */
+import { createBatch, type ChainBatch } from "../chain/batch.ts";
+import type { EnrichParams } from "../chain/enrich.ts";
+import { scoreGroup, scoreIndex, type ExpirySummary, type IndexSummary } from "../chain/score.ts";
+import type { G6Config } from "../config/schema.ts";
+import { IV_FAILURE_REASONS } from "../analytics/index.ts";
+import { istDate } from "../market/index.ts";
+import { ProviderError, type ErrorCode, type Provider, type SpotQuote } from "../providers/types.ts";
+import { enabledIndices, planCycle } from "./plan.ts";
+
+/** Runs enrichment over a whole batch (inline or on a worker pool). */
+export type Enricher = (batch: ChainBatch) => Promise<void>;
+
+export const PHASES = ["spot", "plan", "fetch", "enrich", "score"] as const;
+export type Phase = (typeof PHASES)[number];
+
+export type CycleError = { phase: Phase; code: ErrorCode; message: string };
+
+export type CycleResult = {
+  cycle: number;
+  /** Snapshot instant (epoch ms) and its IST date. */
+  at: number;
+  date: string;
+  /** Milliseconds per phase, and in total. */
+  durations: Record<Phase | "total", number>;
+  batch: ChainBatch;
+  expiries: ExpirySummary[];
+  indices: IndexSummary[];
+  /** NaN IVs by reason (no_price counts legs without any usable price). */
+  ivFailures: Record<(typeof IV_FAILURE_REASONS)[number], number>;
+  legsRequested: number;
+  legsCollected: number;
+  status: "OK" | "PARTIAL" | "EMPTY";
+  errors: CycleError[];
+};
+
+export type CycleDeps = {
+  config: Readonly<G6Config>;
+  provider: Provider;
+  enrich: Enricher;
+  /** Monotonic milliseconds for phase timings. */
+  elapsed: () => number;
+};
+
+/** Parameters of enrichment from config. */
+export function enrichParams(config: Readonly<G6Config>): EnrichParams {
+  return {
+    r: config.risk_free_rate,
+    tick: config.analytics.tick,
+    maxSpreadFraction: config.analytics.max_spread_fraction,
+    parityStrikes: config.analytics.parity_strikes,
+  };
+}
+
+function toCycleError(phase: Phase, err: unknown): CycleError {
+  if (err instanceof ProviderError) return { phase, code: err.code, message: err.message };
+  return { phase, code: "fatal", message: err instanceof Error ? err.message : String(err) };
+}
+
+export async function runCycle(deps: CycleDeps, cycle: number, at: number): Promise<CycleResult> {
+  const { config, provider } = deps;
+  const errors: CycleError[] = [];
+  const durations = { spot: 0, plan: 0, fetch: 0, enrich: 0, score: 0, total: 0 };
+  const t0 = deps.elapsed();
+  let mark = t0;
+  const lap = (phase: Phase) => {
+    const now = deps.elapsed();
+    durations[phase] = now - mark;
+    mark = now;
+  };
+  const date = istDate(at);
+  const names = enabledIndices(config);
+
+  const spots = new Map<string, SpotQuote>();
+  const listed = new Map<string, readonly string[]>();
+  try {
+    for (const q of await provider.spot(names, at)) spots.set(q.index, q);
+  } catch (err) {
+    errors.push(toCycleError("spot", err));
+  }
+  await Promise.all(
+    names.map(async (index) => {
+      try {
+        listed.set(index, await provider.listExpiries(index, date));
+      } catch (err) {
+        errors.push(toCycleError("spot", err));
+      }
+    }),
+  );
+  lap("spot");
+
+  const plan = planCycle({ config, at, today: date, spots, listed });
+  const batch = createBatch(plan.groups);
+  lap("plan");
+
+  if (batch.legs > 0) {
+    try {
+      await provider.quotes(batch, at);
+    } catch (err) {
+      errors.push(toCycleError("fetch", err));
+    }
+  }
+  lap("fetch");
+
+  await deps.enrich(batch);
+  lap("enrich");
+
+  const expiries: ExpirySummary[] = [];
+  for (let g = 0; g < batch.groups; g++) expiries.push(scoreGroup(batch, g));
+  const indices = plan.indices.map((p) => scoreIndex(p, expiries.filter((e) => e.index === p.index)));
+  const ivFailures = Object.fromEntries(IV_FAILURE_REASONS.map((r) => [r, 0])) as CycleResult["ivFailures"];
+  for (let i = 0; i < batch.legs; i++) {
+    const code = batch.ivFail[i]!;
+    if (code > 0) ivFailures[IV_FAILURE_REASONS[code - 1]!]++;
+  }
+  lap("score");
+  durations.total = deps.elapsed() - t0;
+
+  let legsRequested = 0;
+  let legsCollected = 0;
+  for (const s of indices) {
+    legsRequested += s.legsRequested;
+    legsCollected += s.legsCollected;
+  }
+  const status = indices.every((s) => s.status === "EMPTY") ? "EMPTY" : indices.every((s) => s.status === "OK") ? "OK" : "PARTIAL";
+  return { cycle, at, date, durations, batch, expiries, indices, ivFailures, legsRequested, legsCollected, status, errors };
+}

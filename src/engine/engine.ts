@@ -1,0 +1,119 @@
+/**
+ * The engine: runs cycles on the scheduler and emits each result to the sinks, single-threaded.
+ * It owns the policy around sinks (counting, recording the last error) so sinks stay small.
+ */
+import type { ConsolaInstance } from "consola";
+import type { G6Config } from "../config/schema.ts";
+import type { Provider } from "../providers/types.ts";
+import type { EngineStats, Sink } from "../sinks/types.ts";
+import { runCycle, type CycleResult, type Enricher } from "./cycle.ts";
+import { runScheduler, type SchedulerClock } from "./scheduler.ts";
+
+export type EngineDeps = {
+  config: Readonly<G6Config>;
+  provider: Provider;
+  sinks: Sink[];
+  enrich: Enricher;
+  /** Snapshot instant for each cycle (the simulated session clock, or wall time). */
+  snapshotAt: () => number;
+  clock: SchedulerClock;
+  /** Monotonic milliseconds. */
+  elapsed: () => number;
+  log: ConsolaInstance;
+  /** Called after each cycle has been emitted (tests, summary). */
+  onCycle?: (result: CycleResult, stats: Readonly<EngineStats>) => void;
+};
+
+export type Engine = {
+  readonly stats: Readonly<EngineStats>;
+  /** Runs `cycles` cycles (0: until `signal` aborts), then flushes and closes sinks and provider. */
+  run(opts: { cycles: number; signal: AbortSignal }): Promise<EngineStats>;
+};
+
+export function createEngine(deps: EngineDeps): Engine {
+  const { config, provider, sinks, log } = deps;
+  const stats: EngineStats = {
+    provider: provider.name,
+    startedAt: deps.clock.now(),
+    intervalSeconds: config.interval,
+    cyclesRun: 0,
+    cyclesFailed: 0,
+    skippedTicks: 0,
+    overruns: 0,
+    lastCycleMs: 0,
+    budgetUsed: 0,
+    lastError: null,
+    sinks: Object.fromEntries(sinks.map((s) => [s.name, { rows: 0, bytes: 0, duplicatesSkipped: 0, errors: 0 }])),
+  };
+
+  const recordError = (message: string) => {
+    stats.lastError = { at: deps.clock.now(), message };
+    log.error(message);
+  };
+
+  async function cycle(n: number): Promise<void> {
+    const t0 = deps.elapsed();
+    const result = await runCycle({ config, provider, enrich: deps.enrich, elapsed: deps.elapsed }, n, deps.snapshotAt());
+    stats.cyclesRun++;
+    if (result.errors.length) {
+      stats.cyclesFailed++;
+      const e = result.errors[0]!;
+      recordError(`cycle ${n}: ${e.phase} failed (${e.code}): ${e.message}`);
+    }
+    const intervalMs = config.interval * 1000;
+    stats.lastCycleMs = deps.elapsed() - t0;
+    stats.budgetUsed = intervalMs > 0 ? stats.lastCycleMs / intervalMs : 0;
+    for (const sink of sinks) {
+      const totals = stats.sinks[sink.name]!;
+      try {
+        const report = await sink.write(result, stats);
+        totals.rows += report.rows;
+        totals.bytes += report.bytes;
+        totals.duplicatesSkipped += report.duplicatesSkipped;
+      } catch (err) {
+        totals.errors++;
+        recordError(`sink ${sink.name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    stats.lastCycleMs = deps.elapsed() - t0;
+    stats.budgetUsed = intervalMs > 0 ? stats.lastCycleMs / intervalMs : 0;
+    if (intervalMs > 0 && stats.lastCycleMs > intervalMs) stats.overruns++;
+    const partial = result.indices.filter((s) => s.status !== "OK").map((s) => `${s.index} ${s.status}`);
+    log.info(
+      `cycle ${n} · ${result.legsCollected}/${result.legsRequested} legs · ${stats.lastCycleMs.toFixed(1)} ms · ${result.status}` +
+        (partial.length ? ` (${partial.join(", ")})` : ""),
+    );
+    deps.onCycle?.(result, stats);
+  }
+
+  return {
+    stats,
+    async run({ cycles, signal }) {
+      await provider.open();
+      for (const sink of sinks) await sink.open();
+      try {
+        await runScheduler({
+          intervalMs: () => config.interval * 1000,
+          cycles,
+          clock: deps.clock,
+          signal,
+          runCycle: cycle,
+          onSkip: (ticks) => {
+            stats.skippedTicks += ticks;
+          },
+        });
+      } finally {
+        for (const sink of sinks) {
+          try {
+            await sink.flush();
+            await sink.close();
+          } catch (err) {
+            recordError(`sink ${sink.name}: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        }
+        await provider.close();
+      }
+      return stats;
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Plan (pure): config + spot + listed expiries → the groups of legs to fetch this cycle.
+ * An expiry selector that matches no listed expiry is reported, never replaced by a guess.
+ */
+import type { GroupSpec } from "../chain/batch.ts";
+import type { IndexPlan } from "../chain/score.ts";
+import type { G6Config } from "../config/schema.ts";
+import { atmStrike, INDICES, resolveExpiry, strikeLadder, timeToExpiryYears, type IndexName } from "../market/index.ts";
+import type { SpotQuote } from "../providers/types.ts";
+
+export type PlanInput = {
+  config: Readonly<G6Config>;
+  /** Snapshot instant, epoch ms, and its IST date. */
+  at: number;
+  today: string;
+  spots: ReadonlyMap<string, SpotQuote>;
+  /** Listed expiries per index (absent: the listing failed). */
+  listed: ReadonlyMap<string, readonly string[]>;
+};
+
+export type CyclePlan = { groups: GroupSpec[]; indices: IndexPlan[] };
+
+/** The indices enabled in config, in registry order. */
+export function enabledIndices(config: Readonly<G6Config>): IndexName[] {
+  return (Object.keys(config.indices) as IndexName[]).filter((name) => config.indices[name].enabled);
+}
+
+export function planCycle(input: PlanInput): CyclePlan {
+  const { config, at, today } = input;
+  const groups: GroupSpec[] = [];
+  const indices: IndexPlan[] = [];
+  for (const index of enabledIndices(config)) {
+    const ic = config.indices[index];
+    const spec = INDICES[index];
+    const spot = input.spots.get(index);
+    const listed = input.listed.get(index);
+    const selectors = ic.expiries;
+    const base = {
+      index,
+      selectors,
+      spot: spot?.last ?? Number.NaN,
+      prevClose: spot?.prevClose ?? Number.NaN,
+      open: spot?.open ?? Number.NaN,
+      high: spot?.high ?? Number.NaN,
+      low: spot?.low ?? Number.NaN,
+    };
+    if (!spot || !(spot.last > 0)) {
+      indices.push({ ...base, atm: Number.NaN, unresolved: [], error: "no spot quote" });
+      continue;
+    }
+    if (!listed) {
+      indices.push({ ...base, atm: Number.NaN, unresolved: [...selectors], error: "no expiry listing" });
+      continue;
+    }
+    const atm = atmStrike(spot.last, spec.strikeStep);
+    const strikes = strikeLadder(atm, spec.strikeStep, ic.strikes_below, ic.strikes_above);
+    const unresolved: string[] = [];
+    for (const tag of selectors) {
+      const expiry = resolveExpiry(tag, listed, today);
+      if (!expiry) {
+        unresolved.push(tag);
+        continue;
+      }
+      const T = timeToExpiryYears(at, expiry);
+      groups.push({ index, tag, expiry, spot: spot.last, atm, T, df: Math.exp(-config.risk_free_rate * T), strikes });
+    }
+    indices.push({ ...base, atm, unresolved });
+  }
+  return { groups, indices };
+}

@@ -1,0 +1,75 @@
+import { describe, expect, test } from "bun:test";
+import { runScheduler, type SchedulerClock } from "../../src/engine/scheduler.ts";
+
+/** A virtual clock: sleeping advances time instantly. */
+function virtualClock(start: number) {
+  let t = start;
+  const sleeps: number[] = [];
+  const clock: SchedulerClock = {
+    now: () => t,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      t += ms;
+    },
+  };
+  return { clock, sleeps, advance: (ms: number) => (t += ms), now: () => t };
+}
+
+describe("scheduler", () => {
+  test("runs exactly --cycles cycles at interval boundaries, first one at once", async () => {
+    const v = virtualClock(1_000_250);
+    const starts: number[] = [];
+    const n = await runScheduler({
+      intervalMs: () => 1000,
+      cycles: 4,
+      clock: v.clock,
+      signal: new AbortController().signal,
+      runCycle: async () => {
+        starts.push(v.now());
+        v.advance(100);
+      },
+    });
+    expect(n).toBe(4);
+    expect(starts).toEqual([1_000_250, 1_001_000, 1_002_000, 1_003_000]);
+  });
+
+  test("an overrunning cycle makes the next ticks skip, counted, never queued", async () => {
+    const v = virtualClock(0);
+    const starts: number[] = [];
+    let skipped = 0;
+    const durations = [2500, 100, 100];
+    await runScheduler({
+      intervalMs: () => 1000,
+      cycles: 3,
+      clock: v.clock,
+      signal: new AbortController().signal,
+      runCycle: async (i) => {
+        starts.push(v.now());
+        v.advance(durations[i - 1]!);
+      },
+      onSkip: (ticks) => (skipped += ticks),
+    });
+    // Cycle 1 ran 0–2500 ms: ticks at 1000 and 2000 are skipped; cycle 2 starts at 3000.
+    expect(starts).toEqual([0, 3000, 4000]);
+    expect(skipped).toBe(2);
+  });
+
+  test("interval 0 runs back to back; abort stops after the running cycle", async () => {
+    const v = virtualClock(0);
+    const controller = new AbortController();
+    let ran = 0;
+    const n = await runScheduler({
+      intervalMs: () => 0,
+      cycles: 0,
+      clock: v.clock,
+      signal: controller.signal,
+      runCycle: async (i) => {
+        ran++;
+        if (i === 5) controller.abort();
+      },
+    });
+    expect(n).toBe(5);
+    expect(ran).toBe(5);
+    expect(v.sleeps).toEqual([]);
+  });
+});
