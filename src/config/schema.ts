@@ -29,7 +29,9 @@ function field<const S extends v.GenericSchema, const D extends v.InferOutput<S>
 
 /** A group of settings: strict (unknown keys are errors), defaults filled in. */
 function group<const E extends v.ObjectEntries>(entries: E, description: string) {
-  return v.optional(v.pipe(v.strictObject(entries), v.description(description)), {});
+  const schema = v.pipe(v.strictObject(entries), v.description(description));
+  // Every entry has its own default, so an absent group is the empty object.
+  return v.optional(schema, {} as v.InferInput<typeof schema>);
 }
 
 const IsoDate = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, "a date YYYY-MM-DD"));

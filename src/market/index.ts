@@ -1,0 +1,5 @@
+export * from "./ist.ts";
+export * from "./indices.ts";
+export * from "./calendar.ts";
+export * from "./expiry.ts";
+export * from "./ladder.ts";
