@@ -3,9 +3,11 @@
  * into an engine. Nothing here reads the environment or the process state.
  */
 import type { ConsolaInstance } from "consola";
-import { enrichGroups } from "./chain/enrich.ts";
 import type { G6Config } from "./config/schema.ts";
+import { availableParallelism } from "node:os";
+import { enrichBatch } from "./engine/compute.ts";
 import { enrichParams, type Enricher } from "./engine/cycle.ts";
+import { createWorkerPool, type WorkerPool } from "./engine/pool.ts";
 import { createEngine, type Engine, type EngineDeps } from "./engine/engine.ts";
 import { systemClock, type SchedulerClock } from "./engine/scheduler.ts";
 import { createMarketCalendar, type MarketCalendar } from "./market/index.ts";
@@ -22,12 +24,39 @@ export type AppOptions = {
   onCycle?: EngineDeps["onCycle"];
 };
 
-export type App = { engine: Engine; provider: Provider; calendar: MarketCalendar; sinks: Sink[] };
+export type App = {
+  engine: Engine;
+  provider: Provider;
+  calendar: MarketCalendar;
+  sinks: Sink[];
+  pool: WorkerPool | null;
+  /** Runs the engine, then terminates the pool's workers. */
+  run(opts: { cycles: number; signal: AbortSignal }): ReturnType<Engine["run"]>;
+};
 
-/** Inline enrichment over the whole batch. */
-export function inlineEnricher(config: Readonly<G6Config>): Enricher {
+/** Worker count for a `pool.size` setting: "auto" is one per core. */
+export function poolSize(size: number | "auto"): number {
+  return size === "auto" ? availableParallelism() : size;
+}
+
+/** The worker pool from config, or null for inline execution. */
+export function createPool(config: Readonly<G6Config>): WorkerPool | null {
+  const size = poolSize(config.pool.size);
+  if (size === 0) return null;
+  return createWorkerPool({
+    size,
+    timeoutMs: config.pool.shard_timeout_ms,
+    maxRestarts: config.pool.max_restarts,
+    restartWindowMs: config.pool.restart_window_seconds * 1000,
+    backoffMs: config.pool.backoff_ms,
+  });
+}
+
+/** Enrichment over the whole batch, sharded on the pool when it pays. */
+export function createEnricher(config: Readonly<G6Config>, pool: WorkerPool | null): Enricher {
   const params = enrichParams(config);
-  return async (batch) => enrichGroups(batch, 0, batch.groups, params);
+  const opts = { minShardLegs: config.pool.min_shard_legs };
+  return (batch) => enrichBatch(pool, batch, params, opts);
 }
 
 export function createSinks(config: Readonly<G6Config>, calendar: MarketCalendar): Sink[] {
@@ -37,6 +66,7 @@ export function createSinks(config: Readonly<G6Config>, calendar: MarketCalendar
     sinks.push(
       createCsvSink({
         dir: underDataDir(storage.data_dir, storage.csv.dir),
+        layout: storage.csv.layout,
         maxOpenFiles: storage.csv.max_open_files,
         calendar,
       }),
@@ -49,7 +79,8 @@ export function createSinks(config: Readonly<G6Config>, calendar: MarketCalendar
 export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const clock = opts.clock ?? systemClock;
   const calendar = createMarketCalendar({ holidays: config.market.holidays, open: config.market.open, close: config.market.close });
-  const provider = createSimProvider({ config, calendar });
+  const pool = createPool(config);
+  const provider = createSimProvider({ config, calendar, pool, minShardLegs: config.pool.min_shard_legs });
   const stepSeconds = config.provider.sim.step_seconds ?? (config.interval > 0 ? config.interval : 60);
   const simClock = createSimClock(calendar, simStart(calendar, config.provider.sim.start, clock.now()), stepSeconds * 1000);
   const sinks = createSinks(config, calendar);
@@ -57,12 +88,25 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
     config,
     provider,
     sinks,
-    enrich: inlineEnricher(config),
+    enrich: createEnricher(config, pool),
     snapshotAt: () => simClock.next(),
     clock,
     elapsed: () => performance.now(),
     log: opts.log.withTag("engine"),
     onCycle: opts.onCycle,
   });
-  return { engine, provider, calendar, sinks };
+  return {
+    engine,
+    provider,
+    calendar,
+    sinks,
+    pool,
+    async run(runOpts) {
+      try {
+        return await engine.run(runOpts);
+      } finally {
+        await pool?.close();
+      }
+    },
+  };
 }

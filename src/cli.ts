@@ -10,6 +10,7 @@ import { ConfigError, loadConfig, type LoadInput } from "./config/load.ts";
 
 const runArgs = {
   config: { type: "string", description: "JSON config file (layered over the defaults)", valueHint: "FILE" },
+  preset: { type: "string", description: "Named workload: g6-default, default, universe", valueHint: "NAME" },
   cycles: { type: "string", description: "Cycles to run, 0 = until stopped", default: "0", valueHint: "N" },
   interval: { type: "string", description: "Seconds between cycles (0 = back to back)", valueHint: "SECONDS" },
   provider: { type: "string", description: "Market data provider: sim", valueHint: "NAME" },
@@ -48,7 +49,7 @@ const run = defineCommand({
   args: runArgs,
   async run({ args }) {
     const cycles = parseCycles(args.cycles);
-    const { config, warnings } = loadConfig({ file: args.config, env: process.env, cli: cliLayer(args) });
+    const { config, warnings } = loadConfig({ preset: args.preset, file: args.config, env: process.env, cli: cliLayer(args) });
     const log = createConsola({ level: LogLevels[config.log.level] }).withTag("g6");
     for (const w of warnings) log.warn(w);
     const controller = new AbortController();
@@ -61,7 +62,7 @@ const run = defineCommand({
     process.on("SIGTERM", () => stop("SIGTERM"));
     const app = createApp(config, { log });
     log.info(`provider ${app.provider.name}, ${cycles || "unbounded"} cycles, interval ${config.interval}s, data in ${config.storage.data_dir}`);
-    await app.engine.run({ cycles, signal: controller.signal });
+    await app.run({ cycles, signal: controller.signal });
   },
 });
 

@@ -9,9 +9,10 @@
  */
 import * as v from "valibot";
 import { readFileSync } from "node:fs";
+import { isPresetName, PRESET_NAMES, PRESETS } from "./presets.ts";
 import { ConfigSchema, type G6Config } from "./schema.ts";
 
-export type Layer = "default" | "file" | "env" | "cli";
+export type Layer = "default" | "preset" | "file" | "env" | "cli";
 /** Where an effective value came from: the layer and the exact place (file#key, env name, flag). */
 export type Source = { layer: Layer; where: string };
 export type Provenance = Map<string, Source>;
@@ -28,6 +29,8 @@ export class ConfigError extends Error {
 export type LoadedConfig = { config: Readonly<G6Config>; provenance: Provenance };
 
 export type LoadInput = {
+  /** A named preset (src/config/presets.ts), applied just above the defaults. */
+  preset?: string;
   /** Config file path (from --config); must exist when given. */
   file?: string;
   /** The process environment; only `G6_*` names are read. */
@@ -168,6 +171,7 @@ function describeValue(value: unknown): string {
 
 function sourceLabel(s: Source | undefined): string {
   if (!s || s.layer === "default") return "built-in default";
+  if (s.layer === "preset") return `preset ${s.where}`;
   return s.layer === "file" ? `config file ${s.where}` : s.layer === "env" ? `environment ${s.where}` : `flag ${s.where}`;
 }
 
@@ -176,6 +180,11 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig & { warnings: st
   const prov: Provenance = new Map();
   const merged: Raw = {};
   const warnings: string[] = [];
+  if (input.preset !== undefined) {
+    const name = input.preset;
+    if (!isPresetName(name)) throw new ConfigError([`--preset: unknown preset "${name}"; expected one of ${PRESET_NAMES.join(", ")}`]);
+    mergeLayer(merged, structuredClone(PRESETS[name]) as Raw, () => ({ layer: "preset", where: name }), prov);
+  }
   if (input.file) {
     const file = input.file;
     mergeLayer(merged, readConfigFile(file), (p) => ({ layer: "file", where: `${file}#${p}` }), prov);

@@ -107,6 +107,11 @@ export const ConfigSchema = v.strictObject({
     "Seconds between cycle starts; 0 runs cycles back to back.",
     { unit: "seconds", reloadable: true },
   ),
+  collection_mode: field(
+    v.picklist(["ladder", "universe"]),
+    "ladder",
+    "ladder: each index's configured expiries, ATM ± its strike counts. universe: every listed strike of every listed expiry of each enabled index (expiry selectors and strike counts do not apply).",
+  ),
   risk_free_rate: field(
     v.pipe(v.number(), v.minValue(-0.05), v.maxValue(0.5)),
     0.065,
@@ -203,6 +208,11 @@ export const ConfigSchema = v.strictObject({
         {
           enabled: field(v.boolean(), true, "Write G6 CSV files."),
           dir: field(v.pipe(v.string(), v.minLength(1)), "g6_data", "CSV base directory (relative to data_dir unless absolute)."),
+          layout: field(
+            v.picklist(["g6", "expiry_v1"]),
+            "g6",
+            "g6: the Python G6 layout, one file per index/expiry tag/offset/day. expiry_v1: one file per index/expiry/day under <dir>/expiry_v1/ with the same columns, for large universes.",
+          ),
           max_open_files: field(v.pipe(v.number(), v.integer(), v.minValue(4), v.maxValue(4096)), 512, "Bound on CSV files kept open.", {
             unit: "files",
           }),
@@ -223,9 +233,36 @@ export const ConfigSchema = v.strictObject({
     {
       size: field(
         v.union([v.literal("auto"), v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(64))], "\"auto\" or a worker count 0–64"),
-        0,
-        "Compute workers: \"auto\" (one per core), a number, or 0 for inline execution.",
+        "auto",
+        "Compute workers: \"auto\" (one per core), a number, or 0 for inline execution. Chains under min_shard_legs run inline either way.",
         { unit: "workers" },
+      ),
+      min_shard_legs: field(
+        v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)),
+        1000,
+        "Smallest shard sent to a worker; smaller batches run inline (a round trip costs more than it saves below ~1,000 legs on 2 cores).",
+        { unit: "legs" },
+      ),
+      shard_timeout_ms: field(
+        v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(600_000)),
+        10_000,
+        "A shard taking longer is abandoned (its worker terminated) and redone inline.",
+        { unit: "milliseconds" },
+      ),
+      max_restarts: field(
+        v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1000)),
+        10,
+        "Worker restarts allowed per restart window; beyond it, work runs inline.",
+        { unit: "restarts" },
+      ),
+      restart_window_seconds: field(v.pipe(v.number(), v.minValue(1), v.maxValue(86_400)), 300, "Window of the restart budget.", {
+        unit: "seconds",
+      }),
+      backoff_ms: field(
+        v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(600_000)),
+        200,
+        "Wait before replacing a failed worker; doubles with each consecutive failure of the same worker slot.",
+        { unit: "milliseconds" },
       ),
     },
     "Worker pool.",

@@ -10,10 +10,12 @@ import type { G6Config } from "../config/schema.ts";
 import { IV_FAILURE_REASONS } from "../analytics/index.ts";
 import { istDate } from "../market/index.ts";
 import { ProviderError, type ErrorCode, type Provider, type SpotQuote } from "../providers/types.ts";
+import type { ComputeReport } from "./compute.ts";
+import type { ListingCache } from "./listing.ts";
 import { enabledIndices, planCycle } from "./plan.ts";
 
 /** Runs enrichment over a whole batch (inline or on a worker pool). */
-export type Enricher = (batch: ChainBatch) => Promise<void>;
+export type Enricher = (batch: ChainBatch) => Promise<ComputeReport>;
 
 export const PHASES = ["spot", "plan", "fetch", "enrich", "score"] as const;
 export type Phase = (typeof PHASES)[number];
@@ -36,6 +38,8 @@ export type CycleResult = {
   legsCollected: number;
   status: "OK" | "PARTIAL" | "EMPTY";
   errors: CycleError[];
+  /** Shards and worker failures (retries, inline redos) of the compute phases. */
+  compute: { fetch: ComputeReport; enrich: ComputeReport };
 };
 
 export type CycleDeps = {
@@ -44,6 +48,8 @@ export type CycleDeps = {
   enrich: Enricher;
   /** Monotonic milliseconds for phase timings. */
   elapsed: () => number;
+  /** Listed strikes per day (universe mode). */
+  listing: ListingCache;
 };
 
 /** Parameters of enrichment from config. */
@@ -91,22 +97,36 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
       }
     }),
   );
+  const listedStrikes = new Map<string, Float64Array>();
+  if (config.collection_mode === "universe") {
+    for (const [index, expiries] of listed) {
+      for (const expiry of expiries) {
+        if (expiry < date) continue;
+        try {
+          listedStrikes.set(`${index}|${expiry}`, await deps.listing.strikes(provider, index, expiry, date));
+        } catch (err) {
+          errors.push(toCycleError("spot", err));
+        }
+      }
+    }
+  }
   lap("spot");
 
-  const plan = planCycle({ config, at, today: date, spots, listed });
+  const plan = planCycle({ config, at, today: date, spots, listed, listedStrikes });
   const batch = createBatch(plan.groups);
   lap("plan");
 
+  let fetchReport: ComputeReport = { shards: 0, events: [] };
   if (batch.legs > 0) {
     try {
-      await provider.quotes(batch, at);
+      fetchReport = (await provider.quotes(batch, at)).compute ?? fetchReport;
     } catch (err) {
       errors.push(toCycleError("fetch", err));
     }
   }
   lap("fetch");
 
-  await deps.enrich(batch);
+  const enrichReport = await deps.enrich(batch);
   lap("enrich");
 
   const expiries: ExpirySummary[] = [];
@@ -127,5 +147,6 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
     legsCollected += s.legsCollected;
   }
   const status = indices.every((s) => s.status === "EMPTY") ? "EMPTY" : indices.every((s) => s.status === "OK") ? "OK" : "PARTIAL";
-  return { cycle, at, date, durations, batch, expiries, indices, ivFailures, legsRequested, legsCollected, status, errors };
+  const compute = { fetch: fetchReport, enrich: enrichReport };
+  return { cycle, at, date, durations, batch, expiries, indices, ivFailures, legsRequested, legsCollected, status, errors, compute };
 }

@@ -7,6 +7,7 @@ import type { G6Config } from "../config/schema.ts";
 import type { Provider } from "../providers/types.ts";
 import type { EngineStats, Sink } from "../sinks/types.ts";
 import { runCycle, type CycleResult, type Enricher } from "./cycle.ts";
+import { createListingCache } from "./listing.ts";
 import { runScheduler, type SchedulerClock } from "./scheduler.ts";
 
 export type EngineDeps = {
@@ -32,6 +33,7 @@ export type Engine = {
 
 export function createEngine(deps: EngineDeps): Engine {
   const { config, provider, sinks, log } = deps;
+  const listing = createListingCache();
   const stats: EngineStats = {
     provider: provider.name,
     startedAt: deps.clock.now(),
@@ -53,7 +55,7 @@ export function createEngine(deps: EngineDeps): Engine {
 
   async function cycle(n: number): Promise<void> {
     const t0 = deps.elapsed();
-    const result = await runCycle({ config, provider, enrich: deps.enrich, elapsed: deps.elapsed }, n, deps.snapshotAt());
+    const result = await runCycle({ config, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing }, n, deps.snapshotAt());
     stats.cyclesRun++;
     if (result.errors.length) {
       stats.cyclesFailed++;

@@ -16,6 +16,8 @@ export type PlanInput = {
   spots: ReadonlyMap<string, SpotQuote>;
   /** Listed expiries per index (absent: the listing failed). */
   listed: ReadonlyMap<string, readonly string[]>;
+  /** Universe mode: listed strikes per `${index}|${expiry}` (absent: unknown). */
+  listedStrikes?: ReadonlyMap<string, Float64Array>;
 };
 
 export type CyclePlan = { groups: GroupSpec[]; indices: IndexPlan[] };
@@ -34,7 +36,7 @@ export function planCycle(input: PlanInput): CyclePlan {
     const spec = INDICES[index];
     const spot = input.spots.get(index);
     const listed = input.listed.get(index);
-    const selectors = ic.expiries;
+    const selectors: readonly string[] = ic.expiries;
     const base = {
       index,
       selectors,
@@ -53,15 +55,18 @@ export function planCycle(input: PlanInput): CyclePlan {
       continue;
     }
     const atm = atmStrike(spot.last, spec.strikeStep);
-    const strikes = strikeLadder(atm, spec.strikeStep, ic.strikes_below, ic.strikes_above);
+    const universe = config.collection_mode === "universe";
+    const ladder = strikeLadder(atm, spec.strikeStep, ic.strikes_below, ic.strikes_above);
     const unresolved: string[] = [];
-    for (const tag of selectors) {
-      const expiry = resolveExpiry(tag, listed, today);
-      if (!expiry) {
+    const targets = universe ? listed.filter((e) => e >= today).map((e) => ({ tag: e, expiry: e as string | undefined })) : selectors.map((tag) => ({ tag, expiry: resolveExpiry(tag, listed, today) }));
+    if (universe) base.selectors = targets.map((t) => t.tag);
+    for (const { tag, expiry } of targets) {
+      const strikes = expiry && (universe ? input.listedStrikes?.get(`${index}|${expiry}`) : ladder);
+      if (!expiry || !strikes) {
         unresolved.push(tag);
         continue;
       }
-      const T = timeToExpiryYears(at, expiry);
+      const T = timeToExpiryYears(at, expiry, config.market.close);
       groups.push({ index, tag, expiry, spot: spot.last, atm, T, df: Math.exp(-config.risk_free_rate * T), strikes });
     }
     indices.push({ ...base, atm, unresolved });

@@ -7,6 +7,7 @@
  * own (policy lives in the engine). Missing data is reported as missing (NaN), never filled in.
  */
 import type { ChainBatch } from "../chain/batch.ts";
+import type { ComputeReport } from "../engine/compute.ts";
 
 /** The small, bounded vocabulary of error kinds; the engine decides what to do with each. */
 export const ERROR_CODES = ["transient", "auth", "rate_limited", "bad_data", "fatal", "config"] as const;
@@ -52,6 +53,8 @@ export type QuoteReport = {
   returned: number;
   /** Requests made (network providers) or chunks generated (simulator). */
   requests: number;
+  /** Worker-pool shards and failures, when the provider's work ran on the pool. */
+  compute?: ComputeReport;
 };
 
 export interface Provider {

@@ -1,21 +1,16 @@
 /** Test helpers: run the real engine in-process on the simulated market into a temp dir. */
-import { createConsola } from "consola";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { createApp } from "../../src/app.ts";
 import { ConfigSchema, type G6Config } from "../../src/config/schema.ts";
 import type { CycleResult } from "../../src/engine/cycle.ts";
-import type { SchedulerClock } from "../../src/engine/scheduler.ts";
+import { instantClock, quietLog, tempDir as makeTempDir } from "../../bench/support.ts";
 
-export const quietLog = createConsola({ level: -999 });
-
-/** A scheduler clock that never waits (cycles back to back in virtual time). */
-export const instantClock: SchedulerClock = { now: () => Date.UTC(2026, 10, 20, 4, 0, 0), sleep: async () => {} };
+export { instantClock, quietLog };
 
 export function tempDir(prefix = "g6-test-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return makeTempDir(prefix);
 }
 
 /** A validated config from partial raw settings (as a config file would give them). */
@@ -27,7 +22,7 @@ export function testConfig(raw: Record<string, unknown>): G6Config {
 export async function runEngine(config: G6Config, cycles: number): Promise<CycleResult[]> {
   const results: CycleResult[] = [];
   const app = createApp(config, { log: quietLog, clock: instantClock, onCycle: (r) => results.push(r) });
-  await app.engine.run({ cycles, signal: new AbortController().signal });
+  await app.run({ cycles, signal: new AbortController().signal });
   return results;
 }
 

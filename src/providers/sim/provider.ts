@@ -14,6 +14,9 @@ import {
   type IndexName,
   type MarketCalendar,
 } from "../../market/index.ts";
+import { extractShard, type ArrayMap } from "../../chain/shard.ts";
+import { runSharded, shardsFor } from "../../engine/compute.ts";
+import type { WorkerPool } from "../../engine/pool.ts";
 import type { Instrument, Provider, QuoteReport, SpotQuote } from "../types.ts";
 import { ProviderError } from "../types.ts";
 import { simulateQuotes, type SimGroupInputs } from "./model.ts";
@@ -41,6 +44,9 @@ export type SimProviderOptions = {
   calendar: MarketCalendar;
   /** Waits `ms` (injected so tests need not sleep). */
   sleep?: (ms: number) => Promise<void>;
+  /** Pool for quote generation (it is CPU work); null or absent: inline. */
+  pool?: WorkerPool | null;
+  minShardLegs?: number;
 };
 
 /** Creates the simulated provider. All state lives in the returned object. */
@@ -146,7 +152,7 @@ export function createSimProvider(opts: SimProviderOptions): Provider & { baseVo
       if (sim.faults.latency_ms > 0) await sleep(sim.faults.latency_ms);
       const date = istDate(at);
       const inputs = simGroupInputs(batch, (index) => dayOf(index, date), sim.strike_range, indexNumber);
-      const returned = simulateQuotes(batch, 0, batch.groups, inputs, {
+      const params = {
         seed: sim.seed,
         r: config.risk_free_rate,
         tick: config.analytics.tick,
@@ -156,10 +162,31 @@ export function createSimProvider(opts: SimProviderOptions): Provider & { baseVo
         missingRate: sim.faults.missing_rate,
         zeroPriceRate: sim.faults.zero_price_rate,
         staleRate: sim.faults.stale_rate,
-      });
+      };
+      const pool = opts.pool ?? null;
+      const shardOpts = { minShardLegs: opts.minShardLegs };
+      if (pool && shardsFor(pool, batch, shardOpts).length > 1) {
+        const compute = await runSharded(
+          pool,
+          batch,
+          (r) => ({ kind: "simulate", batch: extractShard(batch, r.g0, r.g1), params, inputs: sliceInputs(inputs, r.g0, r.g1) }),
+          shardOpts,
+        );
+        let returned = 0;
+        for (let i = 0; i < batch.legs; i++) if (!Number.isNaN(batch.quoteTime[i]!)) returned++;
+        return { returned, requests: compute.shards, compute };
+      }
+      const returned = simulateQuotes(batch, 0, batch.groups, inputs, params);
       return { returned, requests: 1 };
     },
   };
+}
+
+/** The inputs of groups [g0, g1) as fresh arrays (safe to transfer). */
+function sliceInputs(inputs: SimGroupInputs, g0: number, g1: number): ArrayMap {
+  const out: ArrayMap = {};
+  for (const [k, a] of Object.entries(inputs)) out[k] = (a as Float64Array).slice(g0, g1);
+  return out;
 }
 
 /** Per-group simulator inputs for the batch's groups. */

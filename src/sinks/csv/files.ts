@@ -39,7 +39,7 @@ export function lastLine(path: string): string {
     const start = Math.max(0, size - CHUNK);
     const text = readRange(fd, start, size - start);
     const lines = text.split("\n");
-    if (lines[lines.length - 1] !== "") lines.pop();
+    // The element after the last newline is "" or a torn partial line: not a complete line.
     lines.pop();
     return lines.length ? lines[lines.length - 1]! : "";
   } finally {

@@ -1,0 +1,117 @@
+/**
+ * `bun bench`: cycle-latency benchmarks on named workloads (each with the pool inline and auto,
+ * each in its own process) plus kernel benchmarks, a readable table, optional JSON, and the
+ * drift gate.
+ *
+ *   bun bench                 full run, prints the table
+ *   bun bench --quick         short run (CI)
+ *   bun bench --json FILE     also write the figures as JSON
+ *   bun bench --check         compare with bench/baseline.json; exit 1 on drift beyond --tolerance
+ *   bun bench --update        rewrite bench/baseline.json from this run
+ *
+ * The gate compares ratios that cancel machine speed: each workload's p50 cycle time divided by
+ * the calibration loop measured in the same process, and the pooled/inline ratio per workload.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { runKernels, type KernelResult } from "./kernel-suite.ts";
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    json: { type: "string" },
+    check: { type: "boolean", default: false },
+    update: { type: "boolean", default: false },
+    tolerance: { type: "string", default: "0.5" },
+    only: { type: "string" },
+  },
+});
+
+type WorkloadResult = {
+  preset: string;
+  pool: string;
+  workers: number;
+  legs: number;
+  cycles: number;
+  calibrationMs: number;
+  wall: { p50: number; p95: number; max: number };
+  cpu: { p50: number; p95: number };
+  peakRssMb: number;
+};
+
+/** Warm-up and measured cycles per workload (full, quick). */
+const PLAN: Record<string, { full: [number, number]; quick: [number, number] }> = {
+  "g6-default": { full: [30, 300], quick: [10, 60] },
+  default: { full: [30, 300], quick: [10, 60] },
+  universe: { full: [3, 15], quick: [2, 4] },
+};
+const POOLS = ["0", "auto"];
+const BASELINE = join(import.meta.dir, "baseline.json");
+
+function runWorkload(preset: string, pool: string): WorkloadResult {
+  const [warmup, cycles] = PLAN[preset]![values.quick ? "quick" : "full"];
+  const proc = Bun.spawnSync(
+    [process.execPath, join(import.meta.dir, "workload.ts"), "--preset", preset, "--pool", pool, "--warmup", String(warmup), "--cycles", String(cycles)],
+    { stderr: "inherit" },
+  );
+  if (proc.exitCode !== 0) throw new Error(`workload ${preset} pool=${pool} failed (exit ${proc.exitCode})`);
+  return JSON.parse(proc.stdout.toString().trim().split("\n").at(-1)!);
+}
+
+const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "-");
+const pad = (s: string, n: number) => s.padStart(n);
+
+const presets = Object.keys(PLAN).filter((p) => !values.only || values.only.split(",").includes(p));
+const workloads: WorkloadResult[] = [];
+for (const preset of presets) for (const pool of POOLS) workloads.push(runWorkload(preset, pool));
+const kernels: KernelResult[] = runKernels(values.quick);
+
+console.log("\ncycle latency (wall ms per cycle, sim fetch through CSV; CPU ms includes worker threads)");
+console.log(["workload", "pool", "legs", "p50", "p95", "max", "cpu p50", "p50/calib", "rss MB"].map((h, i) => (i < 2 ? h.padEnd(i ? 6 : 12) : pad(h, 9))).join(" "));
+for (const w of workloads) {
+  console.log(
+    [w.preset.padEnd(12), `${w.pool}${w.pool === "auto" ? `(${w.workers})` : ""}`.padEnd(6), pad(String(w.legs), 9), pad(f(w.wall.p50), 9), pad(f(w.wall.p95), 9), pad(f(w.wall.max), 9), pad(f(w.cpu.p50), 9), pad(f(w.wall.p50 / w.calibrationMs, 3), 9), pad(f(w.peakRssMb, 0), 9)].join(" "),
+  );
+}
+const ratios: Record<string, number> = {};
+for (const preset of presets) {
+  const inline = workloads.find((w) => w.preset === preset && w.pool === "0")!;
+  const pooled = workloads.find((w) => w.preset === preset && w.pool === "auto")!;
+  ratios[preset] = inline.wall.p50 / pooled.wall.p50;
+}
+console.log(`\npool speed-up (inline p50 / pooled p50): ${Object.entries(ratios).map(([k, v]) => `${k} ${f(v)}×`).join(", ")}`);
+console.log("\nkernels");
+for (const k of kernels) console.log(`  ${k.name.padEnd(28)} ${pad(f(k.value, k.value < 10 ? 3 : 0), 14)} ${k.unit}`);
+
+/** The gated figures: normalised p50 per workload and pool, and the pool speed-up per workload. */
+const gated: Record<string, number> = {};
+for (const w of workloads) gated[`${w.preset}/pool=${w.pool}/p50_over_calibration`] = w.wall.p50 / w.calibrationMs;
+for (const [k, v] of Object.entries(ratios)) gated[`${k}/inline_over_pooled`] = v;
+
+if (values.json) writeFileSync(values.json, `${JSON.stringify({ workloads, ratios, kernels, gated }, null, 2)}\n`);
+
+if (values.update) {
+  writeFileSync(BASELINE, `${JSON.stringify({ note: "bun bench --update; figures are ratios (see bench/run.ts)", gated }, null, 2)}\n`);
+  console.log(`\nbaseline written: ${BASELINE}`);
+}
+
+if (values.check) {
+  const tolerance = Number(values.tolerance);
+  const baseline = JSON.parse(readFileSync(BASELINE, "utf8")) as { gated: Record<string, number> };
+  const failures: string[] = [];
+  console.log(`\ndrift gate (tolerance ${f(tolerance * 100, 0)} %)`);
+  for (const [key, base] of Object.entries(baseline.gated)) {
+    const now = gated[key];
+    if (now === undefined) continue;
+    // Times must not grow beyond base·(1+tol); speed-ups must not shrink below base/(1+tol).
+    const speedup = key.endsWith("inline_over_pooled");
+    const bad = speedup ? now < base / (1 + tolerance) : now > base * (1 + tolerance);
+    console.log(`  ${bad ? "DRIFT" : "ok   "} ${key.padEnd(48)} baseline ${f(base, 3)} now ${f(now, 3)}`);
+    if (bad) failures.push(key);
+  }
+  if (failures.length) {
+    console.log(`\n${failures.length} figure(s) drifted beyond tolerance`);
+    process.exit(1);
+  }
+}

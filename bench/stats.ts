@@ -1,0 +1,31 @@
+/** Small statistics helpers and the calibration loop shared by the benchmarks. */
+
+/** The q-quantile (0..1) of the values, nearest rank. */
+export function percentile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/**
+ * A fixed floating-point and array workload, timed best-of-7, in ms. Workload times are divided
+ * by it so that a baseline recorded on one machine (or at a quiet moment) gates another.
+ */
+export function calibrate(): number {
+  const data = new Float64Array(1 << 16);
+  let best = Number.POSITIVE_INFINITY;
+  let sink = 0;
+  for (let rep = 0; rep < 7; rep++) {
+    const t0 = performance.now();
+    for (let pass = 0; pass < 40; pass++) {
+      for (let i = 0; i < data.length; i++) {
+        const x = (i + pass) * 1e-4;
+        data[i] = Math.exp(-x) * Math.log1p(x) + Math.sqrt(x);
+      }
+      for (let i = 0; i < data.length; i++) sink += data[i]!;
+    }
+    best = Math.min(best, performance.now() - t0);
+  }
+  if (Number.isNaN(sink)) throw new Error("calibration produced NaN");
+  return best;
+}

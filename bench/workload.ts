@@ -1,0 +1,72 @@
+/**
+ * One benchmark workload, run in its own process so that its peak RSS is its own:
+ *   bun bench/workload.ts --preset NAME --pool N|auto --warmup W --cycles C
+ * Prints one JSON line: per-cycle wall and CPU percentiles, peak RSS, legs, and the calibration
+ * loop measured in the same process just before (ratios against it cancel machine speed).
+ */
+import { rmSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { createApp } from "../src/app.ts";
+import { loadConfig } from "../src/config/load.ts";
+import { quietLog, instantClock, tempDir } from "./support.ts";
+import { calibrate, percentile } from "./stats.ts";
+
+const { values } = parseArgs({
+  options: {
+    preset: { type: "string", default: "default" },
+    pool: { type: "string", default: "0" },
+    warmup: { type: "string", default: "10" },
+    cycles: { type: "string", default: "100" },
+  },
+});
+
+const dataDir = tempDir("g6-bench-");
+const { config } = loadConfig({
+  preset: values.preset,
+  cli: [
+    { path: "storage.data_dir", value: dataDir, flag: "bench" },
+    { path: "interval", value: 0, flag: "bench" },
+    { path: "pool.size", value: values.pool === "auto" ? "auto" : Number(values.pool), flag: "bench" },
+    { path: "provider.sim.start", value: "2026-11-20T09:15", flag: "bench" },
+  ],
+});
+const warmup = Number(values.warmup);
+const cycles = Number(values.cycles);
+const calibrationMs = calibrate();
+
+const wall: number[] = [];
+const cpu: number[] = [];
+let legs = 0;
+let peakRss = 0;
+let lastCpu = process.cpuUsage();
+let n = 0;
+const app = createApp(config, {
+  log: quietLog,
+  clock: instantClock,
+  onCycle: (result, stats) => {
+    const now = process.cpuUsage(lastCpu);
+    lastCpu = process.cpuUsage();
+    n++;
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    if (n <= warmup) return;
+    wall.push(stats.lastCycleMs);
+    cpu.push((now.user + now.system) / 1000);
+    legs = result.legsRequested;
+  },
+});
+await app.run({ cycles: warmup + cycles, signal: new AbortController().signal });
+rmSync(dataDir, { recursive: true, force: true });
+
+console.log(
+  JSON.stringify({
+    preset: values.preset,
+    pool: values.pool,
+    workers: app.pool?.size ?? 0,
+    legs,
+    cycles: wall.length,
+    calibrationMs,
+    wall: { p50: percentile(wall, 0.5), p95: percentile(wall, 0.95), max: Math.max(...wall) },
+    cpu: { p50: percentile(cpu, 0.5), p95: percentile(cpu, 0.95) },
+    peakRssMb: peakRss / 2 ** 20,
+  }),
+);

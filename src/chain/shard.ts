@@ -1,0 +1,108 @@
+/**
+ * Sharding and transport of ChainBatch data: whole groups are cut into contiguous shards,
+ * copied into fresh typed arrays whose buffers are transferred to a worker (never cloned as
+ * objects), and the worker's output arrays are merged back. A group is never split, so every
+ * computation that reads a group's legs sees them all and results do not depend on sharding.
+ */
+import { GROUP_FIELDS, LEG_INPUT_FIELDS, LEG_OUTPUT_FIELDS, type ChainBatch } from "./batch.ts";
+
+export type TypedArray = Float64Array | Uint8Array | Uint16Array | Uint32Array;
+export type ArrayMap = Record<string, TypedArray>;
+
+/** Below this many legs a shard is not worth a worker round trip (measured break-even ~400–800 legs on 2 cores). */
+export const MIN_SHARD_LEGS = 1000;
+
+/** A contiguous range of groups [g0, g1) and its leg count. */
+export type ShardRange = { g0: number; g1: number; legs: number };
+
+/**
+ * Cuts the batch's groups into at most `maxShards` contiguous ranges of roughly equal legs,
+ * each with at least `minLegs` legs (a small batch is one shard).
+ */
+export function planShards(b: ChainBatch, maxShards: number, minLegs = MIN_SHARD_LEGS): ShardRange[] {
+  const shards = Math.max(1, Math.min(maxShards, Math.floor(b.legs / minLegs)));
+  if (b.groups === 0) return [];
+  const target = b.legs / shards;
+  const out: ShardRange[] = [];
+  let g0 = 0;
+  let legs = 0;
+  for (let g = 0; g < b.groups; g++) {
+    legs += b.end[g]! - b.start[g]!;
+    const remainingShards = shards - out.length - 1;
+    const remainingGroups = b.groups - g - 1;
+    if (remainingShards > 0 && legs >= target && remainingGroups >= remainingShards) {
+      out.push({ g0, g1: g + 1, legs });
+      g0 = g + 1;
+      legs = 0;
+    }
+  }
+  if (g0 < b.groups) out.push({ g0, g1: b.groups, legs });
+  return out;
+}
+
+/** Per-leg typed fields other than the Float64 inputs/outputs. */
+const LEG_CODE_FIELDS = ["group", "isCall", "ivSource", "ivFail"] as const;
+const GROUP_CODE_FIELDS = ["forwardSource"] as const;
+
+/** The serialised form of a (sub-)batch: small metadata plus typed arrays. */
+export type BatchMessage = { legs: number; groups: number; labels: ChainBatch["labels"]; arrays: ArrayMap };
+
+/** Copies groups [g0, g1) into a standalone batch message (group numbers and leg offsets rebased). */
+export function extractShard(b: ChainBatch, g0: number, g1: number): BatchMessage {
+  const l0 = b.start[g0]!;
+  const l1 = g1 > g0 ? b.end[g1 - 1]! : l0;
+  const arrays: ArrayMap = {};
+  for (const f of [...LEG_INPUT_FIELDS, ...LEG_OUTPUT_FIELDS]) arrays[f] = b[f].slice(l0, l1);
+  for (const f of LEG_CODE_FIELDS) arrays[f] = b[f].slice(l0, l1);
+  for (const f of GROUP_FIELDS) arrays[`g_${f}`] = b[`g_${f}`].slice(g0, g1);
+  for (const f of GROUP_CODE_FIELDS) arrays[f] = b[f].slice(g0, g1);
+  const group = arrays.group as Uint16Array;
+  for (let i = 0; i < group.length; i++) group[i] = group[i]! - g0;
+  const start = b.start.slice(g0, g1);
+  const end = b.end.slice(g0, g1);
+  for (let g = 0; g < start.length; g++) {
+    start[g] = start[g]! - l0;
+    end[g] = end[g]! - l0;
+  }
+  arrays.start = start;
+  arrays.end = end;
+  return {
+    legs: l1 - l0,
+    groups: g1 - g0,
+    labels: { index: b.labels.index.slice(g0, g1), tag: b.labels.tag.slice(g0, g1), expiry: b.labels.expiry.slice(g0, g1) },
+    arrays,
+  };
+}
+
+/** A ChainBatch view over a message's arrays (no copy). */
+export function batchFromMessage(m: BatchMessage): ChainBatch {
+  return { legs: m.legs, groups: m.groups, labels: m.labels, ...m.arrays } as unknown as ChainBatch;
+}
+
+/** The buffers to transfer for a set of arrays (each array owns its buffer after `slice`). */
+export function transferList(arrays: ArrayMap): ArrayBuffer[] {
+  return Object.values(arrays).map((a) => a.buffer as ArrayBuffer);
+}
+
+/** Leg fields written by enrichment; group fields written by enrichment. */
+export const ENRICH_LEG_OUTPUTS = [...LEG_OUTPUT_FIELDS, "ivSource", "ivFail"] as const;
+export const ENRICH_GROUP_OUTPUTS = ["g_forward", "forwardSource"] as const;
+/** Leg fields written by a provider's quotes. */
+export const QUOTE_LEG_OUTPUTS = LEG_INPUT_FIELDS.filter((f) => f !== "strike");
+
+/** Picks `fields` of a message's arrays (what a worker sends back). */
+export function pick(arrays: ArrayMap, fields: readonly string[]): ArrayMap {
+  const out: ArrayMap = {};
+  for (const f of fields) out[f] = arrays[f]!;
+  return out;
+}
+
+/** Copies a shard's returned arrays into the batch at the shard's leg/group offsets. */
+export function mergeShard(b: ChainBatch, range: ShardRange, arrays: ArrayMap): void {
+  const l0 = b.start[range.g0]!;
+  const target = b as unknown as ArrayMap;
+  for (const [field, values] of Object.entries(arrays)) {
+    const isGroupField = field.startsWith("g_") || field === "forwardSource";
+    (target[field] as TypedArray).set(values as never, isGroupField ? range.g0 : l0);
+  }
+}

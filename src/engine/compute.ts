@@ -1,0 +1,49 @@
+/**
+ * Compute runners: how a cycle's CPU work (enrichment, simulated quote generation) is spread
+ * over the worker pool, or run inline when there is none. Shards are whole groups; results are
+ * merged back into the batch in place, so the output is the same whatever the pool size.
+ */
+import type { ChainBatch } from "../chain/batch.ts";
+import { enrichGroups, type EnrichParams } from "../chain/enrich.ts";
+import { extractShard, mergeShard, planShards, type ArrayMap, type ShardRange } from "../chain/shard.ts";
+import type { Job } from "./jobs.ts";
+import type { PoolEvent, PoolTask, WorkerPool } from "./pool.ts";
+
+/** What a compute step reports for the cycle result. */
+export type ComputeReport = { shards: number; events: PoolEvent[] };
+
+/** Runs one job per shard of `b` on the pool and merges the outputs into `b`. */
+export type ShardOptions = {
+  /** Smallest shard worth a worker round trip (default MIN_SHARD_LEGS). */
+  minShardLegs?: number;
+  /** Injected faults per shard (tests; honoured only by a pool created with testFaults). */
+  faults?: (shard: number) => PoolTask["faults"];
+};
+
+/** The shards a batch is cut into for `pool` (one shard means: run inline). */
+export function shardsFor(pool: WorkerPool | null, b: ChainBatch, opts: ShardOptions = {}): ShardRange[] {
+  return planShards(b, pool ? pool.size : 1, opts.minShardLegs);
+}
+
+export async function runSharded(
+  pool: WorkerPool,
+  b: ChainBatch,
+  makeJob: (range: ShardRange) => Job,
+  opts: ShardOptions = {},
+): Promise<ComputeReport> {
+  const ranges = shardsFor(pool, b, opts);
+  const faults = opts.faults;
+  const tasks: PoolTask[] = ranges.map((range, i) => ({ make: () => makeJob(range), faults: faults?.(i) }));
+  const { results, events } = await pool.run(tasks);
+  ranges.forEach((range, i) => mergeShard(b, range, results[i] as ArrayMap));
+  return { shards: ranges.length, events };
+}
+
+/** Enrichment over the whole batch: inline when `pool` is null or the batch is one small shard. */
+export async function enrichBatch(pool: WorkerPool | null, b: ChainBatch, params: EnrichParams, opts: ShardOptions = {}): Promise<ComputeReport> {
+  if (!pool || pool.size === 0 || shardsFor(pool, b, opts).length <= 1) {
+    enrichGroups(b, 0, b.groups, params);
+    return { shards: b.groups > 0 ? 1 : 0, events: [] };
+  }
+  return runSharded(pool, b, (r) => ({ kind: "enrich", batch: extractShard(b, r.g0, r.g1), params }), opts);
+}

@@ -1,0 +1,34 @@
+/**
+ * Compute jobs: the pure functions the worker pool runs, by kind. A job carries a batch shard
+ * as typed arrays and small parameters; it returns only the arrays it wrote. The same `runJob`
+ * runs in a worker (workers/compute.ts) and inline, so results are identical either way.
+ */
+import { batchFromMessage, ENRICH_GROUP_OUTPUTS, ENRICH_LEG_OUTPUTS, pick, QUOTE_LEG_OUTPUTS, type ArrayMap, type BatchMessage } from "../chain/shard.ts";
+import { enrichGroups, type EnrichParams } from "../chain/enrich.ts";
+import { simulateQuotes, type SimGroupInputs, type SimQuoteParams } from "../providers/sim/model.ts";
+
+export type EnrichJob = { kind: "enrich"; batch: BatchMessage; params: EnrichParams };
+/** Simulated quotes for a shard; `inputs` are the shard's per-group simulator inputs. */
+export type SimulateJob = { kind: "simulate"; batch: BatchMessage; params: SimQuoteParams; inputs: ArrayMap };
+export type Job = EnrichJob | SimulateJob;
+
+/** Test-only failure modes a worker can be told to exhibit (see the pool's `testFaults`). */
+export const WORKER_FAULTS = ["throw", "exit", "hang", "oom"] as const;
+export type WorkerFault = (typeof WORKER_FAULTS)[number];
+
+/** Runs a job and returns the arrays it produced (owned by the caller; safe to transfer). */
+export function runJob(job: Job): ArrayMap {
+  const b = batchFromMessage(job.batch);
+  if (job.kind === "enrich") {
+    enrichGroups(b, 0, b.groups, job.params);
+    return pick(job.batch.arrays, [...ENRICH_LEG_OUTPUTS, ...ENRICH_GROUP_OUTPUTS]);
+  }
+  simulateQuotes(b, 0, b.groups, job.inputs as unknown as SimGroupInputs, job.params);
+  return pick(job.batch.arrays, QUOTE_LEG_OUTPUTS);
+}
+
+/** The buffers a job message carries. */
+export function jobTransferList(job: Job): ArrayBuffer[] {
+  const arrays = job.kind === "simulate" ? [...Object.values(job.batch.arrays), ...Object.values(job.inputs)] : Object.values(job.batch.arrays);
+  return arrays.map((a) => a.buffer as ArrayBuffer);
+}

@@ -1,0 +1,186 @@
+/**
+ * The worker pool: runs compute jobs (src/engine/jobs.ts) on Bun workers, one job per worker at
+ * a time, with typed-array buffers transferred both ways.
+ *
+ * Failure policy, written once here:
+ * - a worker that throws or dies (exit, crash, allocation failure) fails its job; the worker is
+ *   discarded and the job retried once on a fresh worker, then run inline;
+ * - a job that exceeds `timeoutMs` is abandoned (its worker terminated) and redone inline;
+ * - dead workers are replaced within a restart budget (`maxRestarts` per `restartWindowMs`)
+ *   and with exponential backoff; while a lane has no worker its jobs run inline.
+ * Every event is counted in `stats` and reported in the run's `events`, so a cycle's result
+ * shows what happened. Jobs are given as factories because a transferred buffer is gone from
+ * the sender: a retry builds the job afresh from the batch.
+ */
+import type { ArrayMap } from "../chain/shard.ts";
+import { jobTransferList, runJob, type Job, type WorkerFault } from "./jobs.ts";
+
+export type PoolOptions = {
+  /** Workers (lanes); 0 makes every job run inline. */
+  size: number;
+  workerUrl?: URL;
+  /** Per-job time budget, ms. */
+  timeoutMs: number;
+  maxRestarts: number;
+  restartWindowMs: number;
+  /** First restart backoff, ms; doubles with each consecutive failure of a lane. */
+  backoffMs: number;
+  /** Honour per-job injected faults (tests only). */
+  testFaults?: boolean;
+  now?: () => number;
+};
+
+export type FailureKind = "error" | "exit" | "timeout";
+export type PoolEvent = { job: number; failure: FailureKind; message: string; then: "retried" | "inline" };
+
+export type PoolStats = {
+  workers: number;
+  jobs: number;
+  inlineJobs: number;
+  retries: number;
+  restarts: number;
+  failures: Record<FailureKind, number>;
+};
+
+/** A job to run: a factory (called once per attempt) and an optional injected fault per attempt. */
+export type PoolTask = { make: () => Job; faults?: readonly (WorkerFault | undefined)[] };
+
+export type WorkerPool = {
+  readonly size: number;
+  readonly stats: Readonly<PoolStats>;
+  /** Runs the tasks; resolves with each task's output arrays (in task order) and the failure events. */
+  run(tasks: readonly PoolTask[]): Promise<{ results: ArrayMap[]; events: PoolEvent[] }>;
+  /** Terminates every worker and waits for them to close. */
+  close(): Promise<void>;
+};
+
+type Lane = { worker: Worker | null; closed: Promise<void> | null; consecutiveFailures: number; retryAfter: number };
+type Outcome = { ok: true; arrays: ArrayMap } | { ok: false; failure: FailureKind; message: string };
+
+const DEFAULT_WORKER = new URL("../../workers/compute.ts", import.meta.url);
+
+export function createWorkerPool(opts: PoolOptions): WorkerPool {
+  const now = opts.now ?? (() => performance.now());
+  const url = opts.workerUrl ?? DEFAULT_WORKER;
+  const stats: PoolStats = { workers: 0, jobs: 0, inlineJobs: 0, retries: 0, restarts: 0, failures: { error: 0, exit: 0, timeout: 0 } };
+  const restartTimes: number[] = [];
+  const lanes: Lane[] = Array.from({ length: opts.size }, () => ({ worker: null, closed: null, consecutiveFailures: 0, retryAfter: 0 }));
+  let seq = 0;
+  let closing = false;
+
+  function spawn(lane: Lane): void {
+    const worker = new Worker(url);
+    lane.closed = new Promise((resolve) => worker.addEventListener("close", () => resolve(), { once: true }));
+    lane.worker = worker;
+    stats.workers++;
+  }
+
+  function discard(lane: Lane): void {
+    if (!lane.worker) return;
+    lane.worker.terminate();
+    lane.worker = null;
+    stats.workers--;
+  }
+
+  /** A live worker for the lane, replacing a dead one if the budget and backoff allow. */
+  function workerFor(lane: Lane): Worker | null {
+    if (lane.worker || closing) return lane.worker;
+    const t = now();
+    while (restartTimes.length && restartTimes[0]! <= t - opts.restartWindowMs) restartTimes.shift();
+    if (t < lane.retryAfter || restartTimes.length >= opts.maxRestarts) return null;
+    restartTimes.push(t);
+    stats.restarts++;
+    spawn(lane);
+    return lane.worker;
+  }
+
+  function dispatch(worker: Worker, job: Job, fault: WorkerFault | undefined): Promise<Outcome> {
+    const id = ++seq;
+    return new Promise((resolve) => {
+      const finish = (outcome: Outcome) => {
+        clearTimeout(timer);
+        worker.removeEventListener("message", onMessage);
+        worker.removeEventListener("error", onError);
+        worker.removeEventListener("close", onClose);
+        resolve(outcome);
+      };
+      const onMessage = (e: MessageEvent<{ id: number; arrays: ArrayMap }>) => {
+        if (e.data.id === id) finish({ ok: true, arrays: e.data.arrays });
+      };
+      const onError = (e: ErrorEvent) => {
+        e.preventDefault();
+        finish({ ok: false, failure: "error", message: e.message });
+      };
+      const onClose = (e: Event) => finish({ ok: false, failure: "exit", message: `worker exited (code ${(e as Event & { code?: number }).code ?? "?"})` });
+      const timer = setTimeout(() => finish({ ok: false, failure: "timeout", message: `no result within ${opts.timeoutMs} ms` }), opts.timeoutMs);
+      worker.addEventListener("message", onMessage);
+      worker.addEventListener("error", onError);
+      worker.addEventListener("close", onClose);
+      worker.postMessage({ id, job, fault: opts.testFaults ? fault : undefined }, jobTransferList(job));
+    });
+  }
+
+  function laneFailed(lane: Lane, failure: FailureKind): void {
+    stats.failures[failure]++;
+    discard(lane);
+    lane.consecutiveFailures++;
+    lane.retryAfter = now() + opts.backoffMs * 2 ** (lane.consecutiveFailures - 1);
+  }
+
+  async function execute(lane: Lane, task: PoolTask, index: number, events: PoolEvent[]): Promise<ArrayMap> {
+    stats.jobs++;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      // A retry goes to a fresh worker at once; backoff only delays later replacements.
+      if (attempt === 1) lane.retryAfter = 0;
+      const worker = workerFor(lane);
+      if (!worker) break;
+      const outcome = await dispatch(worker, task.make(), task.faults?.[attempt]);
+      if (outcome.ok) {
+        lane.consecutiveFailures = 0;
+        return outcome.arrays;
+      }
+      laneFailed(lane, outcome.failure);
+      const retry = attempt === 0 && outcome.failure !== "timeout";
+      events.push({ job: index, failure: outcome.failure, message: outcome.message, then: retry ? "retried" : "inline" });
+      if (!retry) break;
+      stats.retries++;
+    }
+    stats.inlineJobs++;
+    return runJob(task.make());
+  }
+
+  for (const lane of lanes) spawn(lane);
+
+  return {
+    size: opts.size,
+    stats,
+    async run(tasks) {
+      const results: ArrayMap[] = new Array(tasks.length);
+      const events: PoolEvent[] = [];
+      if (lanes.length === 0) {
+        tasks.forEach((t, i) => {
+          stats.jobs++;
+          stats.inlineJobs++;
+          results[i] = runJob(t.make());
+        });
+        return { results, events };
+      }
+      let next = 0;
+      await Promise.all(
+        lanes.map(async (lane) => {
+          while (next < tasks.length) {
+            const i = next++;
+            results[i] = await execute(lane, tasks[i]!, i, events);
+          }
+        }),
+      );
+      return { results, events };
+    },
+    async close() {
+      closing = true;
+      const closed = lanes.map((l) => l.closed).filter((p): p is Promise<void> => p !== null);
+      for (const lane of lanes) discard(lane);
+      await Promise.all(closed);
+    },
+  };
+}
