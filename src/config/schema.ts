@@ -13,8 +13,12 @@ export type SettingMeta = {
   unit?: string;
   /** Applied from the next cycle on reload; otherwise a restart is needed. */
   reloadable?: boolean;
-  /** Never printed, logged or written: shown as `***`. */
+  /** Never printed, logged or written: shown as `***`. Only from the environment or the secrets file. */
   secret?: boolean;
+  /** Lifecycle: experimental, active (default), deprecated (use `replacement`), removed (an error if set). */
+  stage?: "experimental" | "active" | "deprecated" | "removed";
+  /** Key path that replaces a deprecated or removed setting. */
+  replacement?: string;
 };
 
 /** A setting: schema, its default, a one-line description and metadata. */
@@ -151,6 +155,9 @@ export const ConfigSchema = v.strictObject({
         "IV is solved from the bid/ask mid when (ask − bid) / mid is at most this; else from the last price.",
         { unit: "fraction" },
       ),
+      iv_fallback: field(v.unknown(), undefined, "The Python G6 wrote this IV (0.25) when the solver failed. G6 never substitutes a number: an unsolvable IV is empty and counted by reason.", {
+        stage: "removed",
+      }),
       parity_strikes: field(
         v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(20)),
         3,
@@ -167,7 +174,7 @@ export const ConfigSchema = v.strictObject({
         {
           seed: field(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 32 - 1)), 1, "Simulator seed."),
           start: field(
-            v.nullable(v.union([IsoDate, v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/))], "YYYY-MM-DD or YYYY-MM-DDTHH:MM (IST)")),
+            v.nullable(v.union([IsoDate, v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, "a date and IST time YYYY-MM-DDTHH:MM"))], "YYYY-MM-DD or YYYY-MM-DDTHH:MM (IST)")),
             null,
             "Simulated session start (IST). null: 09:15 of the current or last trading day.",
           ),
@@ -204,6 +211,10 @@ export const ConfigSchema = v.strictObject({
   storage: group(
     {
       data_dir: field(v.pipe(v.string(), v.minLength(1)), "data", "Output root; relative paths below are under it."),
+      csv_dir: field(v.nullable(v.pipe(v.string(), v.minLength(1))), null, "The Python G6's name for the CSV directory.", {
+        stage: "deprecated",
+        replacement: "storage.csv.dir",
+      }),
       csv: group(
         {
           enabled: field(v.boolean(), true, "Write G6 CSV files."),
