@@ -5,7 +5,7 @@
  */
 import type { ChainBatch } from "../chain/batch.ts";
 import { enrichGroups, type EnrichParams } from "../chain/enrich.ts";
-import { extractShard, mergeShard, planShards, type ArrayMap, type ShardRange } from "../chain/shard.ts";
+import { extractShard, mergeShard, MIN_SHARD_LEGS, planShards, type ArrayMap, type ShardRange } from "../chain/shard.ts";
 import type { Job } from "./jobs.ts";
 import type { PoolEvent, PoolTask, WorkerPool } from "./pool.ts";
 
@@ -20,9 +20,18 @@ export type ShardOptions = {
   faults?: (shard: number) => PoolTask["faults"];
 };
 
-/** The shards a batch is cut into for `pool` (one shard means: run inline). */
+/** The shards a batch is cut into for `pool`. */
 export function shardsFor(pool: WorkerPool | null, b: ChainBatch, opts: ShardOptions = {}): ShardRange[] {
   return planShards(b, pool ? pool.size : 1, opts.minShardLegs);
+}
+
+/**
+ * Whether a batch goes to the pool: there is one, and the batch is at least one minimum shard
+ * (a smaller batch costs more in the round trip than it saves). A single shard still goes to a
+ * worker, keeping the main thread free for I/O.
+ */
+export function usePool(pool: WorkerPool | null, b: ChainBatch, opts: ShardOptions = {}): pool is WorkerPool {
+  return pool !== null && pool.size > 0 && b.legs >= (opts.minShardLegs ?? MIN_SHARD_LEGS);
 }
 
 export async function runSharded(
@@ -41,7 +50,7 @@ export async function runSharded(
 
 /** Enrichment over the whole batch: inline when `pool` is null or the batch is one small shard. */
 export async function enrichBatch(pool: WorkerPool | null, b: ChainBatch, params: EnrichParams, opts: ShardOptions = {}): Promise<ComputeReport> {
-  if (!pool || pool.size === 0 || shardsFor(pool, b, opts).length <= 1) {
+  if (!usePool(pool, b, opts)) {
     enrichGroups(b, 0, b.groups, params);
     return { shards: b.groups > 0 ? 1 : 0, events: [] };
   }

@@ -15,7 +15,7 @@ import {
   type MarketCalendar,
 } from "../../market/index.ts";
 import { extractShard, type ArrayMap } from "../../chain/shard.ts";
-import { runSharded, shardsFor } from "../../engine/compute.ts";
+import { runSharded, usePool } from "../../engine/compute.ts";
 import type { WorkerPool } from "../../engine/pool.ts";
 import type { Instrument, Provider, QuoteReport, SpotQuote } from "../types.ts";
 import { ProviderError } from "../types.ts";
@@ -165,7 +165,7 @@ export function createSimProvider(opts: SimProviderOptions): Provider & { baseVo
       };
       const pool = opts.pool ?? null;
       const shardOpts = { minShardLegs: opts.minShardLegs };
-      if (pool && shardsFor(pool, batch, shardOpts).length > 1) {
+      if (usePool(pool, batch, shardOpts)) {
         const compute = await runSharded(
           pool,
           batch,
