@@ -9,7 +9,8 @@ import { scoreGroup } from "../src/chain/score.ts";
 import { loadConfig } from "../src/config/load.ts";
 import { enrichParams } from "../src/engine/cycle.ts";
 import { simulateQuotes } from "../src/providers/sim/model.ts";
-import { optionRow } from "../src/sinks/csv/format.ts";
+import { ByteWriter } from "../src/sinks/csv/bytes.ts";
+import { writeOptionRow } from "../src/sinks/csv/format.ts";
 import { benchGreeks, benchIv } from "./kernels/analytics.bench.ts";
 
 export type KernelResult = { name: string; value: number; unit: string };
@@ -61,10 +62,11 @@ export function runKernels(quick: boolean): KernelResult[] {
   fillQuotes(enriched);
   const enrichUs = timeIt(() => enrichGroups(enriched, 0, enriched.groups, params), ms);
   const summaries = Array.from({ length: enriched.groups }, (_, g) => scoreGroup(enriched, g));
+  const writer = new ByteWriter();
   const csvUs = timeIt(() => {
-    let bytes = 0;
-    for (const e of summaries) for (let c = enriched.start[e.group]!; c < enriched.end[e.group]!; c += 2) bytes += optionRow(enriched, e, c, AT, 1.5, -2).length;
-    if (bytes === 0) throw new Error("no rows formatted");
+    writer.reset();
+    for (const e of summaries) for (let c = enriched.start[e.group]!; c < enriched.end[e.group]!; c += 2) writeOptionRow(writer, enriched, e, c, "20-11-2026 10:30:00", 1.5, -2);
+    if (writer.pos === 0) throw new Error("no rows formatted");
   }, ms);
   return [
     { name: "IV solve", value: iv.solvesPerSecond / 1e6, unit: "million solves/s (1 core)" },

@@ -64,26 +64,89 @@ export type GroupSpec = {
   strikes: ArrayLike<number>;
 };
 
+/** Arrays of a batch by field name (as shipped to and from workers). */
+export type BatchArrays = Omit<ChainBatch, "legs" | "groups" | "labels">;
+
+/**
+ * Assembles a batch object with every field in one fixed order, so the runtime gives all
+ * batches one shape (hot loops read these fields per leg; a dictionary-mode object would make
+ * each read a hash lookup).
+ */
+export function assembleBatch(legs: number, groups: number, labels: GroupLabels, a: BatchArrays): ChainBatch {
+  return {
+    legs,
+    groups,
+    labels,
+    group: a.group,
+    isCall: a.isCall,
+    ivSource: a.ivSource,
+    ivFail: a.ivFail,
+    start: a.start,
+    end: a.end,
+    forwardSource: a.forwardSource,
+    strike: a.strike,
+    last: a.last,
+    avg: a.avg,
+    bid: a.bid,
+    ask: a.ask,
+    volume: a.volume,
+    oi: a.oi,
+    netChange: a.netChange,
+    quoteTime: a.quoteTime,
+    iv: a.iv,
+    delta: a.delta,
+    gamma: a.gamma,
+    theta: a.theta,
+    vega: a.vega,
+    rho: a.rho,
+    g_spot: a.g_spot,
+    g_atm: a.g_atm,
+    g_T: a.g_T,
+    g_df: a.g_df,
+    g_forward: a.g_forward,
+  };
+}
+
 /** Allocates a batch for the given groups, with strikes/sides/groups set and every quote NaN. */
 export function createBatch(specs: readonly GroupSpec[]): ChainBatch {
   let legs = 0;
   for (const s of specs) legs += 2 * s.strikes.length;
-  const nanArray = (n: number) => new Float64Array(n).fill(Number.NaN);
-  const batch = {
+  const nan = (n: number) => new Float64Array(n).fill(Number.NaN);
+  const G = specs.length;
+  const batch = assembleBatch(
     legs,
-    groups: specs.length,
-    labels: { index: specs.map((s) => s.index), tag: specs.map((s) => s.tag), expiry: specs.map((s) => s.expiry) },
-    group: new Uint16Array(legs),
-    isCall: new Uint8Array(legs),
-    ivSource: new Uint8Array(legs),
-    ivFail: new Uint8Array(legs),
-    start: new Uint32Array(specs.length),
-    end: new Uint32Array(specs.length),
-    forwardSource: new Uint8Array(specs.length),
-  } as ChainBatch;
-  for (const f of LEG_INPUT_FIELDS) batch[f] = nanArray(legs);
-  for (const f of LEG_OUTPUT_FIELDS) batch[f] = nanArray(legs);
-  for (const f of GROUP_FIELDS) batch[`g_${f}`] = nanArray(specs.length);
+    G,
+    { index: specs.map((s) => s.index), tag: specs.map((s) => s.tag), expiry: specs.map((s) => s.expiry) },
+    {
+      group: new Uint16Array(legs),
+      isCall: new Uint8Array(legs),
+      ivSource: new Uint8Array(legs),
+      ivFail: new Uint8Array(legs),
+      start: new Uint32Array(G),
+      end: new Uint32Array(G),
+      forwardSource: new Uint8Array(G),
+      strike: nan(legs),
+      last: nan(legs),
+      avg: nan(legs),
+      bid: nan(legs),
+      ask: nan(legs),
+      volume: nan(legs),
+      oi: nan(legs),
+      netChange: nan(legs),
+      quoteTime: nan(legs),
+      iv: nan(legs),
+      delta: nan(legs),
+      gamma: nan(legs),
+      theta: nan(legs),
+      vega: nan(legs),
+      rho: nan(legs),
+      g_spot: nan(G),
+      g_atm: nan(G),
+      g_T: nan(G),
+      g_df: nan(G),
+      g_forward: nan(G),
+    },
+  );
   let leg = 0;
   specs.forEach((s, g) => {
     batch.start[g] = leg;

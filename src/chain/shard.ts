@@ -4,7 +4,7 @@
  * objects), and the worker's output arrays are merged back. A group is never split, so every
  * computation that reads a group's legs sees them all and results do not depend on sharding.
  */
-import { GROUP_FIELDS, LEG_INPUT_FIELDS, LEG_OUTPUT_FIELDS, type ChainBatch } from "./batch.ts";
+import { assembleBatch, GROUP_FIELDS, LEG_INPUT_FIELDS, LEG_OUTPUT_FIELDS, type BatchArrays, type ChainBatch } from "./batch.ts";
 
 export type TypedArray = Float64Array | Uint8Array | Uint16Array | Uint32Array;
 export type ArrayMap = Record<string, TypedArray>;
@@ -76,7 +76,7 @@ export function extractShard(b: ChainBatch, g0: number, g1: number): BatchMessag
 
 /** A ChainBatch view over a message's arrays (no copy). */
 export function batchFromMessage(m: BatchMessage): ChainBatch {
-  return { legs: m.legs, groups: m.groups, labels: m.labels, ...m.arrays } as unknown as ChainBatch;
+  return assembleBatch(m.legs, m.groups, m.labels, m.arrays as unknown as BatchArrays);
 }
 
 /** The buffers to transfer for a set of arrays (each array owns its buffer after `slice`). */

@@ -7,7 +7,7 @@
  */
 import { black76 } from "../../analytics/index.ts";
 import type { ChainBatch } from "../../chain/batch.ts";
-import { hashUnit } from "./random.ts";
+import { hashState, mix, unit } from "./random.ts";
 
 /** ATM volatility for time to expiry T (years): short expiries carry an event premium. */
 export function simAtmVol(baseVol: number, T: number): number {
@@ -83,7 +83,10 @@ export function simulateQuotes(b: ChainBatch, g0: number, g1: number, gi: SimGro
       if (K < gi.listedLo[g]! || K > gi.listedHi[g]!) continue;
       const isCall = b.isCall[i] === 1;
       const side = isCall ? 1 : 2;
-      const fault = hashUnit(p.seed, key, K, side, cycleKey);
+      // One hash chain per leg: static per contract, and per snapshot instant.
+      const contract = hashState(p.seed, key, K, side);
+      const instant = mix(contract, cycleKey);
+      const fault = unit(instant);
       if (fault < p.missingRate) continue;
       const stale = fault >= p.missingRate + p.zeroPriceRate && fault < p.missingRate + p.zeroPriceRate + p.staleRate;
       const F = stale ? Fstale : Fnow;
@@ -91,8 +94,8 @@ export function simulateQuotes(b: ChainBatch, g0: number, g1: number, gi: SimGro
       const last = Math.max(toTick(theo, p.tick), p.tick);
       const x = Math.log(K / F) / (atmVol * sqrtT);
       const halfSpread = (1 + Math.floor(Math.abs(x) * 1.5)) * p.tick;
-      const contractNoise = 0.7 + 0.6 * hashUnit(p.seed, key, K, side);
-      const intraNoise = 0.9 + 0.2 * hashUnit(p.seed, key, K, side, cycleKey, 7);
+      const contractNoise = 0.7 + 0.6 * unit(contract);
+      const intraNoise = 0.9 + 0.2 * unit(mix(instant, 7));
       const nearness = Math.exp(-0.25 * x * x);
       const roundBoost = K % (step * 10) === 0 ? 2 : K % (step * 2) === 0 ? 1.3 : 1;
       const sideBias = isCall ? (x > 0 ? 1.25 : 0.75) : x < 0 ? 1.25 : 0.75;
@@ -102,7 +105,7 @@ export function simulateQuotes(b: ChainBatch, g0: number, g1: number, gi: SimGro
       b.last[i] = zero ? 0 : last;
       b.bid[i] = zero ? 0 : Math.max(toTick(last - halfSpread, p.tick), 0);
       b.ask[i] = zero ? 0 : toTick(last + halfSpread, p.tick);
-      b.avg[i] = zero ? 0 : Math.max(toTick(last * (0.97 + 0.06 * hashUnit(p.seed, key, K, side, 3)), p.tick), p.tick);
+      b.avg[i] = zero ? 0 : Math.max(toTick(last * (0.97 + 0.06 * unit(mix(contract, 3))), p.tick), p.tick);
       b.volume[i] = Math.round(volLots) * lot;
       b.oi[i] = Math.round(oiLots) * lot;
       b.quoteTime[i] = stale ? p.sessionOpen : p.at;

@@ -4,28 +4,45 @@
  * function of (seed, index, expiry, strike, side, instant) and can be computed in any worker.
  */
 
-/** 32-bit integer hash of several integers (murmur3-style finaliser). */
-export function hashInts(...xs: number[]): number {
-  let h = 0x9e3779b9;
-  for (const x of xs) {
-    let k = Math.imul(x | 0, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
+const HASH_SEED = 0x9e3779b9;
+
+/** Mixes one 32-bit integer into hash state `h` (murmur3 body step). */
+export function mix(h: number, x: number): number {
+  let k = Math.imul(x | 0, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** Finalises hash state into a uniform value in [0, 1) (murmur3 finaliser). */
+export function unit(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  return (h >>> 0) / 4294967296;
+}
+
+/** 32-bit integer hash of several integers. */
+export function hashInts(...xs: number[]): number {
+  let h = HASH_SEED;
+  for (const x of xs) h = mix(h, x);
+  return Math.floor(unit(h) * 4294967296);
 }
 
 /** Uniform in [0, 1) from a hash of the integers. */
 export function hashUnit(...xs: number[]): number {
-  return hashInts(...xs) / 4294967296;
+  let h = HASH_SEED;
+  for (const x of xs) h = mix(h, x);
+  return unit(h);
+}
+
+/** Hash state of (seed, a, b, c): the start of a per-leg hash chain in hot loops. */
+export function hashState(seed: number, a: number, b: number, c: number): number {
+  return mix(mix(mix(mix(HASH_SEED, seed), a), b), c);
 }
 
 /** A seeded sequential generator (mulberry32) with uniform and normal draws. */

@@ -70,8 +70,8 @@ function repairTail(fd: number): number {
 export type FilePool = {
   /** State of the file, opening (and creating with `header`) it if needed. */
   touch(path: string, header: string): CsvFile;
-  /** Appends `text` (one or more complete lines) with one write. */
-  append(file: CsvFile, text: string): number;
+  /** Appends `data` (one or more complete lines) with one write; returns bytes written. */
+  append(file: CsvFile, data: string | Uint8Array): number;
   /** Bytes cut from torn trailing lines so far. */
   readonly repairedBytes: number;
   readonly openCount: number;
@@ -143,9 +143,9 @@ export function createFilePool(sink: string, maxOpen: number): FilePool {
       }
       return file;
     },
-    append(file, text) {
+    append(file, data) {
       const fd = ensureOpen(file);
-      return writeSync(fd, text);
+      return typeof data === "string" ? writeSync(fd, data) : writeSync(fd, data, 0, data.length);
     },
     get repairedBytes() {
       return repairedBytes;

@@ -12,10 +12,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { CycleResult } from "../../engine/cycle.ts";
-import type { MarketCalendar } from "../../market/index.ts";
+import { formatG6Timestamp, type MarketCalendar } from "../../market/index.ts";
 import type { Sink, SinkReport } from "../types.ts";
 import { createFilePool, lastLine, type CsvFile } from "./files.ts";
-import { OPTION_HEADER, OVERVIEW_HEADER, optionPath, optionRow, overviewPath, overviewRow, pairMissing, straddleAt, TP_COLUMN } from "./format.ts";
+import { ByteWriter } from "./bytes.ts";
+import { OPTION_HEADER, OVERVIEW_HEADER, optionPath, overviewPath, overviewRow, pairMissing, straddleAt, TP_COLUMN, writeOptionRow } from "./format.ts";
 
 export type CsvLayout = "g6" | "expiry_v1";
 
@@ -53,48 +54,46 @@ function tpByOffset(path: string, keep: "first" | "last"): Map<number, number> {
   return out;
 }
 
+/** tp references per series of a file: offset → tp. */
+type TpByOffset = Map<number, number>;
+
 /** Day-change and net-change references per series, by layout. */
 type SeriesMemory = {
-  /** The day's first tp of the series (NaN if it has none yet). */
-  firstTp(file: CsvFile, offset: number): number;
-  /** The previous trading day's last tp of the series (NaN if unknown). */
-  previousTp(path: string, offset: number, date: string): number;
-  remember(file: CsvFile, offset: number, tp: number): void;
+  /** The day's first tp per offset of the file's series (filled as rows are written). */
+  first(file: CsvFile): TpByOffset;
+  /** The previous trading day's last tp per offset for the file at `path`. */
+  previous(path: string, date: string): TpByOffset;
   clear(): void;
 };
 
 function createSeriesMemory(layout: CsvLayout, calendar: MarketCalendar): SeriesMemory {
-  const first = new Map<string, Map<number, number>>();
-  const previous = new Map<string, Map<number, number>>();
+  const first = new Map<CsvFile, TpByOffset>();
+  const previous = new Map<string, TpByOffset>();
   const prevPath = (path: string, date: string) => path.slice(0, -"YYYY-MM-DD.csv".length) + `${calendar.previousTradingDay(date)}.csv`;
-  const firstOf = (file: CsvFile) => {
-    let m = first.get(file.path);
-    if (!m) {
-      // g6 files hold one series: the first row is enough. expiry_v1 files are scanned once.
-      m = layout === "g6" ? new Map(file.firstRow.length ? [[Number(file.firstRow[OFFSET_COLUMN]), tpOf(file.firstRow)]] : []) : tpByOffset(file.path, "first");
-      first.set(file.path, m);
-    }
-    return m;
-  };
+  const fromRow = (fields: readonly string[]): TpByOffset => new Map(fields.length > TP_COLUMN ? [[Number(fields[OFFSET_COLUMN]), tpOf(fields)]] : []);
   return {
-    firstTp: (file, offset) => firstOf(file).get(offset) ?? Number.NaN,
-    previousTp(path, offset, date) {
+    first(file) {
+      let m = first.get(file);
+      if (!m) {
+        // g6 files hold one series: the first row is enough. expiry_v1 files are scanned once.
+        m = layout === "g6" ? fromRow(file.firstRow) : tpByOffset(file.path, "first");
+        first.set(file, m);
+      }
+      return m;
+    },
+    previous(path, date) {
       let m = previous.get(path);
       if (!m) {
         const p = prevPath(path, date);
         if (layout === "g6") {
           const last = lastLine(p);
-          m = new Map(last && last !== OPTION_HEADER ? [[offset, tpOf(last.split(","))]] : []);
+          m = last && last !== OPTION_HEADER ? fromRow(last.split(",")) : new Map();
         } else {
           m = tpByOffset(p, "last");
         }
         previous.set(path, m);
       }
-      return m.get(offset) ?? Number.NaN;
-    },
-    remember(file, offset, tp) {
-      const m = firstOf(file);
-      if (!m.has(offset)) m.set(offset, tp);
+      return m;
     },
     clear() {
       first.clear();
@@ -112,16 +111,16 @@ export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedB
   const pathOf = (index: string, tag: string, offset: number, date: string) =>
     opts.layout === "g6" ? optionPath(opts.dir, index, tag, offset, date) : expiryPath(opts.dir, index, tag, date);
 
-  /** Appends one cycle's rows to a file unless the file already has rows at or after `at`. */
-  const appendRows = (file: CsvFile, rows: string[], at: number, report: SinkReport) => {
+  const writer = new ByteWriter();
+  /** Appends one cycle's text for a file unless the file already has rows at or after `at`. */
+  const appendOnce = (file: CsvFile, data: string | Uint8Array, rows: number, at: number, report: SinkReport) => {
     if (at <= file.lastTs) {
-      report.duplicatesSkipped += rows.length;
+      report.duplicatesSkipped += rows;
       return;
     }
-    report.bytes += pool.append(file, `${rows.join("\n")}\n`);
-    report.rows += rows.length;
+    report.bytes += pool.append(file, data);
+    report.rows += rows;
     file.lastTs = at;
-    if (file.firstRow.length === 0) file.firstRow = rows[0]!.split(",");
   };
 
   return {
@@ -141,29 +140,53 @@ export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedB
         memory.clear();
         day = date;
       }
-      const pending = new Map<CsvFile, string[]>();
+      const stamp = formatG6Timestamp(at);
+      // Rows of one file are consecutive in this loop (one offset per tag, or one expiry per
+      // file), so each file's rows are one segment of the writer: one write per file.
+      writer.reset();
+      let current: CsvFile | null = null;
+      let segmentStart = 0;
+      let segmentRows = 0;
+      const flushSegment = () => {
+        if (current && segmentRows > 0) appendOnce(current, writer.view(segmentStart), segmentRows, at, report);
+        segmentStart = writer.pos;
+        segmentRows = 0;
+      };
+      let firstTps: TpByOffset = new Map();
+      let previousTps: TpByOffset = new Map();
+      const perExpiry = opts.layout === "expiry_v1";
       for (const e of result.expiries) {
+        let resolved = false;
         for (let c = b.start[e.group]!; c < b.end[e.group]!; c += 2) {
           if (pairMissing(b, c)) continue;
           const offset = b.strike[c]! - e.atm;
-          const path = pathOf(e.index, e.tag, offset, date);
-          const file = pool.touch(path, OPTION_HEADER);
+          // expiry_v1: one file per group, resolved once; g6: one file per offset.
+          if (!perExpiry || !resolved) {
+            resolved = true;
+            const path = pathOf(e.index, e.tag, offset, date);
+            const file = pool.touch(path, OPTION_HEADER);
+            if (file !== current) {
+              flushSegment();
+              current = file;
+              firstTps = memory.first(file);
+              previousTps = memory.previous(path, date);
+            }
+          }
+          const file = current!;
           if (at <= file.lastTs) {
             report.duplicatesSkipped++;
             continue;
           }
           const tp = straddleAt(b, c);
-          memory.remember(file, offset, tp);
-          const row = optionRow(b, e, c, at, tp - memory.previousTp(path, offset, date), tp - memory.firstTp(file, offset));
-          const rows = pending.get(file);
-          if (rows) rows.push(row);
-          else pending.set(file, [row]);
+          if (!firstTps.has(offset)) firstTps.set(offset, tp);
+          writeOptionRow(writer, b, e, c, stamp, tp - (previousTps.get(offset) ?? Number.NaN), tp - firstTps.get(offset)!);
+          segmentRows++;
         }
       }
-      for (const [file, rows] of pending) appendRows(file, rows, at, report);
+      flushSegment();
       for (const s of result.indices) {
         const file = pool.touch(overviewPath(opts.dir, s.index, date), OVERVIEW_HEADER);
-        appendRows(file, [overviewRow(s, result.expiries, at)], at, report);
+        appendOnce(file, `${overviewRow(s, result.expiries, at)}\n`, 1, at, report);
       }
       return report;
     },
