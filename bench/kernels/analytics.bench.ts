@@ -61,12 +61,12 @@ function buildChain(n: number): Chain {
   return chain;
 }
 
-/** Times impliedVol over a deterministic chain of n options (best of 5 passes after warm-up). */
+/** Times impliedVol over a deterministic chain of n options (best of 15 passes after warm-up). */
 export function benchIv(n: number): { solvesPerSecond: number; maxAbsError: number } {
   const c = buildChain(n);
   const out = new Float64Array(n);
   let best = Infinity;
-  for (let pass = 0; pass < 6; pass++) {
+  for (let pass = 0; pass < 16; pass++) {
     const t0 = Bun.nanoseconds();
     for (let i = 0; i < n; i++) out[i] = impliedVol(c.price[i], c.F[i], c.K[i], c.T[i], c.df[i], c.isCall[i] === 1);
     const dt = Bun.nanoseconds() - t0;
@@ -86,7 +86,7 @@ export function benchGreeks(n: number): { evaluationsPerSecond: number; checksum
   const out = new Float64Array(5);
   let best = Infinity;
   let checksum = 0;
-  for (let pass = 0; pass < 6; pass++) {
+  for (let pass = 0; pass < 16; pass++) {
     checksum = 0;
     const t0 = Bun.nanoseconds();
     for (let i = 0; i < n; i++) {

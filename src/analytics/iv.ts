@@ -21,7 +21,8 @@ const SQRT1_2 = 0.7071067811865476;
 const INV_SQRT_2PI = 0.3989422804014327;
 const SQRT_2_OVER_PI = 0.7978845608028654;
 const MAX_ITER = 40;
-const REL_TOL = 1e-9;
+const REL_TOL = 1e-7;
+const BRACKET_TOL = 1e-14;
 
 /**
  * Total implied volatility s = sigma·sqrt(T) (dimensionless) for a normalized out-of-the-money
@@ -96,7 +97,7 @@ export function normalizedImpliedVol(beta: number, x: number): number {
     if (Math.abs(step) <= REL_TOL * s) return s + step;
     const next = s + step;
     s = next > lo && next < hi ? next : hi === Infinity ? 2 * s : lo + 0.5 * (hi - lo);
-    if (hi - lo <= REL_TOL * lo) return s;
+    if (hi - lo <= BRACKET_TOL * lo) return s;
   }
   return Number.NaN;
 }
