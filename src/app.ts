@@ -11,17 +11,24 @@ import { createWorkerPool, type WorkerPool } from "./engine/pool.ts";
 import { createEngine, type Engine, type EngineDeps } from "./engine/engine.ts";
 import { systemClock, type SchedulerClock } from "./engine/scheduler.ts";
 import { createMarketCalendar, type MarketCalendar } from "./market/index.ts";
+import { createObservability, type Observability } from "./metrics/index.ts";
 import { createSimClock, simStart } from "./providers/sim/clock.ts";
 import { createSimProvider } from "./providers/sim/provider.ts";
 import type { Provider } from "./providers/types.ts";
 import { createCsvSink, underDataDir } from "./sinks/csv/sink.ts";
 import { createStatusSink } from "./sinks/status/sink.ts";
 import type { Sink } from "./sinks/types.ts";
+import { createPanelsSink } from "./sinks/panels/sink.ts";
+import { configuredTracker } from "./summary/dashboard.ts";
+import type { SummarySnapshot } from "./summary/model.ts";
+import type { SummaryTracker } from "./summary/tracker.ts";
 
 export type AppOptions = {
   log: ConsolaInstance;
   clock?: SchedulerClock;
   onCycle?: EngineDeps["onCycle"];
+  /** Receives each cycle's summary snapshot (the dashboard); without it no summary is built. */
+  onSummary?: (snapshot: SummarySnapshot) => void;
 };
 
 export type App = {
@@ -30,6 +37,10 @@ export type App = {
   calendar: MarketCalendar;
   sinks: Sink[];
   pool: WorkerPool | null;
+  /** The metrics registry and the state the HTTP API serves. */
+  observability: Observability;
+  /** The dashboard's summary tracker (alerts can be added to it), when `onSummary` was given. */
+  summary: SummaryTracker | null;
   /** Runs the engine, then terminates the pool's workers. */
   run(opts: { cycles: number; signal: AbortSignal }): ReturnType<Engine["run"]>;
 };
@@ -59,7 +70,12 @@ export function createEnricher(config: Readonly<G6Config>, pool: WorkerPool | nu
   return (batch) => enrichBatch(pool, batch, params, opts);
 }
 
-export function createSinks(config: Readonly<G6Config>, calendar: MarketCalendar): Sink[] {
+/** The configured sinks; `env` gives the panels sink its wall clock and pool facts. */
+export function createSinks(
+  config: Readonly<G6Config>,
+  calendar: MarketCalendar,
+  env: { now: () => number; pool: WorkerPool | null } = { now: () => systemClock.now(), pool: null },
+): Sink[] {
   const { storage } = config;
   const sinks: Sink[] = [];
   if (storage.csv.enabled) {
@@ -73,6 +89,10 @@ export function createSinks(config: Readonly<G6Config>, calendar: MarketCalendar
     );
   }
   if (storage.status.enabled) sinks.push(createStatusSink({ file: underDataDir(storage.data_dir, storage.status.file) }));
+  if (storage.panels.enabled) {
+    const dir = underDataDir(storage.data_dir, storage.panels.dir);
+    sinks.push(createPanelsSink({ dir, everyNCycles: storage.panels.every_n_cycles, tracker: configuredTracker(config, calendar, env), now: env.now }));
+  }
   return sinks;
 }
 
@@ -80,10 +100,13 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const clock = opts.clock ?? systemClock;
   const calendar = createMarketCalendar({ holidays: config.market.holidays, open: config.market.open, close: config.market.close });
   const pool = createPool(config);
-  const provider = createSimProvider({ config, calendar, pool, minShardLegs: config.pool.min_shard_legs });
+  const observability = createObservability(config, { now: () => clock.now(), poolStats: () => pool?.stats ?? null });
+  const provider = observability.instrumentProvider(createSimProvider({ config, calendar, pool, minShardLegs: config.pool.min_shard_legs }));
   const stepSeconds = config.provider.sim.step_seconds ?? (config.interval > 0 ? config.interval : 60);
   const simClock = createSimClock(calendar, simStart(calendar, config.provider.sim.start, clock.now()), stepSeconds * 1000);
-  const sinks = createSinks(config, calendar);
+  const now = () => clock.now();
+  const sinks = createSinks(config, calendar, { now, pool }).map((s) => observability.instrumentSink(s));
+  const summary = opts.onSummary ? configuredTracker(config, calendar, { now, pool }) : null;
   const engine = createEngine({
     config,
     provider,
@@ -93,7 +116,11 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
     clock,
     elapsed: () => performance.now(),
     log: opts.log.withTag("engine"),
-    onCycle: opts.onCycle,
+    onCycle: (result, stats) => {
+      observability.onCycle(result, stats);
+      opts.onCycle?.(result, stats);
+      if (summary && opts.onSummary) opts.onSummary(summary.observe(result, stats));
+    },
   });
   return {
     engine,
@@ -101,6 +128,8 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
     calendar,
     sinks,
     pool,
+    observability,
+    summary,
     async run(runOpts) {
       try {
         return await engine.run(runOpts);

@@ -6,7 +6,11 @@
 import { defineCommand, runCommand, showUsage, type ArgsDef } from "citty";
 import { createConsola, LogLevels } from "consola";
 import { createApp } from "./app.ts";
+import { writeFileSync } from "node:fs";
 import { ConfigError, loadConfig, type LoadInput } from "./config/load.ts";
+import { createRunDashboard, ExitStatus, panelsCommand, summaryCommand, type Host } from "./summary/commands.ts";
+import { metricsCatalog } from "./metrics/index.ts";
+import { ServerStartError, startServer, type G6Server } from "./server/server.ts";
 
 const runArgs = {
   config: { type: "string", description: "JSON config file (layered over the defaults)", valueHint: "FILE" },
@@ -20,6 +24,34 @@ const runArgs = {
 } as const satisfies ArgsDef;
 
 type RunArgs = { [K in keyof typeof runArgs]?: string };
+
+const runCommandArgs = {
+  ...runArgs,
+  plain: { type: "boolean", description: "Plain text summary blocks instead of the live dashboard" },
+} as const satisfies ArgsDef;
+
+/** The process as the dashboard commands see it (stdout, environment, signals, exit). */
+function processHost(): Host {
+  const out = process.stdout;
+  return {
+    terminal: {
+      write: (text) => void out.write(text),
+      isTty: Boolean(out.isTTY),
+      size: () => ({ columns: out.columns || 80, rows: out.rows || 24 }),
+      onResize(fn) {
+        process.on("SIGWINCH", fn);
+        return () => void process.off("SIGWINCH", fn);
+      },
+    },
+    env: process.env,
+    onStop(fn) {
+      process.on("SIGINT", () => fn("SIGINT"));
+      process.on("SIGTERM", () => fn("SIGTERM"));
+    },
+    onExit: (fn) => void process.on("exit", fn),
+    print: (line) => console.log(line),
+  };
+}
 
 const numberOrRaw = (s: string) => (s.trim() !== "" && Number.isFinite(Number(s)) ? Number(s) : s);
 
@@ -46,11 +78,12 @@ function parseCycles(raw: string | undefined): number {
 
 const run = defineCommand({
   meta: { name: "run", description: "Run the collector (the default command)" },
-  args: runArgs,
+  args: runCommandArgs,
   async run({ args }) {
     const cycles = parseCycles(args.cycles);
     const { config, warnings } = loadConfig({ preset: args.preset, file: args.config, env: process.env, cli: cliLayer(args) });
-    const log = createConsola({ level: LogLevels[config.log.level] }).withTag("g6");
+    const dashboard = createRunDashboard(processHost(), config, Boolean(args.plain));
+    const log = createConsola({ level: LogLevels[config.log.level], ...(dashboard.reporters ? { reporters: dashboard.reporters } : {}) }).withTag("g6");
     for (const w of warnings) log.warn(w);
     const controller = new AbortController();
     const stop = (signal: string) => {
@@ -60,16 +93,46 @@ const run = defineCommand({
     };
     process.on("SIGINT", () => stop("SIGINT"));
     process.on("SIGTERM", () => stop("SIGTERM"));
-    const app = createApp(config, { log });
+    const app = createApp(config, { log, onSummary: (snapshot) => dashboard.display.show(snapshot) });
+    dashboard.attach(app.summary);
+    let server: G6Server | null = null;
+    if (config.server.enabled) {
+      try {
+        server = startServer(config.server, app.observability, log.withTag("server"));
+      } catch (err) {
+        await app.pool?.close();
+        throw err;
+      }
+      log.info(`HTTP API on ${server.url}`);
+    }
     log.info(`provider ${app.provider.name}, ${cycles || "unbounded"} cycles, interval ${config.interval}s, data in ${config.storage.data_dir}`);
-    await app.run({ cycles, signal: controller.signal });
+    try {
+      await app.run({ cycles, signal: controller.signal });
+    } finally {
+      await server?.stop();
+      dashboard.display.close();
+    }
   },
+});
+
+const metricsDocs = defineCommand({
+  meta: { name: "docs", description: "Write the metric catalog generated from the descriptors" },
+  args: { out: { type: "string", description: "Output file", default: "docs/METRICS.md", valueHint: "FILE" } },
+  run({ args }) {
+    writeFileSync(args.out, metricsCatalog());
+    console.log(`wrote ${args.out}`);
+  },
+});
+
+const metrics = defineCommand({
+  meta: { name: "metrics", description: "Metric catalog tools" },
+  subCommands: { docs: metricsDocs },
 });
 
 const main = defineCommand({
   meta: { name: "g6", version: "0.1.0", description: "Options-chain collection and analytics for Indian index options" },
-  args: runArgs,
-  subCommands: { run },
+  args: runCommandArgs,
+  subCommands: { run, metrics, summary: summaryCommand(processHost()), panels: panelsCommand(processHost()) },
   default: "run",
 });
 
@@ -87,7 +150,8 @@ async function cli(argv: string[]): Promise<number> {
     await runCommand(main, { rawArgs: argv });
     return 0;
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ExitStatus) return err.code;
+    if (err instanceof ConfigError || err instanceof ServerStartError) {
       console.error(`g6: ${err.message}`);
       return 2;
     }

@@ -7,6 +7,7 @@
  * (`--cycles`) are CLI flags, not settings.
  */
 import * as v from "valibot";
+import { OPTIONAL_GROUPS } from "../metrics/types.ts";
 
 /** Metadata attached to each setting; read by `config docs` and the loader. */
 export type SettingMeta = {
@@ -237,6 +238,16 @@ export const ConfigSchema = v.strictObject({
         },
         "Runtime status file.",
       ),
+      panels: group(
+        {
+          enabled: field(v.boolean(), true, "Write the summary panel files (one JSON per panel plus a manifest, each with a SHA-256)."),
+          dir: field(v.pipe(v.string(), v.minLength(1)), "panels", "Panel directory (relative to data_dir unless absolute)."),
+          every_n_cycles: field(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000)), 1, "Write the panels every N cycles (and after the last).", {
+            unit: "cycles",
+          }),
+        },
+        "Summary panel files.",
+      ),
     },
     "Storage.",
   ),
@@ -277,6 +288,77 @@ export const ConfigSchema = v.strictObject({
       ),
     },
     "Worker pool.",
+  ),
+  metrics: group(
+    {
+      groups: field(
+        v.array(v.picklist(OPTIONAL_GROUPS)),
+        ["index", "chain", "analytics", "pool", "process"],
+        "Optional metric groups to expose (index, chain, analytics, pool, process, option_detail); cycle, provider and storage are always on.",
+      ),
+      series_budget: field(
+        v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(10_000_000)),
+        20_000,
+        "Cardinality budget: above this many estimated series, option detail is degraded (all strikes → band → none).",
+        { unit: "series" },
+      ),
+      option_detail: group(
+        {
+          mode: field(v.picklist(["all", "band"]), "band", "Richest per-strike detail when option_detail is enabled: every strike, or a band around ATM."),
+          band_strikes: field(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_STRIKES_PER_SIDE)), 5, "Strikes either side of ATM in band mode.", {
+            unit: "strikes",
+          }),
+        },
+        "Per-strike series (the option_detail group).",
+      ),
+      hysteresis: field(
+        v.pipe(v.number(), v.minValue(0), v.maxValue(0.9)),
+        0.2,
+        "Richer detail is restored only while its estimate stays below series_budget × (1 − this).",
+        { unit: "fraction" },
+      ),
+      restore_cycles: field(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)), 5, "Consecutive cycles under the restore threshold before detail is restored one step.", {
+        unit: "cycles",
+      }),
+    },
+    "Prometheus metrics.",
+  ),
+  server: group(
+    {
+      enabled: field(v.boolean(), false, "Serve the HTTP API (/metrics, /healthz, /readyz, /status, /events)."),
+      host: field(v.pipe(v.string(), v.minLength(1)), "127.0.0.1", "Bind address. Anything but a loopback address exposes the API to the network."),
+      port: field(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65_535)), 9108, "TCP port; 0 picks a free port.", { unit: "port" }),
+      token: field(
+        v.nullable(v.pipe(v.string(), v.minLength(1))),
+        null,
+        "Bearer token every request must carry (Authorization: Bearer …); null: no token. Set it with G6_SERVER__TOKEN.",
+        { secret: true },
+      ),
+      sse_max_clients: field(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)), 16, "Concurrent /events clients; more get 429.", {
+        unit: "clients",
+      }),
+      sse_backlog: field(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100_000)), 256, "Events kept for Last-Event-ID resume.", {
+        unit: "events",
+      }),
+      heartbeat_seconds: field(v.pipe(v.number(), v.minValue(1), v.maxValue(300)), 15, "Interval of /events heartbeat comments.", {
+        unit: "seconds",
+      }),
+    },
+    "HTTP API.",
+  ),
+  summary: group(
+    {
+      mode: field(
+        v.picklist(["auto", "live", "plain", "off"]),
+        "auto",
+        "Terminal summary: live (full-screen dashboard; needs a terminal), plain (a text block per cycle when something changed), off, or auto (live on a terminal outside CI, else plain).",
+      ),
+      refresh_per_second: field(v.pipe(v.number(), v.gtValue(0), v.maxValue(30)), 4, "Most dashboard redraws per second.", { unit: "frames per second" }),
+      history_cycles: field(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000)), 120, "Cycles in the rolling window of the cycle time p50/p95.", {
+        unit: "cycles",
+      }),
+    },
+    "Terminal summary and dashboard.",
   ),
   log: group(
     {

@@ -1,0 +1,16 @@
+/** The `provider` group (always on): every Provider call, timed by the instrumented wrapper. */
+import { describe, SECONDS_BUCKETS } from "../types.ts";
+
+const m = describe("provider");
+
+/** Provider contract methods, as `endpoint` label values. */
+export const PROVIDER_ENDPOINTS = ["open", "list_expiries", "instruments", "spot", "quotes", "close"] as const;
+export type ProviderEndpoint = (typeof PROVIDER_ENDPOINTS)[number];
+
+export const PROVIDER_METRICS = {
+  requests: m("counter", "g6_provider_requests_total", "Provider calls by endpoint and result (ok, error).", ["endpoint", "result"]),
+  latency: m("histogram", "g6_provider_request_duration_seconds", "Provider call latency.", ["endpoint"], SECONDS_BUCKETS),
+  rateLimited: m("counter", "g6_provider_rate_limit_waits_total", "Calls refused by the provider's rate limit (each one a wait before the next try).", ["endpoint"]),
+  errors: m("counter", "g6_provider_errors_total", "Provider call failures by error code.", ["endpoint", "code"]),
+  open: m("gauge", "g6_provider_open", "1 while the provider is opened (connected and authenticated), else 0."),
+} as const;

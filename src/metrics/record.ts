@@ -1,0 +1,109 @@
+/**
+ * Per-cycle metric updates, run in the cycle's emit step (main thread). Each update is a few
+ * gauge sets or counter increments per index, expiry, phase or sink: cheap, bounded, and
+ * independent of the scrape rate. Engine totals are cumulative, so counters advance by deltas.
+ */
+import type { CycleResult } from "../engine/cycle.ts";
+import type { PoolStats } from "../engine/pool.ts";
+import type { EngineStats } from "../sinks/types.ts";
+import type { ANALYTICS_METRICS } from "./groups/analytics.ts";
+import type { CHAIN_METRICS } from "./groups/chain.ts";
+import type { CYCLE_METRICS } from "./groups/cycle.ts";
+import { STATUS_LABELS, type INDEX_METRICS } from "./groups/index.ts";
+import type { POOL_METRICS } from "./groups/pool.ts";
+import type { STORAGE_METRICS } from "./groups/storage.ts";
+import type { GroupHandles } from "./types.ts";
+
+/** Advances counters by the growth of cumulative totals since the previous call. */
+export function createDeltas() {
+  const last = new Map<string, number>();
+  return (key: string, total: number): number => {
+    const d = total - (last.get(key) ?? 0);
+    last.set(key, total);
+    return d > 0 ? d : 0;
+  };
+}
+export type Deltas = ReturnType<typeof createDeltas>;
+
+const seconds = (ms: number) => ms / 1000;
+
+/** Cycle group; `now` is wall-clock epoch ms (for the last-success timestamp). */
+export function recordCycle(h: GroupHandles<typeof CYCLE_METRICS>, r: CycleResult, s: Readonly<EngineStats>, delta: Deltas, now: number): void {
+  h.cycles.inc();
+  if (r.errors.length) h.failed.inc();
+  else h.lastSuccess.set(now / 1000);
+  h.duration.observe(seconds(s.lastCycleMs));
+  h.phase.observe({ phase: "spot" }, seconds(r.durations.spot));
+  h.phase.observe({ phase: "plan" }, seconds(r.durations.plan));
+  h.phase.observe({ phase: "fetch" }, seconds(r.durations.fetch));
+  h.phase.observe({ phase: "enrich" }, seconds(r.durations.enrich));
+  h.phase.observe({ phase: "score" }, seconds(r.durations.score));
+  h.phase.observe({ phase: "emit" }, seconds(Math.max(0, s.lastCycleMs - r.durations.total)));
+  h.overruns.inc(delta("overruns", s.overruns));
+  h.skipped.inc(delta("skipped", s.skippedTicks));
+  h.budget.set(s.budgetUsed);
+  h.last.set(r.cycle);
+}
+
+/** Index group: one series per index of the cycle. */
+export function recordIndices(h: GroupHandles<typeof INDEX_METRICS>, r: CycleResult): void {
+  for (const s of r.indices) {
+    const index = { index: s.index };
+    h.spot.set(index, s.spot);
+    h.atm.set(index, s.atm);
+    h.legsRequested.set(index, s.legsRequested);
+    h.legsCollected.set(index, s.legsCollected);
+    for (const status of STATUS_LABELS) h.status.set({ index: s.index, status }, s.status === status ? 1 : 0);
+  }
+}
+
+/** Chain group: replaced every cycle, so expiries that rolled off disappear. */
+export function recordChains(h: GroupHandles<typeof CHAIN_METRICS>, r: CycleResult): void {
+  for (const g of Object.values(h)) g.reset();
+  for (const e of r.expiries) {
+    const l = { index: e.index, expiry: e.tag };
+    h.pcrOi.set(l, e.pcrOi);
+    h.pcrVolume.set(l, e.pcrVolume);
+    h.maxPain.set(l, e.maxPain);
+    h.atmIv.set(l, e.atmIv);
+    h.impliedMove.set(l, e.impliedMove);
+    h.strikeCoverage.set(l, e.strikeCoverage);
+    h.fieldCoverage.set(l, e.fieldCoverage);
+  }
+}
+
+/** Analytics group: the cycle's solved IVs and failures by reason. */
+export function recordAnalytics(h: GroupHandles<typeof ANALYTICS_METRICS>, r: CycleResult): void {
+  let solved = 0;
+  const iv = r.batch.iv;
+  for (let i = 0; i < r.batch.legs; i++) if (Number.isFinite(iv[i]!)) solved++;
+  h.solves.inc(solved);
+  for (const [reason, n] of Object.entries(r.ivFailures)) h.failures.inc({ reason }, n);
+}
+
+/** Storage group: the engine's per-sink totals. */
+export function recordStorage(h: GroupHandles<typeof STORAGE_METRICS>, s: Readonly<EngineStats>, delta: Deltas): void {
+  for (const [name, t] of Object.entries(s.sinks)) {
+    const sink = { sink: name };
+    h.rows.inc(sink, delta(`rows:${name}`, t.rows));
+    h.bytes.inc(sink, delta(`bytes:${name}`, t.bytes));
+    h.duplicates.inc(sink, delta(`dups:${name}`, t.duplicatesSkipped));
+    h.errors.inc(sink, delta(`errors:${name}`, t.errors));
+  }
+}
+
+/** Pool group: the pool's cumulative stats (null: inline execution) and this cycle's shards. */
+export function recordPool(h: GroupHandles<typeof POOL_METRICS>, r: CycleResult, p: Readonly<PoolStats> | null, delta: Deltas): void {
+  h.shards.set({ stage: "fetch" }, r.compute.fetch.shards);
+  h.shards.set({ stage: "enrich" }, r.compute.enrich.shards);
+  if (!p) {
+    h.workers.set(0);
+    return;
+  }
+  h.workers.set(p.workers);
+  h.jobs.inc(delta("jobs", p.jobs));
+  h.inline.inc(delta("inline", p.inlineJobs));
+  h.retries.inc(delta("retries", p.retries));
+  h.restarts.inc(delta("restarts", p.restarts));
+  for (const [kind, n] of Object.entries(p.failures)) h.failures.inc({ kind }, delta(`failures:${kind}`, n));
+}

@@ -1,0 +1,136 @@
+/**
+ * Server-Sent Events for /events: a hub that keeps a bounded backlog of numbered events, a
+ * bounded set of clients and one heartbeat timer. A client gets a `snapshot` event on connect
+ * (or, with a Last-Event-ID still in the backlog, the events it missed instead), then every
+ * event as it is published, and a comment line every heartbeat.
+ */
+import type { CycleResult } from "../engine/cycle.ts";
+import { formatIsoIst } from "../market/index.ts";
+import type { EngineStats } from "../sinks/types.ts";
+
+export type HubEvent = { id: number; event: string; data: string };
+
+export type EventHubOptions = {
+  /** Events kept for resume. */
+  backlog: number;
+  maxClients: number;
+  /** Heartbeat interval, ms. */
+  heartbeatMs: number;
+  /** The full state for a `snapshot` event (JSON-serialisable). */
+  snapshot: () => unknown;
+};
+
+export type EventHub = {
+  readonly clients: number;
+  /** Numbers, keeps and sends an event to every client. */
+  publish(event: string, data: unknown): void;
+  /** A streaming response for a new client, or null when the client limit is reached. */
+  connect(lastEventId: string | null): Response | null;
+  /** Ends every stream and stops the heartbeat. */
+  close(): void;
+};
+
+const encoder = new TextEncoder();
+const frame = (e: HubEvent) => encoder.encode(`id: ${e.id}\nevent: ${e.event}\ndata: ${e.data}\n\n`);
+
+export function createEventHub(opts: EventHubOptions): EventHub {
+  const backlog: HubEvent[] = [];
+  const clients = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  let lastId = 0;
+  let heartbeat: ReturnType<typeof setInterval> | null = null;
+
+  const send = (c: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
+    try {
+      c.enqueue(bytes);
+    } catch {
+      // The stream is already closed (client gone): forget it.
+      clients.delete(c);
+    }
+  };
+  const beat = () => {
+    const bytes = encoder.encode(": heartbeat\n\n");
+    for (const c of clients) send(c, bytes);
+  };
+  /** Events after `id`, when the backlog still holds all of them. */
+  const missedSince = (id: number): HubEvent[] | null => {
+    if (!Number.isInteger(id) || id < 0 || id > lastId) return null;
+    if (id === lastId) return [];
+    const first = backlog[0];
+    if (!first || first.id > id + 1) return null;
+    return backlog.filter((e) => e.id > id);
+  };
+
+  return {
+    get clients() {
+      return clients.size;
+    },
+    publish(event, data) {
+      const e: HubEvent = { id: ++lastId, event, data: JSON.stringify(data) };
+      backlog.push(e);
+      if (backlog.length > opts.backlog) backlog.splice(0, backlog.length - opts.backlog);
+      const bytes = frame(e);
+      for (const c of clients) send(c, bytes);
+    },
+    connect(lastEventId) {
+      if (clients.size >= opts.maxClients) return null;
+      let self: ReadableStreamDefaultController<Uint8Array> | null = null;
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          self = controller;
+          clients.add(controller);
+          controller.enqueue(encoder.encode(`retry: 2000\n\n`));
+          const missed = lastEventId === null ? null : missedSince(Number(lastEventId));
+          if (missed) for (const e of missed) controller.enqueue(frame(e));
+          else controller.enqueue(frame({ id: lastId, event: "snapshot", data: JSON.stringify(opts.snapshot()) }));
+          heartbeat ??= setInterval(beat, opts.heartbeatMs);
+        },
+        cancel() {
+          if (self) clients.delete(self);
+        },
+      });
+      return new Response(stream, {
+        headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", connection: "keep-alive" },
+      });
+    },
+    close() {
+      if (heartbeat) clearInterval(heartbeat);
+      heartbeat = null;
+      for (const c of clients) {
+        try {
+          c.close();
+        } catch {
+          // Already closed by the client.
+        }
+      }
+      clients.clear();
+    },
+  };
+}
+
+/** A compact per-cycle event: what a dashboard needs to refresh without the full snapshot. */
+export function cycleEvent(r: CycleResult, s: Readonly<EngineStats>) {
+  return {
+    cycle: r.cycle,
+    snapshot_at: formatIsoIst(r.at),
+    status: r.status,
+    cycle_ms: Number(s.lastCycleMs.toFixed(3)),
+    legs: { requested: r.legsRequested, collected: r.legsCollected },
+    indices: r.indices.map((i) => ({ index: i.index, status: i.status, spot: Number.isFinite(i.spot) ? i.spot : null })),
+  };
+}
+
+export type Alert =
+  | { kind: "cycle_error"; cycle: number; phase: string; code: string; message: string }
+  | { kind: "index_status"; cycle: number; index: string; from: string | null; to: string; reason: string };
+
+/** Alerts of a cycle: its errors, and every index whose status changed since `prev`. */
+export function cycleAlerts(prev: CycleResult | null, r: CycleResult): Alert[] {
+  const out: Alert[] = r.errors.map((e) => ({ kind: "cycle_error", cycle: r.cycle, phase: e.phase, code: e.code, message: e.message }));
+  const before = new Map(prev?.indices.map((i) => [i.index, i.status]) ?? []);
+  for (const i of r.indices) {
+    const from = before.get(i.index) ?? null;
+    if (from === i.status || (from === null && i.status === "OK")) continue;
+    out.push({ kind: "index_status", cycle: r.cycle, index: i.index, from, to: i.status, reason: i.reason });
+  }
+  return out;
+}

@@ -1,0 +1,121 @@
+/**
+ * The G6 HTTP API (Bun.serve): GET /metrics, /healthz, /readyz, /status and /events (SSE).
+ * Binds `server.host` (127.0.0.1 by default). With `server.token` set, every request must carry
+ * `Authorization: Bearer <token>`; the token is compared in constant time and never logged.
+ * Scrapes render the registry on demand; they never run inside a cycle.
+ */
+import type { ConsolaInstance } from "consola";
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { G6Config } from "../config/schema.ts";
+import type { Observability } from "../metrics/index.ts";
+import { statusDocument } from "../sinks/status/sink.ts";
+import { createEventHub, cycleAlerts, cycleEvent } from "./events.ts";
+
+export type ServerSettings = Readonly<G6Config["server"]>;
+
+/** The server could not start (e.g. the port is taken): a configuration problem, exit 2. */
+export class ServerStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ServerStartError";
+  }
+}
+
+export type G6Server = {
+  /** Base URL, e.g. http://127.0.0.1:9108 (the real port when configured as 0). */
+  readonly url: string;
+  readonly port: number;
+  /** Closes /events streams and the listener. */
+  stop(): Promise<void>;
+};
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+const json = (body: unknown, status = 200) =>
+  new Response(`${JSON.stringify(body)}\n`, { status, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" } });
+const text = (body: string, status: number, headers: Record<string, string> = {}) =>
+  new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8", ...headers } });
+
+const digest = (s: string) => createHash("sha256").update(s).digest();
+
+/** True when `header` carries the bearer token (constant time in the token's content). */
+export function bearerMatches(header: string | null, token: string): boolean {
+  const m = /^Bearer (.+)$/.exec(header ?? "");
+  return m !== null && timingSafeEqual(digest(m[1]!), digest(token));
+}
+
+/**
+ * Starts listening and returns at once. Throws ServerStartError when the address cannot be
+ * bound (port in use, address not available). Subscribes to `obs` for /events.
+ */
+export function startServer(settings: ServerSettings, obs: Observability, log?: ConsolaInstance): G6Server {
+  const hub = createEventHub({
+    backlog: settings.sse_backlog,
+    maxClients: settings.sse_max_clients,
+    heartbeatMs: settings.heartbeat_seconds * 1000,
+    snapshot: () => {
+      const last = obs.latest();
+      return last ? statusDocument(last.result, last.stats) : { status: "starting", readiness: obs.readiness() };
+    },
+  });
+  let prev: ReturnType<Observability["latest"]> = obs.latest();
+  const unsubscribe = obs.subscribe((result, stats) => {
+    hub.publish("cycle", cycleEvent(result, stats));
+    for (const alert of cycleAlerts(prev?.result ?? null, result)) hub.publish("alert", alert);
+    prev = { result, stats };
+  });
+
+  const routes: Record<string, (req: Request, server: Bun.Server<undefined>) => Response | Promise<Response>> = {
+    "/metrics": async () => new Response(await obs.render(), { headers: { "content-type": obs.contentType } }),
+    "/healthz": () => text("ok\n", 200),
+    "/readyz": () => {
+      const r = obs.readiness();
+      return json(r, r.ready ? 200 : 503);
+    },
+    "/status": () => {
+      const last = obs.latest();
+      return last ? json(statusDocument(last.result, last.stats)) : json({ status: "starting", reasons: obs.readiness().reasons }, 503);
+    },
+    "/events": (req, server) => {
+      const res = hub.connect(req.headers.get("last-event-id"));
+      if (!res) return text(`too many /events clients (limit ${settings.sse_max_clients})\n`, 429, { "retry-after": "5" });
+      server.timeout(req, 0);
+      return res;
+    },
+  };
+
+  let server: Bun.Server<undefined>;
+  try {
+    server = Bun.serve({
+      hostname: settings.host,
+      port: settings.port,
+      idleTimeout: Math.min(255, Math.ceil(settings.heartbeat_seconds * 2 + 5)),
+      fetch(req, srv) {
+        if (settings.token !== null && !bearerMatches(req.headers.get("authorization"), settings.token)) {
+          return text("unauthorized\n", 401, { "www-authenticate": 'Bearer realm="g6"' });
+        }
+        const route = routes[new URL(req.url).pathname];
+        if (!route) return text("not found\n", 404);
+        if (req.method !== "GET" && req.method !== "HEAD") return text("method not allowed\n", 405, { allow: "GET, HEAD" });
+        return route(req, srv);
+      },
+    });
+  } catch (err) {
+    unsubscribe();
+    const code = err instanceof Error && "code" in err ? String(err.code) : "";
+    const why = code === "EADDRINUSE" ? "address already in use" : err instanceof Error ? err.message : String(err);
+    throw new ServerStartError(`cannot listen on ${settings.host}:${settings.port}: ${why} (set server.port or G6_SERVER__PORT)`);
+  }
+  const port = server.port ?? settings.port;
+  const host = settings.host.includes(":") ? `[${settings.host}]` : settings.host;
+  if (!LOOPBACK.has(settings.host)) log?.warn(`HTTP API listening on ${settings.host}, not a loopback address`);
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    async stop() {
+      unsubscribe();
+      hub.close();
+      await server.stop(true);
+    },
+  };
+}
