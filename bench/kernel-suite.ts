@@ -12,6 +12,7 @@ import { simulateQuotes } from "../src/providers/sim/model.ts";
 import { ByteWriter } from "../src/sinks/csv/bytes.ts";
 import { writeOptionRow } from "../src/sinks/csv/format.ts";
 import { benchGreeks, benchIv } from "./kernels/analytics.bench.ts";
+import { benchFrame } from "./kernels/summary.bench.ts";
 
 export type KernelResult = { name: string; value: number; unit: string };
 
@@ -75,5 +76,6 @@ export function runKernels(quick: boolean): KernelResult[] {
     { name: "pack + sim quotes (588 legs)", value: packUs, unit: "µs per cycle" },
     { name: "enrich (588 legs)", value: enrichUs, unit: "µs per cycle" },
     { name: "CSV rows format (294 rows)", value: csvUs, unit: "µs per cycle" },
+    { name: "summary frame render", value: benchFrame(ms), unit: "µs per 160x50 frame" },
   ];
 }

@@ -1,59 +1,77 @@
 /**
- * Layered configuration loader: built-in defaults → JSON file → `G6_*` environment → CLI flags.
+ * Layered configuration loader. Layers, later winning:
+ *   built-in defaults → preset (--preset) → config file (--config, else config/g6.json if
+ *   present) → secrets file (secrets_file) → `G6_*` environment → CLI flags.
  *
- * Each layer is a partial, plain object. The loader merges them, remembers for every leaf
- * which layer (and which file key, variable or flag) supplied it, then validates the result
- * against the strict schema once. Any problem becomes a `ConfigError` listing every issue with
- * its key path, the bad value and the layer it came from. This module and `src/cli.ts` are the
- * only places that see the environment.
+ * Each layer is a partial object. The loader merges them, remembers for every leaf which layer
+ * and which exact place (file#key, variable, flag) supplied it, applies deprecations, refuses
+ * removed settings and secrets outside the environment/secrets file, then validates the result
+ * against the strict schema once and runs the cross-field checks. Every problem becomes one line
+ * of a `ConfigError` naming the key path, the bad value, what was expected and the layer.
  */
 import * as v from "valibot";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { checkConfig } from "./checks.ts";
+import { ConfigError, readJsonObject } from "./errors.ts";
+import { describeSchema, type SettingDoc } from "./describe.ts";
+import { unknownEnvWarning } from "./hygiene.ts";
 import { isPresetName, PRESET_NAMES, PRESETS } from "./presets.ts";
 import { ConfigSchema, type G6Config } from "./schema.ts";
+import { readSecretsFile } from "./secrets.ts";
 
-export type Layer = "default" | "preset" | "file" | "env" | "cli";
+export { ConfigError } from "./errors.ts";
+
+export type Layer = "default" | "preset" | "file" | "secrets" | "env" | "cli";
 /** Where an effective value came from: the layer and the exact place (file#key, env name, flag). */
 export type Source = { layer: Layer; where: string };
 export type Provenance = Map<string, Source>;
 type Raw = Record<string, unknown>;
 
-/** A configuration problem; `problems` lists each one by key path. Exit status 2. */
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
-    this.name = "ConfigError";
-  }
-}
+export type LoadedConfig = {
+  config: Readonly<G6Config>;
+  provenance: Provenance;
+  warnings: string[];
+  /** The config file actually read, if any. */
+  file?: string;
+};
 
-export type LoadedConfig = { config: Readonly<G6Config>; provenance: Provenance };
+/** The config file used when --config is not given, if it exists. */
+export const DEFAULT_CONFIG_FILE = "config/g6.json";
 
 export type LoadInput = {
   /** A named preset (src/config/presets.ts), applied just above the defaults. */
   preset?: string;
   /** Config file path (from --config); must exist when given. */
   file?: string;
+  /** Read config/g6.json when no file is given and it exists (the CLI does; tests usually not). */
+  useDefaultFile?: boolean;
   /** The process environment; only `G6_*` names are read. */
   env?: Record<string, string | undefined>;
-  /** CLI flag values already mapped to key paths, e.g. { "interval": 5 } with the flag name. */
+  /** CLI flag values already mapped to key paths, e.g. { path: "interval", value: 5, flag: "--interval" }. */
   cli?: { path: string; value: unknown; flag: string }[];
+  /** Turn warnings (unknown variables, deprecated settings) into errors. */
+  strict?: boolean;
+  /** Check that the data directory is writable (without creating anything). Default true. */
+  checkDataDir?: boolean;
 };
 
 const isObject = (x: unknown): x is Raw => typeof x === "object" && x !== null && !Array.isArray(x);
 
-/** Merges `src` into `dst` (in place), recording the source of each leaf. */
-function mergeLayer(dst: Raw, src: Raw, source: (path: string) => Source, prov: Provenance, prefix = ""): void {
-  for (const [key, value] of Object.entries(src)) {
+/** Leaf paths of a raw object (arrays and scalars are leaves). */
+function leaves(obj: Raw, prefix = ""): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const [key, value] of Object.entries(obj)) {
     const path = prefix ? `${prefix}.${key}` : key;
-    if (isObject(value)) {
-      const child = isObject(dst[key]) ? (dst[key] as Raw) : {};
-      dst[key] = child;
-      mergeLayer(child, value, source, prov, path);
-    } else {
-      dst[key] = value;
-      prov.set(path, source(path));
-    }
+    if (isObject(value)) out.push(...leaves(value, path));
+    else out.push([path, value]);
   }
+  return out;
+}
+
+function getPath(obj: Raw, path: string): unknown {
+  let node: unknown = obj;
+  for (const key of path.split(".")) node = isObject(node) ? node[key] : undefined;
+  return node;
 }
 
 function setPath(obj: Raw, path: string, value: unknown): void {
@@ -66,72 +84,26 @@ function setPath(obj: Raw, path: string, value: unknown): void {
   node[keys[keys.length - 1]!] = value;
 }
 
-/** Reads and parses the JSON config file, with a message naming the file on failure. */
-export function readConfigFile(file: string): Raw {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new ConfigError([`config file ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError([`config file ${file}: malformed JSON (${(err as Error).message})`]);
-  }
-  if (!isObject(parsed)) throw new ConfigError([`config file ${file}: the top level must be a JSON object`]);
-  return parsed;
-}
-
-/** Schema node for a dotted path, unwrapping optional/pipe/nullable wrappers. */
-function schemaAt(path: string[]): v.GenericSchema | undefined {
-  let node: v.GenericSchema | undefined = ConfigSchema as unknown as v.GenericSchema;
-  for (const key of path) {
-    const obj = unwrap(node);
-    if (!obj || obj.type !== "strict_object") return undefined;
-    const entries = (obj as unknown as { entries: Record<string, v.GenericSchema> }).entries;
-    const match = Object.keys(entries).find((k) => k.toUpperCase() === key.toUpperCase());
-    if (!match) return undefined;
-    node = entries[match];
-  }
-  return node;
-}
-
-function unwrap(schema: v.GenericSchema | undefined): v.GenericSchema | undefined {
-  let node = schema as (v.GenericSchema & { wrapped?: v.GenericSchema; pipe?: v.GenericSchema[] }) | undefined;
-  while (node) {
-    if (node.wrapped) node = node.wrapped as typeof node;
-    else if (node.pipe && node.pipe[0] !== node) node = node.pipe[0] as typeof node;
-    else break;
-  }
-  return node;
-}
-
-/** Canonical key path (schema spelling) for an env name's `__`-separated segments. */
-function canonicalPath(segments: string[]): string | undefined {
-  const out: string[] = [];
-  let node: v.GenericSchema | undefined = ConfigSchema as unknown as v.GenericSchema;
-  for (const seg of segments) {
-    const obj = unwrap(node);
-    if (!obj || obj.type !== "strict_object") return undefined;
-    const entries = (obj as unknown as { entries: Record<string, v.GenericSchema> }).entries;
-    const match = Object.keys(entries).find((k) => k.toUpperCase() === seg);
-    if (!match) return undefined;
-    out.push(match);
-    node = entries[match];
-  }
-  return out.join(".");
+function deletePath(obj: Raw, path: string): void {
+  const keys = path.split(".");
+  let node: unknown = obj;
+  for (const key of keys.slice(0, -1)) node = isObject(node) ? node[key] : undefined;
+  if (isObject(node)) delete node[keys[keys.length - 1]!];
 }
 
 /** Parses an environment string by the target field's type (number, boolean, array, null). */
-export function parseEnvValue(raw: string, path: string): unknown {
-  const leaf = unwrap(schemaAt(path.split(".")));
-  const type = leaf?.type;
+export function parseEnvValue(raw: string, setting: SettingDoc): unknown {
   const trimmed = raw.trim();
   if (trimmed === "null") return null;
+  const type = setting.node.type;
   if (type === "array") {
-    if (trimmed.startsWith("[")) return JSON.parse(trimmed);
+    if (trimmed.startsWith("[")) {
+      try {
+        return JSON.parse(trimmed);
+      } catch {
+        return raw;
+      }
+    }
     return trimmed === "" ? [] : trimmed.split(",").map((s) => s.trim());
   }
   if (type === "boolean") {
@@ -139,29 +111,8 @@ export function parseEnvValue(raw: string, path: string): unknown {
     if (/^(false|0|no|off)$/i.test(trimmed)) return false;
     return raw;
   }
-  if (type === "number" || type === "union") {
-    const n = Number(trimmed);
-    if (trimmed !== "" && Number.isFinite(n)) return n;
-  }
+  if (/number/.test(setting.type) && trimmed !== "" && Number.isFinite(Number(trimmed))) return Number(trimmed);
   return raw;
-}
-
-/** The `G6_*` environment layer: unknown names are reported, not silently dropped. */
-function envLayer(env: Record<string, string | undefined>): { raw: Raw; names: Map<string, string>; unknown: string[] } {
-  const raw: Raw = {};
-  const names = new Map<string, string>();
-  const unknown: string[] = [];
-  for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith("G6_") || value === undefined) continue;
-    const path = canonicalPath(name.slice(3).split("__"));
-    if (!path) {
-      unknown.push(name);
-      continue;
-    }
-    setPath(raw, path, parseEnvValue(value, path));
-    names.set(path, name);
-  }
-  return { raw, names, unknown };
 }
 
 function describeValue(value: unknown): string {
@@ -169,62 +120,135 @@ function describeValue(value: unknown): string {
   return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-function sourceLabel(s: Source | undefined): string {
+/** A human label for a value's source. */
+export function sourceLabel(s: Source | undefined): string {
   if (!s || s.layer === "default") return "built-in default";
-  if (s.layer === "preset") return `preset ${s.where}`;
-  return s.layer === "file" ? `config file ${s.where}` : s.layer === "env" ? `environment ${s.where}` : `flag ${s.where}`;
+  switch (s.layer) {
+    case "preset":
+      return `preset ${s.where}`;
+    case "file":
+      return `config file ${s.where}`;
+    case "secrets":
+      return `secrets file ${s.where}`;
+    case "env":
+      return `environment ${s.where}`;
+    default:
+      return `flag ${s.where}`;
+  }
+}
+
+/** The source of the value at `path`, or of its nearest recorded ancestor/descendant. */
+function sourceOf(prov: Provenance, path: string): Source | undefined {
+  for (let p = path; ; p = p.slice(0, p.lastIndexOf("."))) {
+    const s = prov.get(p);
+    if (s) return s;
+    if (!p.includes(".")) break;
+  }
+  for (const [p, s] of prov) if (p.startsWith(`${path}.`)) return s;
+  return undefined;
 }
 
 /** Loads, merges and validates the configuration. Throws `ConfigError` listing every problem. */
-export function loadConfig(input: LoadInput = {}): LoadedConfig & { warnings: string[] } {
+export function loadConfig(input: LoadInput = {}): LoadedConfig {
+  const { settings } = describeSchema();
+  const byPath = new Map(settings.map((s) => [s.path, s]));
+  const byEnv = new Map(settings.map((s) => [s.env, s]));
   const prov: Provenance = new Map();
   const merged: Raw = {};
   const warnings: string[] = [];
+  const problems: string[] = [];
+  const apply = (raw: Raw, source: (path: string) => Source) => {
+    for (const [path, value] of leaves(raw)) {
+      setPath(merged, path, value);
+      prov.set(path, source(path));
+    }
+  };
+
   if (input.preset !== undefined) {
     const name = input.preset;
     if (!isPresetName(name)) throw new ConfigError([`--preset: unknown preset "${name}"; expected one of ${PRESET_NAMES.join(", ")}`]);
-    mergeLayer(merged, structuredClone(PRESETS[name]) as Raw, () => ({ layer: "preset", where: name }), prov);
+    apply(structuredClone(PRESETS[name]) as Raw, () => ({ layer: "preset", where: name }));
   }
-  if (input.file) {
-    const file = input.file;
-    mergeLayer(merged, readConfigFile(file), (p) => ({ layer: "file", where: `${file}#${p}` }), prov);
+
+  const file = input.file ?? (input.useDefaultFile && existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  if (file) {
+    const raw = readJsonObject(file, "config file");
+    for (const [path] of leaves(raw)) {
+      if (byPath.get(path)?.secret) problems.push(`${path}: a secret must not be in the config file ${file}; set ${byPath.get(path)!.env} or put it in the secrets file`);
+    }
+    apply(raw, (p) => ({ layer: "file", where: `${file}#${p}` }));
   }
-  if (input.env) {
-    const { raw, names, unknown } = envLayer(input.env);
-    mergeLayer(merged, raw, (p) => ({ layer: "env", where: names.get(p) ?? p }), prov);
-    for (const name of unknown) warnings.push(`environment ${name} matches no setting; ignored`);
+
+  const envRaw: Raw = {};
+  const envNames = new Map<string, string>();
+  for (const [name, value] of Object.entries(input.env ?? {})) {
+    if (!name.startsWith("G6_") || value === undefined) continue;
+    const setting = byEnv.get(name);
+    if (!setting) {
+      warnings.push(unknownEnvWarning(name, settings));
+      continue;
+    }
+    setPath(envRaw, setting.path, parseEnvValue(value, setting));
+    envNames.set(setting.path, name);
   }
+  const cliRaw: Raw = {};
+  for (const flag of input.cli ?? []) {
+    if (byPath.get(flag.path)?.secret) problems.push(`${flag.path}: a secret must not be given on the command line (${flag.flag}); use ${byPath.get(flag.path)!.env}`);
+    setPath(cliRaw, flag.path, flag.value);
+  }
+
+  // The secrets file sits above the config file and below the environment; its path may come
+  // from any layer.
+  const secretsPath = (getPath(cliRaw, "secrets_file") ?? getPath(envRaw, "secrets_file") ?? getPath(merged, "secrets_file")) as unknown;
+  if (typeof secretsPath === "string") {
+    const secrets = readSecretsFile(secretsPath, byPath);
+    problems.push(...secrets.problems);
+    warnings.push(...secrets.warnings);
+    apply(secrets.raw, () => ({ layer: "secrets", where: secretsPath }));
+  }
+  apply(envRaw, (p) => ({ layer: "env", where: envNames.get(p) ?? p }));
   for (const flag of input.cli ?? []) {
     setPath(merged, flag.path, flag.value);
     prov.set(flag.path, { layer: "cli", where: flag.flag });
   }
+
+  for (const [path, source] of [...prov]) {
+    const setting = byPath.get(path);
+    if (setting?.stage === "removed") {
+      problems.push(`${path}: removed setting (from ${sourceLabel(source)}): ${setting.description}`);
+      deletePath(merged, path);
+    } else if (setting?.stage === "deprecated" && setting.replacement) {
+      warnings.push(`${path} (from ${sourceLabel(source)}) is deprecated; use ${setting.replacement}`);
+      const value = getPath(merged, path);
+      if (value !== null && value !== undefined && !prov.has(setting.replacement)) {
+        setPath(merged, setting.replacement, value);
+        prov.set(setting.replacement, source);
+      }
+    }
+  }
+
   const result = v.safeParse(ConfigSchema, merged);
   if (!result.success) {
-    const problems = result.issues.map((issue) => {
+    for (const issue of result.issues) {
       const path = (issue.path ?? []).map((p) => String(p.key)).join(".") || "(root)";
-      let source = prov.get(path);
-      for (let p = path; !source && p.includes("."); ) {
-        p = p.slice(0, p.lastIndexOf("."));
-        source = prov.get(p);
-      }
+      const source = sourceOf(prov, path);
       if (issue.type === "strict_object" && issue.expected === "never") {
-        return `${path}: unknown setting (from ${sourceForUnknown(path, input, prov)})`;
+        problems.push(`${path}: unknown setting (from ${sourceLabel(source)})`);
+        continue;
       }
       // valibot's own messages start with "Invalid"; custom ones (e.g. "an expiry tag …") say what is expected.
       const expected = issue.message.startsWith("Invalid") ? issue.expected : issue.message;
-      return `${path}: expected ${expected}; got ${describeValue(issue.input)} (from ${sourceLabel(source)})`;
-    });
-    throw new ConfigError(problems);
+      const shown = byPath.get(path)?.secret ? "***" : describeValue(issue.input);
+      problems.push(`${path}: expected ${expected}; got ${shown} (from ${sourceLabel(source)})`);
+    }
+  } else {
+    for (const c of checkConfig(result.output, { checkDataDir: input.checkDataDir ?? true })) {
+      problems.push(`${c.path}: ${c.message}; got ${describeValue(c.value)} (from ${sourceLabel(sourceOf(prov, c.path))})`);
+    }
   }
-  return { config: deepFreeze(result.output), provenance: prov, warnings };
-}
-
-function sourceForUnknown(path: string, input: LoadInput, prov: Provenance): string {
-  const direct = prov.get(path);
-  if (direct) return sourceLabel(direct);
-  // An unknown object key: its leaves were recorded under deeper paths.
-  for (const [p, s] of prov) if (p.startsWith(`${path}.`)) return sourceLabel(s);
-  return input.file ? `config file ${input.file}` : "unknown layer";
+  if (input.strict) problems.push(...warnings.map((w) => `${w} (--strict)`));
+  if (problems.length || !result.success) throw new ConfigError(problems);
+  return { config: deepFreeze(result.output), provenance: prov, warnings, file };
 }
 
 function deepFreeze<T>(obj: T): T {

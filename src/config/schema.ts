@@ -112,6 +112,11 @@ export const ConfigSchema = v.strictObject({
     "Seconds between cycle starts; 0 runs cycles back to back.",
     { unit: "seconds", reloadable: true },
   ),
+  secrets_file: field(
+    v.nullable(v.pipe(v.string(), v.minLength(1))),
+    null,
+    "JSON file holding the secret settings (same key structure), outside the G6 directory, mode 600. Secrets may also come from their G6_* variables; never from the config file or flags.",
+  ),
   collection_mode: field(
     v.picklist(["ladder", "universe"]),
     "ladder",

@@ -60,7 +60,7 @@ describe("layers and provenance", () => {
 
   test("an unknown G6_ variable is a warning, not silently used", () => {
     const { warnings } = loadConfig({ env: { G6_INTERVALL: "3" } });
-    expect(warnings).toEqual(["environment G6_INTERVALL matches no setting; ignored"]);
+    expect(warnings).toEqual(["environment G6_INTERVALL matches no setting (did you mean G6_INTERVAL?); ignored"]);
   });
 });
 

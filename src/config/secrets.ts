@@ -1,0 +1,39 @@
+/**
+ * The secrets file: a JSON object with the same key structure as the config, holding only
+ * settings marked secret (API keys, tokens). It must live outside the G6 directory (so it is
+ * never committed) and should be readable by its owner only.
+ */
+import { statSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import type { SettingDoc } from "./describe.ts";
+import { readJsonObject } from "./errors.ts";
+
+/** The G6 installation directory (the repository root). */
+export const PROJECT_ROOT = resolve(import.meta.dir, "../..");
+
+type Raw = Record<string, unknown>;
+
+function leafPaths(obj: Raw, prefix = ""): string[] {
+  return Object.entries(obj).flatMap(([k, v]) => {
+    const p = prefix ? `${prefix}.${k}` : k;
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? leafPaths(v as Raw, p) : [p];
+  });
+}
+
+/** Reads the secrets file, reporting non-secret keys and an unsafe location or mode. */
+export function readSecretsFile(path: string, settings: ReadonlyMap<string, SettingDoc>): { raw: Raw; problems: string[]; warnings: string[] } {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const rel = relative(PROJECT_ROOT, resolve(path));
+  if (!rel.startsWith("..") && !resolve(path).startsWith("/..")) {
+    problems.push(`secrets_file: ${path} is inside the G6 directory; keep secrets outside it so they are never committed`);
+    return { raw: {}, problems, warnings };
+  }
+  const raw = readJsonObject(path, "secrets file");
+  for (const p of leafPaths(raw)) {
+    if (!settings.get(p)?.secret) problems.push(`${p}: not a secret setting; only secrets belong in the secrets file ${path}`);
+  }
+  const mode = statSync(path).mode & 0o077;
+  if (mode !== 0) warnings.push(`secrets file ${path} is readable by group or others (mode ${(statSync(path).mode & 0o777).toString(8)}); use chmod 600`);
+  return { raw, problems, warnings };
+}

@@ -1,0 +1,146 @@
+/**
+ * The dashboard's wiring: which renderer runs (live, plain or none), the display that feeds it
+ * snapshots, the log reporter used while the live screen owns the terminal, and the loop of
+ * `g6 summary`. Process state (stdout, signals, environment) comes in through `TerminalIo` and
+ * plain values from the command line; nothing here reads it directly.
+ *
+ * Logs while live: the dashboard owns the screen, so log lines are not printed. Warnings and
+ * errors become entries of the alerts panel; info and debug lines are dropped (the dashboard
+ * shows the same facts).
+ */
+import type { ConsolaReporter } from "consola";
+import type { G6Config } from "../config/schema.ts";
+import type { MarketCalendar } from "../market/calendar.ts";
+import { pollStatusFile, snapshotFromStatus, sseDocuments, type StatusDocument } from "./client.ts";
+import type { AlertLevel, SummaryLinks, SummarySnapshot } from "./model.ts";
+import { createPlainPrinter } from "./plain.ts";
+import { createLiveScreen } from "./screen.ts";
+import { createSummaryTracker, type SummaryTracker } from "./tracker.ts";
+
+export type SummaryMode = "live" | "plain" | "off";
+
+/** The terminal as the dashboard sees it. */
+export type TerminalIo = {
+  write(text: string): void;
+  isTty: boolean;
+  size(): { columns: number; rows: number };
+  /** Calls `fn` on every terminal resize; returns the unsubscribe. */
+  onResize(fn: () => void): () => void;
+};
+
+/** The renderer for a `summary.mode` setting: live needs a terminal outside CI; `--plain` wins. */
+export function resolveMode(setting: G6Config["summary"]["mode"], facts: { isTty: boolean; ci: boolean; plainFlag: boolean }): SummaryMode {
+  if (setting === "off") return "off";
+  if (facts.plainFlag || setting === "plain" || !facts.isTty) return "plain";
+  if (setting === "live") return "live";
+  return facts.ci ? "plain" : "live";
+}
+
+export type Display = {
+  readonly mode: SummaryMode;
+  show(snapshot: SummarySnapshot): void;
+  /** Restores the terminal (live) and stops listening for resizes. Idempotent. */
+  close(): void;
+};
+
+/** A display in `mode` on `io`; a live display takes over the screen at once. */
+export function createDisplay(io: TerminalIo, mode: SummaryMode, opts: { color: boolean; maxFps: number }): Display {
+  if (mode === "off") return { mode, show() {}, close() {} };
+  if (mode === "plain") {
+    const printer = createPlainPrinter((text) => io.write(text));
+    return { mode, show: (s) => void printer.show(s), close() {} };
+  }
+  const screen = createLiveScreen({ write: (t) => io.write(t), size: () => io.size(), color: opts.color, maxFps: opts.maxFps });
+  screen.start();
+  const unsubscribe = io.onResize(() => screen.resize());
+  return {
+    mode,
+    show: (s) => screen.show(s),
+    close() {
+      unsubscribe();
+      screen.stop();
+    },
+  };
+}
+
+/** A consola reporter that turns warnings and errors into alerts and drops the rest (live mode). */
+export function alertReporter(alert: (level: AlertLevel, message: string) => void): ConsolaReporter {
+  return {
+    log(logObj) {
+      if (logObj.level > 1) return;
+      const message = [logObj.tag ? `[${logObj.tag}]` : "", ...logObj.args.map((a) => (a instanceof Error ? a.message : String(a)))].filter(Boolean).join(" ");
+      alert(logObj.level === 0 ? "error" : "warn", message);
+    },
+  };
+}
+
+/** Where the dashboard links point: the metrics endpoint when the server is on, the data root. */
+export function summaryLinks(config: Readonly<G6Config>): SummaryLinks {
+  const { server } = config;
+  return { metricsUrl: server.enabled ? `http://${server.host}:${server.port}/metrics` : null, dataDir: config.storage.data_dir };
+}
+
+export type SummaryClientOptions = {
+  display: Display;
+  /** The engine's /events URL, or null to go straight to the status file. */
+  eventsUrl: string | null;
+  token: string | null;
+  statusFile: string;
+  pollMs: number;
+  calendar: MarketCalendar;
+  links: SummaryLinks;
+  windowCycles: number;
+  now: () => number;
+  signal: AbortSignal;
+  /** Stop after this many snapshots (0: until aborted). */
+  limit: number;
+  /** Told which source is feeding the display. */
+  onSource?: (source: "events" | "status-file") => void;
+};
+
+/** Runs `g6 summary` until aborted (or `limit` snapshots): SSE first, else the status file. */
+export async function runSummaryClient(opts: SummaryClientOptions): Promise<"events" | "status-file"> {
+  const cycleMs: number[] = [];
+  let shown = 0;
+  let lastCycle = -1;
+  const inner = new AbortController();
+  opts.signal.addEventListener("abort", () => inner.abort(), { once: true });
+  const show = (doc: StatusDocument) => {
+    if (doc.cycle !== lastCycle && typeof doc.cycle_ms === "number") {
+      cycleMs.push(doc.cycle_ms);
+      if (cycleMs.length > opts.windowCycles) cycleMs.shift();
+    }
+    lastCycle = doc.cycle;
+    opts.display.show(snapshotFromStatus(doc, { calendar: opts.calendar, now: opts.now(), cycleMsHistory: cycleMs, links: opts.links }));
+    if (opts.limit > 0 && ++shown >= opts.limit) inner.abort();
+  };
+  if (opts.eventsUrl) {
+    let connected = false;
+    const statusUrl = opts.eventsUrl.replace(/\/events$/, "/status");
+    for await (const doc of sseDocuments(opts.eventsUrl, inner.signal, opts.token, statusUrl, (ok) => {
+      connected = ok;
+      if (ok) opts.onSource?.("events");
+    })) {
+      show(doc);
+    }
+    if (connected) return "events";
+  }
+  opts.onSource?.("status-file");
+  for await (const doc of pollStatusFile(opts.statusFile, opts.pollMs, inner.signal)) show(doc);
+  return "status-file";
+}
+
+/** A summary tracker set up from config: its window, links, wall clock and pool facts. */
+export function configuredTracker(
+  config: Readonly<G6Config>,
+  calendar: MarketCalendar,
+  env: { now: () => number; pool: { stats: { workers: number; restarts: number } } | null },
+): SummaryTracker {
+  return createSummaryTracker({
+    calendar,
+    windowCycles: config.summary.history_cycles,
+    links: summaryLinks(config),
+    now: env.now,
+    pool: () => (env.pool ? { workers: env.pool.stats.workers, restarts: env.pool.stats.restarts } : null),
+  });
+}

@@ -1,0 +1,215 @@
+/**
+ * The summary model: a `SummarySnapshot` is everything the dashboard, the plain renderer and the
+ * panel files show about one cycle. `buildSummary` is pure: it takes the cycle result, the engine
+ * stats, a short rolling history and the instants it needs, and computes every figure once, so
+ * renderers only format. Missing data stays missing (NaN, or null where JSON must carry it).
+ */
+import type { CycleResult } from "../engine/cycle.ts";
+import type { MarketCalendar } from "../market/calendar.ts";
+import { formatIsoIst } from "../market/ist.ts";
+import type { EngineStats } from "../sinks/types.ts";
+import { percentile } from "./stats.ts";
+
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+export type AlertLevel = "info" | "warn" | "error";
+export type SummaryAlert = { level: AlertLevel; at: string; message: string };
+export type SummaryStatus = "OK" | "PARTIAL" | "EMPTY";
+
+export type SummaryHeader = {
+  /** Snapshot instant, ISO IST; the clock the data is from. */
+  clock: string;
+  /** Whether the session is open at the snapshot instant, and the next open (ISO IST) when not. */
+  marketOpen: boolean;
+  nextOpen: string | null;
+  provider: string;
+  /** "failed" when the cycle saw an `auth` error, else "ok". */
+  auth: "ok" | "failed";
+  cycle: number;
+  intervalSeconds: number;
+  /** Seconds since the engine started (wall clock). */
+  uptimeSeconds: number;
+  status: SummaryStatus;
+};
+
+export type SummaryIndex = {
+  index: string;
+  spot: number;
+  /** spot − previous close, points; and as a fraction of the previous close. */
+  change: number;
+  changePct: number;
+  atm: number;
+  legsCollected: number;
+  legsRequested: number;
+  /** legsCollected / legsRequested (NaN when nothing was requested). */
+  coverage: number;
+  status: SummaryStatus;
+  reason: string;
+  /** Snapshot instant minus the newest quote of the index, seconds (NaN without quotes). */
+  dataAgeSeconds: number;
+};
+
+export type SummaryExpiry = {
+  index: string;
+  tag: string;
+  expiry: string;
+  pcr: number;
+  maxPain: number;
+  /** maxPain − spot, points. */
+  maxPainDistance: number;
+  /** Fraction (0.143 = 14.3 %). */
+  atmIv: number;
+  /** Fraction of spot. */
+  impliedMove: number;
+  support: number;
+  resistance: number;
+  status: SummaryStatus;
+};
+
+export type SummaryPerformance = {
+  /** Cycle wall time, ms: last, and p50/p95 over the history window. */
+  lastMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  windowCycles: number;
+  /** Last cycle's time over the interval (fraction). */
+  budgetUsed: number;
+  overruns: number;
+  skippedTicks: number;
+  poolWorkers: number;
+  poolRestarts: number;
+};
+
+export type SummaryStorage = {
+  sinks: { name: string; rows: number; bytes: number; errors: number }[];
+  /** Rows written by all sinks, and points (influx rows; 0 without an influx sink). */
+  rows: number;
+  points: number;
+  /** Time the sinks took for the last cycle, ms (emission lag behind compute). */
+  lagMs: number;
+  errors: number;
+};
+
+export type SummaryLinks = { metricsUrl: string | null; dataDir: string };
+
+export type SummarySnapshot = {
+  schemaVersion: number;
+  header: SummaryHeader;
+  indices: SummaryIndex[];
+  expiries: SummaryExpiry[];
+  performance: SummaryPerformance;
+  storage: SummaryStorage;
+  alerts: SummaryAlert[];
+  links: SummaryLinks;
+};
+
+export type PoolFacts = { workers: number; restarts: number };
+
+export type SummaryInput = {
+  result: CycleResult;
+  stats: Readonly<EngineStats>;
+  calendar: MarketCalendar;
+  /** Wall clock, epoch ms (for uptime only). */
+  now: number;
+  /** Cycle wall times of the window, ms, oldest first (including this cycle). */
+  cycleMsHistory: readonly number[];
+  /** Most recent alerts, newest last. */
+  alerts: readonly SummaryAlert[];
+  pool: PoolFacts | null;
+  links: SummaryLinks;
+};
+
+/** Newest quote time per index (epoch ms; NaN without quotes), from the batch. */
+function newestQuotes(result: CycleResult): Map<string, number> {
+  const b = result.batch;
+  const out = new Map<string, number>();
+  for (let g = 0; g < b.groups; g++) {
+    const index = b.labels.index[g]!;
+    let newest = out.get(index) ?? Number.NaN;
+    for (let i = b.start[g]!; i < b.end[g]!; i++) {
+      const t = b.quoteTime[i]!;
+      if (Number.isFinite(t) && !(t <= newest)) newest = t;
+    }
+    out.set(index, newest);
+  }
+  return out;
+}
+
+/** The snapshot of one cycle (pure). */
+export function buildSummary(input: SummaryInput): SummarySnapshot {
+  const { result, stats, calendar } = input;
+  const open = calendar.isOpen(result.at);
+  const newest = newestQuotes(result);
+  const sinks = Object.entries(stats.sinks).map(([name, t]) => ({ name, rows: t.rows, bytes: t.bytes, errors: t.errors }));
+  const pool = input.pool ?? { workers: 0, restarts: 0 };
+  return {
+    schemaVersion: SUMMARY_SCHEMA_VERSION,
+    header: {
+      clock: formatIsoIst(result.at),
+      marketOpen: open,
+      nextOpen: open ? null : formatIsoIst(calendar.nextOpen(result.at)),
+      provider: stats.provider,
+      auth: result.errors.some((e) => e.code === "auth") ? "failed" : "ok",
+      cycle: result.cycle,
+      intervalSeconds: stats.intervalSeconds,
+      uptimeSeconds: Math.max(0, Math.floor((input.now - stats.startedAt) / 1000)),
+      status: result.status,
+    },
+    indices: result.indices.map((s) => ({
+      index: s.index,
+      spot: s.spot,
+      change: s.spot - s.prevClose,
+      changePct: (s.spot - s.prevClose) / s.prevClose,
+      atm: s.atm,
+      legsCollected: s.legsCollected,
+      legsRequested: s.legsRequested,
+      coverage: s.legsRequested > 0 ? s.legsCollected / s.legsRequested : Number.NaN,
+      status: s.status,
+      reason: s.reason,
+      dataAgeSeconds: (result.at - (newest.get(s.index) ?? Number.NaN)) / 1000,
+    })),
+    expiries: result.expiries.map((e) => ({
+      index: e.index,
+      tag: e.tag,
+      expiry: e.expiry,
+      pcr: e.pcrOi,
+      maxPain: e.maxPain,
+      maxPainDistance: e.maxPain - e.spot,
+      atmIv: e.atmIv,
+      impliedMove: e.impliedMove,
+      support: e.support,
+      resistance: e.resistance,
+      status: e.status,
+    })),
+    performance: {
+      lastMs: stats.lastCycleMs,
+      p50Ms: percentile(input.cycleMsHistory, 0.5),
+      p95Ms: percentile(input.cycleMsHistory, 0.95),
+      windowCycles: input.cycleMsHistory.length,
+      budgetUsed: stats.budgetUsed,
+      overruns: stats.overruns,
+      skippedTicks: stats.skippedTicks,
+      poolWorkers: pool.workers,
+      poolRestarts: pool.restarts,
+    },
+    storage: {
+      sinks,
+      rows: sinks.filter((s) => s.name !== "influx").reduce((a, s) => a + s.rows, 0),
+      points: sinks.filter((s) => s.name === "influx").reduce((a, s) => a + s.rows, 0),
+      lagMs: Math.max(0, stats.lastCycleMs - result.durations.total),
+      errors: sinks.reduce((a, s) => a + s.errors, 0),
+    },
+    alerts: [...input.alerts],
+    links: input.links,
+  };
+}
+
+/** Alerts a cycle raises by itself: phase errors, indices not OK, a new overrun. Pure. */
+export function cycleAlerts(result: CycleResult, stats: Readonly<EngineStats>, previousOverruns: number): SummaryAlert[] {
+  const at = formatIsoIst(result.at);
+  const out: SummaryAlert[] = [];
+  for (const e of result.errors) out.push({ level: "error", at, message: `${e.phase} failed (${e.code}): ${e.message}` });
+  for (const s of result.indices) if (s.status !== "OK") out.push({ level: "warn", at, message: `${s.index} ${s.status}${s.reason ? `: ${s.reason}` : ""}` });
+  if (stats.overruns > previousOverruns) out.push({ level: "warn", at, message: `cycle ${result.cycle} overran the ${stats.intervalSeconds}s interval (${stats.lastCycleMs.toFixed(0)} ms)` });
+  return out;
+}

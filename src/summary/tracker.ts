@@ -1,0 +1,69 @@
+/**
+ * The summary tracker: the small rolling state around the pure builder. It keeps the last
+ * `windowCycles` cycle times and the most recent alerts, and turns each cycle into a snapshot.
+ * One tracker per consumer (dashboard, panel files); calls come from the main thread only.
+ */
+import type { CycleResult } from "../engine/cycle.ts";
+import type { MarketCalendar } from "../market/calendar.ts";
+import { formatIsoIst } from "../market/ist.ts";
+import type { EngineStats } from "../sinks/types.ts";
+import { buildSummary, cycleAlerts, type AlertLevel, type PoolFacts, type SummaryAlert, type SummaryLinks, type SummarySnapshot } from "./model.ts";
+
+/** Alerts kept for the alerts panel. */
+export const MAX_ALERTS = 8;
+
+export type SummaryTrackerOptions = {
+  calendar: MarketCalendar;
+  /** Cycles in the p50/p95 window (≥ 1). */
+  windowCycles: number;
+  links: SummaryLinks;
+  /** Wall clock, epoch ms. */
+  now: () => number;
+  /** Current worker pool facts, or null when work runs inline. */
+  pool?: () => PoolFacts | null;
+};
+
+export type SummaryTracker = {
+  /** Records the cycle and returns its snapshot. Call once per emitted cycle, in order. */
+  observe(result: CycleResult, stats: Readonly<EngineStats>): SummarySnapshot;
+  /** Adds an alert from outside the cycle (e.g. a log line while the dashboard owns the screen). */
+  alert(level: AlertLevel, message: string): void;
+};
+
+export function createSummaryTracker(opts: SummaryTrackerOptions): SummaryTracker {
+  const cycleMs: number[] = [];
+  const alerts: SummaryAlert[] = [];
+  let previousOverruns = 0;
+  let previousConditions = new Set<string>();
+  const push = (a: SummaryAlert) => {
+    alerts.push(a);
+    if (alerts.length > MAX_ALERTS) alerts.splice(0, alerts.length - MAX_ALERTS);
+  };
+  return {
+    observe(result, stats) {
+      cycleMs.push(stats.lastCycleMs);
+      if (cycleMs.length > opts.windowCycles) cycleMs.splice(0, cycleMs.length - opts.windowCycles);
+      const conditions = new Set<string>();
+      for (const a of cycleAlerts(result, stats, previousOverruns)) {
+        // A standing warning is raised when it appears, not repeated every cycle.
+        if (a.level === "warn") conditions.add(a.message);
+        if (a.level === "error" || !previousConditions.has(a.message)) push(a);
+      }
+      previousConditions = conditions;
+      previousOverruns = stats.overruns;
+      return buildSummary({
+        result,
+        stats,
+        calendar: opts.calendar,
+        now: opts.now(),
+        cycleMsHistory: cycleMs,
+        alerts,
+        pool: opts.pool?.() ?? null,
+        links: opts.links,
+      });
+    },
+    alert(level, message) {
+      push({ level, at: formatIsoIst(opts.now()), message });
+    },
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * The live dashboard in a real terminal: g6 runs under tmux at two sizes; the captured pane must
+ * show every panel and the key values, and Ctrl-C must leave the alternate screen, show the
+ * cursor again and exit 0. tmux is required: without it these tests fail.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir } from "../helpers/engine.ts";
+
+const CLI = join(import.meta.dir, "../../src/cli.ts");
+const SOCKET = `g6-live-test-${process.pid}`;
+const TMUX = Bun.which("tmux");
+
+function tmux(...args: string[]): string {
+  if (!TMUX) throw new Error("tmux is not installed (Debian package tmux)");
+  const p = Bun.spawnSync([TMUX, "-L", SOCKET, ...args], { stderr: "pipe" });
+  if (p.exitCode !== 0) throw new Error(`tmux ${args.join(" ")}: ${p.stderr.toString()}`);
+  return p.stdout.toString();
+}
+
+async function waitFor(session: string, what: (pane: string) => boolean, ms = 30_000): Promise<string> {
+  const until = Date.now() + ms;
+  let pane = "";
+  while (Date.now() < until) {
+    pane = tmux("capture-pane", "-p", "-t", session);
+    if (what(pane)) return pane;
+    await Bun.sleep(200);
+  }
+  throw new Error(`timed out; the pane shows:\n${pane}`);
+}
+
+afterAll(() => {
+  if (TMUX) Bun.spawnSync([TMUX, "-L", SOCKET, "kill-server"]);
+});
+
+describe("live dashboard under tmux", () => {
+  test("tmux is installed", () => {
+    expect(TMUX).not.toBeNull();
+  });
+
+  for (const [columns, rows] of [[160, 50], [80, 30]] as const) {
+    test(`${columns}x${rows}: panels and values on screen; Ctrl-C restores the terminal`, async () => {
+      const dir = tempDir("g6-live-");
+      const config = join(dir, "g6.json");
+      writeFileSync(config, JSON.stringify({ summary: { mode: "live" }, pool: { size: 0 }, provider: { sim: { start: "2026-11-20T10:00", seed: 3 } } }));
+      const session = `s${columns}`;
+      tmux("new-session", "-d", "-x", String(columns), "-y", String(rows), "-s", session, "env -u NO_COLOR bash --norc --noprofile");
+      tmux("set-option", "-t", session, "status", "off");
+      const cmd = `cd ${dir} && echo BEFORE-G6 && ${process.execPath} ${CLI} --interval 1 --config ${config} --data-dir out; echo G6-EXIT=$?`;
+      tmux("send-keys", "-t", session, cmd, "Enter");
+      const pane = await waitFor(session, (p) => p.includes("─ Alerts ") && /cycle [2-9]/.test(p));
+      for (const title of ["─ G6 ", "─ Indices ", "─ Expiries ", "─ Performance ", "─ Storage ", "─ Links ", "─ Alerts "]) expect(pane).toContain(title);
+      for (const value of ["● OPEN", "2026-11-20 10:00:0", "provider sim", "NIFTY", "SENSEX", "this_week", "data out", "168/168"]) expect(pane).toContain(value);
+      if (columns >= 120) for (const value of ["SUPPORT", "2026-11-23", "MIDCPNIFTY next_month"]) expect(pane).toContain(value);
+      else expect(pane).not.toContain("2026-11-23");
+      const lines = pane.split("\n").filter((l) => l.length > 0);
+      expect(lines.length).toBe(rows);
+      expect(tmux("display-message", "-p", "-t", session, "#{alternate_on} #{cursor_flag}").trim()).toBe("1 0");
+      tmux("send-keys", "-t", session, "C-c");
+      const after = await waitFor(session, (p) => /G6-EXIT=\d/.test(p));
+      expect(after).toContain("G6-EXIT=0");
+      expect(after).toContain("BEFORE-G6");
+      expect(after).not.toContain("─ Expiries ");
+      expect(tmux("display-message", "-p", "-t", session, "#{alternate_on} #{cursor_flag}").trim()).toBe("0 1");
+      tmux("kill-session", "-t", session);
+    });
+  }
+});
