@@ -27,6 +27,8 @@ export type AppOptions = {
   log: ConsolaInstance;
   clock?: SchedulerClock;
   onCycle?: EngineDeps["onCycle"];
+  /** The running config after reloads (see EngineDeps.currentConfig). */
+  currentConfig?: () => Readonly<G6Config>;
   /** Receives each cycle's summary snapshot (the dashboard); without it no summary is built. */
   onSummary?: (snapshot: SummarySnapshot) => void;
 };
@@ -109,6 +111,7 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const summary = opts.onSummary ? configuredTracker(config, calendar, { now, pool }) : null;
   const engine = createEngine({
     config,
+    currentConfig: opts.currentConfig,
     provider,
     sinks,
     enrich: createEnricher(config, pool),

@@ -3,27 +3,22 @@
  * The G6 command line (citty). The only place that reads process state (argv, env, signals)
  * and calls process.exit. Exit status: 0 ok, 1 runtime failure, 2 bad configuration or usage.
  */
-import { defineCommand, runCommand, showUsage, type ArgsDef } from "citty";
+import { defineCommand, runCommand, showUsage, type ArgsDef, type CommandDef } from "citty";
 import { createConsola, LogLevels } from "consola";
-import { createApp } from "./app.ts";
 import { writeFileSync } from "node:fs";
-import { ConfigError, loadConfig, type LoadInput } from "./config/load.ts";
-import { createRunDashboard, ExitStatus, panelsCommand, summaryCommand, type Host } from "./summary/commands.ts";
+import { createApp } from "./app.ts";
+import { loadInputFrom, parseCycles, runArgs, type RunArgs } from "./cli-args.ts";
+import { configCommand } from "./config/commands.ts";
+import { processEnvironment } from "./config/env.ts";
+import { ConfigError, loadConfig } from "./config/load.ts";
+import { activeConfigDocument } from "./config/render.ts";
+import { createConfigStore } from "./config/store.ts";
+import { ExitStatus } from "./exit.ts";
+import { underDataDir } from "./sinks/csv/sink.ts";
+import { writeFileAtomic } from "./sinks/status/sink.ts";
+import { createRunDashboard, panelsCommand, summaryCommand, type Host } from "./summary/commands.ts";
 import { metricsCatalog } from "./metrics/index.ts";
 import { ServerStartError, startServer, type G6Server } from "./server/server.ts";
-
-const runArgs = {
-  config: { type: "string", description: "JSON config file (layered over the defaults)", valueHint: "FILE" },
-  preset: { type: "string", description: "Named workload: g6-default, default, universe", valueHint: "NAME" },
-  cycles: { type: "string", description: "Cycles to run, 0 = until stopped", default: "0", valueHint: "N" },
-  interval: { type: "string", description: "Seconds between cycles (0 = back to back)", valueHint: "SECONDS" },
-  provider: { type: "string", description: "Market data provider: sim", valueHint: "NAME" },
-  seed: { type: "string", description: "Simulator seed", valueHint: "N" },
-  "data-dir": { type: "string", description: "Output root directory", valueHint: "DIR" },
-  pool: { type: "string", description: "Compute workers: auto, or a number (0 = inline)", valueHint: "N|auto" },
-} as const satisfies ArgsDef;
-
-type RunArgs = { [K in keyof typeof runArgs]?: string };
 
 const runCommandArgs = {
   ...runArgs,
@@ -43,7 +38,7 @@ function processHost(): Host {
         return () => void process.off("SIGWINCH", fn);
       },
     },
-    env: process.env,
+    env: processEnvironment(),
     onStop(fn) {
       process.on("SIGINT", () => fn("SIGINT"));
       process.on("SIGTERM", () => fn("SIGTERM"));
@@ -53,38 +48,20 @@ function processHost(): Host {
   };
 }
 
-const numberOrRaw = (s: string) => (s.trim() !== "" && Number.isFinite(Number(s)) ? Number(s) : s);
-
-/** Maps CLI flags onto config key paths (the CLI layer). */
-export function cliLayer(args: RunArgs): NonNullable<LoadInput["cli"]> {
-  const out: NonNullable<LoadInput["cli"]> = [];
-  const add = (flag: keyof RunArgs, path: string, parse: (s: string) => unknown) => {
-    const value = args[flag];
-    if (value !== undefined) out.push({ path, value: parse(value), flag: `--${flag}` });
-  };
-  add("interval", "interval", numberOrRaw);
-  add("provider", "provider.kind", (s) => s);
-  add("seed", "provider.sim.seed", numberOrRaw);
-  add("data-dir", "storage.data_dir", (s) => s);
-  add("pool", "pool.size", (s) => (s === "auto" ? s : numberOrRaw(s)));
-  return out;
-}
-
-function parseCycles(raw: string | undefined): number {
-  const n = Number(raw ?? "0");
-  if (!Number.isInteger(n) || n < 0) throw new ConfigError([`--cycles: expected a whole number ≥ 0; got ${JSON.stringify(raw)}`]);
-  return n;
-}
-
 const run = defineCommand({
   meta: { name: "run", description: "Run the collector (the default command)" },
   args: runCommandArgs,
   async run({ args }) {
     const cycles = parseCycles(args.cycles);
-    const { config, warnings } = loadConfig({ preset: args.preset, file: args.config, env: process.env, cli: cliLayer(args) });
+    const input = loadInputFrom(args as RunArgs, processEnvironment());
+    const store = createConfigStore(input, loadConfig(input));
+    const config = store.current;
     const dashboard = createRunDashboard(processHost(), config, Boolean(args.plain));
     const log = createConsola({ level: LogLevels[config.log.level], ...(dashboard.reporters ? { reporters: dashboard.reporters } : {}) }).withTag("g6");
-    for (const w of warnings) log.warn(w);
+    for (const w of store.loaded.warnings) log.warn(w);
+    const active = activeConfigDocument(store.loaded, new Date());
+    writeFileAtomic(underDataDir(config.storage.data_dir, "active_config.json"), `${JSON.stringify(active, null, 2)}\n`);
+    log.info(`config ${active.hash} (${Object.keys(active.sources).length} values set outside the defaults${store.loaded.file ? `, file ${store.loaded.file}` : ""})`);
     const controller = new AbortController();
     const stop = (signal: string) => {
       if (controller.signal.aborted) return;
@@ -93,12 +70,25 @@ const run = defineCommand({
     };
     process.on("SIGINT", () => stop("SIGINT"));
     process.on("SIGTERM", () => stop("SIGTERM"));
-    const app = createApp(config, { log, onSummary: (snapshot) => dashboard.display.show(snapshot) });
+    const reload = () => {
+      try {
+        const result = store.reload();
+        log.level = LogLevels[store.current.log.level];
+        log.info(`config reloaded: ${result.applied.length ? `applied ${result.applied.join(", ")}` : "no reloadable change"}` + (result.restartNeeded.length ? `; needs a restart: ${result.restartNeeded.join(", ")}` : ""));
+        return { ok: true as const, ...result };
+      } catch (err) {
+        const message = err instanceof ConfigError ? err.problems.join("; ") : String(err);
+        log.error(`config reload rejected, running config unchanged: ${message}`);
+        return { ok: false as const, error: message };
+      }
+    };
+    process.on("SIGHUP", () => void reload());
+    const app = createApp(config, { log, currentConfig: () => store.current, onSummary: (snapshot) => dashboard.display.show(snapshot) });
     dashboard.attach(app.summary);
     let server: G6Server | null = null;
     if (config.server.enabled) {
       try {
-        server = startServer(config.server, app.observability, log.withTag("server"));
+        server = startServer(config.server, app.observability, log.withTag("server"), { reload });
       } catch (err) {
         await app.pool?.close();
         throw err;
@@ -132,14 +122,28 @@ const metrics = defineCommand({
 const main = defineCommand({
   meta: { name: "g6", version: "0.1.0", description: "Options-chain collection and analytics for Indian index options" },
   args: runCommandArgs,
-  subCommands: { run, metrics, summary: summaryCommand(processHost()), panels: panelsCommand(processHost()) },
+  subCommands: { run, config: configCommand(processEnvironment), metrics, summary: summaryCommand(processHost()), panels: panelsCommand(processHost()) },
   default: "run",
 });
 
+/** The command a help request is about: follow subcommand names from the start of argv. */
+async function helpTarget(argv: string[]): Promise<[CommandDef, CommandDef | undefined]> {
+  let cmd: CommandDef = main as CommandDef;
+  let parent: CommandDef | undefined;
+  for (const arg of argv) {
+    if (arg.startsWith("-")) break;
+    const subs = (typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands) as Record<string, CommandDef> | undefined;
+    const next = subs?.[arg];
+    if (!next) break;
+    [parent, cmd] = [cmd, next];
+  }
+  return [cmd, parent];
+}
+
 async function cli(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
-    const sub = argv.find((a) => !a.startsWith("-"));
-    await showUsage(sub === "run" ? run : main, sub === "run" ? main : undefined);
+    const [cmd, parent] = await helpTarget(argv);
+    await showUsage(cmd, parent);
     return 0;
   }
   if (argv.includes("--version")) {

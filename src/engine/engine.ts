@@ -12,6 +12,11 @@ import { runScheduler, type SchedulerClock } from "./scheduler.ts";
 
 export type EngineDeps = {
   config: Readonly<G6Config>;
+  /**
+   * The running config, read at every cycle and wait, so that reloadable settings (interval,
+   * strikes, expiries) apply from the next cycle after a reload. Defaults to `config`.
+   */
+  currentConfig?: () => Readonly<G6Config>;
   provider: Provider;
   sinks: Sink[];
   enrich: Enricher;
@@ -53,16 +58,20 @@ export function createEngine(deps: EngineDeps): Engine {
     log.error(message);
   };
 
+  const current = deps.currentConfig ?? (() => config);
+
   async function cycle(n: number): Promise<void> {
     const t0 = deps.elapsed();
-    const result = await runCycle({ config, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing }, n, deps.snapshotAt());
+    const cfg = current();
+    stats.intervalSeconds = cfg.interval;
+    const result = await runCycle({ config: cfg, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing }, n, deps.snapshotAt());
     stats.cyclesRun++;
     if (result.errors.length) {
       stats.cyclesFailed++;
       const e = result.errors[0]!;
       recordError(`cycle ${n}: ${e.phase} failed (${e.code}): ${e.message}`);
     }
-    const intervalMs = config.interval * 1000;
+    const intervalMs = cfg.interval * 1000;
     stats.lastCycleMs = deps.elapsed() - t0;
     stats.budgetUsed = intervalMs > 0 ? stats.lastCycleMs / intervalMs : 0;
     for (const sink of sinks) {
@@ -95,7 +104,7 @@ export function createEngine(deps: EngineDeps): Engine {
       for (const sink of sinks) await sink.open();
       try {
         await runScheduler({
-          intervalMs: () => config.interval * 1000,
+          intervalMs: () => current().interval * 1000,
           cycles,
           clock: deps.clock,
           signal,

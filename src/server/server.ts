@@ -48,7 +48,13 @@ export function bearerMatches(header: string | null, token: string): boolean {
  * Starts listening and returns at once. Throws ServerStartError when the address cannot be
  * bound (port in use, address not available). Subscribes to `obs` for /events.
  */
-export function startServer(settings: ServerSettings, obs: Observability, log?: ConsolaInstance): G6Server {
+/** Actions a client may ask of the running engine (POST routes). */
+export type ServerActions = {
+  /** POST /config/reload: re-read the config file; 200 with what applied, 422 when rejected. */
+  reload?: () => { ok: true; applied: string[]; restartNeeded: string[] } | { ok: false; error: string };
+};
+
+export function startServer(settings: ServerSettings, obs: Observability, log?: ConsolaInstance, actions: ServerActions = {}): G6Server {
   const hub = createEventHub({
     backlog: settings.sse_backlog,
     maxClients: settings.sse_max_clients,
@@ -84,6 +90,15 @@ export function startServer(settings: ServerSettings, obs: Observability, log?: 
     },
   };
 
+  const postRoutes: Record<string, () => Response> = {};
+  const reload = actions.reload;
+  if (reload) {
+    postRoutes["/config/reload"] = () => {
+      const r = reload();
+      return r.ok ? json({ applied: r.applied, restart_needed: r.restartNeeded }) : json({ error: r.error }, 422);
+    };
+  }
+
   let server: Bun.Server<undefined>;
   try {
     server = Bun.serve({
@@ -94,7 +109,10 @@ export function startServer(settings: ServerSettings, obs: Observability, log?: 
         if (settings.token !== null && !bearerMatches(req.headers.get("authorization"), settings.token)) {
           return text("unauthorized\n", 401, { "www-authenticate": 'Bearer realm="g6"' });
         }
-        const route = routes[new URL(req.url).pathname];
+        const path = new URL(req.url).pathname;
+        const post = postRoutes[path];
+        if (post) return req.method === "POST" ? post() : text("method not allowed\n", 405, { allow: "POST" });
+        const route = routes[path];
         if (!route) return text("not found\n", 404);
         if (req.method !== "GET" && req.method !== "HEAD") return text("method not allowed\n", 405, { allow: "GET, HEAD" });
         return route(req, srv);

@@ -14,13 +14,9 @@ import { alertReporter, createDisplay, resolveMode, runSummaryClient, summaryLin
 import type { AlertLevel } from "./model.ts";
 import type { SummaryTracker } from "./tracker.ts";
 
-/** Thrown by a command to end with a given exit status (src/cli.ts exits with `code`). */
-export class ExitStatus extends Error {
-  constructor(readonly code: number) {
-    super(`exit status ${code}`);
-    this.name = "ExitStatus";
-  }
-}
+import { ExitStatus } from "../exit.ts";
+
+export { ExitStatus };
 
 /** What the commands may use of the process. */
 export type Host = {

@@ -1,0 +1,50 @@
+/**
+ * Flags shared by the commands that load a configuration (run, config show, …) and their
+ * mapping onto config key paths: the CLI layer of the loader.
+ */
+import type { ArgsDef } from "citty";
+import { ConfigError } from "./config/errors.ts";
+import type { LoadInput } from "./config/load.ts";
+
+export const runArgs = {
+  config: { type: "string", description: "JSON config file (default: config/g6.json if present)", valueHint: "FILE" },
+  preset: { type: "string", description: "Named workload: g6-default, default, universe", valueHint: "NAME" },
+  cycles: { type: "string", description: "Cycles to run, 0 = until stopped", default: "0", valueHint: "N" },
+  interval: { type: "string", description: "Seconds between cycles (0 = back to back)", valueHint: "SECONDS" },
+  provider: { type: "string", description: "Market data provider: sim", valueHint: "NAME" },
+  seed: { type: "string", description: "Simulator seed", valueHint: "N" },
+  "data-dir": { type: "string", description: "Output root directory", valueHint: "DIR" },
+  pool: { type: "string", description: "Compute workers: auto, or a number (0 = inline)", valueHint: "N|auto" },
+  strict: { type: "boolean", description: "Treat configuration warnings (unknown G6_* variables, deprecated settings) as errors" },
+} as const satisfies ArgsDef;
+
+export type RunArgs = { [K in Exclude<keyof typeof runArgs, "strict">]?: string } & { strict?: boolean };
+
+const numberOrRaw = (s: string) => (s.trim() !== "" && Number.isFinite(Number(s)) ? Number(s) : s);
+
+/** Maps CLI flags onto config key paths (the CLI layer). */
+export function cliLayer(args: RunArgs): NonNullable<LoadInput["cli"]> {
+  const out: NonNullable<LoadInput["cli"]> = [];
+  const add = (flag: Exclude<keyof RunArgs, "strict">, path: string, parse: (s: string) => unknown) => {
+    const value = args[flag];
+    if (value !== undefined) out.push({ path, value: parse(value), flag: `--${flag}` });
+  };
+  add("interval", "interval", numberOrRaw);
+  add("provider", "provider.kind", (s) => s);
+  add("seed", "provider.sim.seed", numberOrRaw);
+  add("data-dir", "storage.data_dir", (s) => s);
+  add("pool", "pool.size", (s) => (s === "auto" ? s : numberOrRaw(s)));
+  return out;
+}
+
+/** The loader input for a command's flags and the process environment. */
+export function loadInputFrom(args: RunArgs, env: Record<string, string | undefined>): LoadInput {
+  return { preset: args.preset, file: args.config, useDefaultFile: true, env, cli: cliLayer(args), strict: Boolean(args.strict) };
+}
+
+/** `--cycles`: a whole number ≥ 0. */
+export function parseCycles(raw: string | undefined): number {
+  const n = Number(raw ?? "0");
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError([`--cycles: expected a whole number ≥ 0; got ${JSON.stringify(raw)}`]);
+  return n;
+}
