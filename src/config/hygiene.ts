@@ -20,6 +20,9 @@ export function editDistance(a: string, b: string): number {
 
 /** The closest known name to `name`, if it is close enough to be a likely typo. */
 export function closest(name: string, candidates: readonly string[]): string | undefined {
+  // A name that extends a known one ("G6_INTERVAL_SECONDS") most likely meant it.
+  const extended = candidates.filter((c) => name.startsWith(`${c}_`)).sort((a, b) => b.length - a.length)[0];
+  if (extended) return extended;
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const c of candidates) {

@@ -62,7 +62,8 @@ function leaves(obj: Raw, prefix = ""): [string, unknown][] {
   const out: [string, unknown][] = [];
   for (const [key, value] of Object.entries(obj)) {
     const path = prefix ? `${prefix}.${key}` : key;
-    if (isObject(value)) out.push(...leaves(value, path));
+    // An empty object is kept as a leaf so that an unknown empty group is still reported.
+    if (isObject(value) && Object.keys(value).length > 0) out.push(...leaves(value, path));
     else out.push([path, value]);
   }
   return out;
@@ -159,7 +160,8 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
   const problems: string[] = [];
   const apply = (raw: Raw, source: (path: string) => Source) => {
     for (const [path, value] of leaves(raw)) {
-      setPath(merged, path, value);
+      // An empty group adds nothing; it must not wipe what lower layers set in it.
+      if (!(isObject(value) && isObject(getPath(merged, path)))) setPath(merged, path, value);
       prov.set(path, source(path));
     }
   };
@@ -227,13 +229,30 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
     }
   }
 
+  // Unknown keys are found here rather than by the schema, which stops looking for them
+  // inside an object once one of its known entries is invalid.
+  const groupPaths = new Set(describeSchema().groups.map((g) => g.path));
+  const unknown = new Set<string>();
+  for (const path of prov.keys()) {
+    const keys = path.split(".");
+    for (let i = 1; i <= keys.length; i++) {
+      const prefix = keys.slice(0, i).join(".");
+      if (byPath.has(prefix)) break;
+      if (!groupPaths.has(prefix)) {
+        if (!unknown.has(prefix)) problems.push(`${prefix}: unknown setting (from ${sourceLabel(sourceOf(prov, prefix))})`);
+        unknown.add(prefix);
+        break;
+      }
+    }
+  }
+
   const result = v.safeParse(ConfigSchema, merged);
   if (!result.success) {
     for (const issue of result.issues) {
       const path = (issue.path ?? []).map((p) => String(p.key)).join(".") || "(root)";
       const source = sourceOf(prov, path);
       if (issue.type === "strict_object" && issue.expected === "never") {
-        problems.push(`${path}: unknown setting (from ${sourceLabel(source)})`);
+        if (!unknown.has(path)) problems.push(`${path}: unknown setting (from ${sourceLabel(source)})`);
         continue;
       }
       // valibot's own messages start with "Invalid"; custom ones (e.g. "an expiry tag …") say what is expected.

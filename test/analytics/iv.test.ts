@@ -1,5 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { IV_FAILURE_REASONS, black76, impliedVol, ivBatch, ivFailureReason } from "../../src/analytics/index.ts";
+import {
+  IV_FAILURE_REASONS,
+  black76,
+  impliedVol,
+  ivBatch,
+  ivFailureReason,
+  normalizedImpliedVol,
+} from "../../src/analytics/index.ts";
+import { normalizedOtmBlack } from "../../src/analytics/black.ts";
 
 const HOUR = 1 / (24 * 365);
 const DAY = 1 / 365;
@@ -73,6 +81,67 @@ describe("impliedVol round trip", () => {
       expect(Math.abs(repriced - exact)).toBeLessThanOrEqual(0.025 + 1e-7);
     }
     expect(solved).toBeGreaterThan(50000);
+  });
+});
+
+describe("normalizedImpliedVol over all starting-value branches", () => {
+  test("recovers s over x in [-3, 0] and s in (0, 3] to 1e-11 relative", () => {
+    let solved = 0;
+    let worst = 0;
+    for (let i = 0; i <= 200; i++) {
+      const x = -3 * (i / 200) ** 3;
+      for (let j = 1; j <= 200; j++) {
+        const s = 3 * (j / 200) ** 2;
+        const beta = normalizedOtmBlack(x, s);
+        if (!(beta > 1e-280) || !(beta < Math.exp(0.5 * x) * (1 - 1e-6))) continue;
+        solved++;
+        const err = Math.abs(normalizedImpliedVol(beta, x) / s - 1);
+        worst = err > worst || err !== err ? err : worst;
+      }
+    }
+    expect(solved).toBeGreaterThan(30000);
+    expect(worst).toBeLessThan(1e-11);
+  });
+
+  test("outside (0, e^{x/2}) gives NaN", () => {
+    expect(Number.isNaN(normalizedImpliedVol(0, -0.1))).toBe(true);
+    expect(Number.isNaN(normalizedImpliedVol(Math.exp(-0.05), -0.1))).toBe(true);
+    expect(Number.isNaN(normalizedImpliedVol(0.1, 0.1))).toBe(true);
+  });
+});
+
+describe("impliedVol in the wings and near expiry", () => {
+  const F = 24000;
+  test("deep OTM, deep ITM by parity, 1 day and expiry day to 1e-10", () => {
+    const cases: [number, number, number][] = [
+      [F * 0.8, DAY, 0.6],
+      [F * 1.2, DAY, 0.6],
+      [F * 0.9, 2 * HOUR, 1.2],
+      [F * 1.05, 2 * HOUR, 0.3],
+      [F * 1.02, HOUR, 0.2],
+      [F * 0.5, 30 * DAY, 0.4],
+      [F * 1.6, 90 * DAY, 0.3],
+      [F, HOUR, 0.08],
+    ];
+    for (const [K, T, sigma] of cases) {
+      const df = Math.exp(-RATE * T);
+      for (const isCall of [true, false]) {
+        const price = black76(F, K, T, sigma, df, isCall);
+        const iv = impliedVol(price, F, K, T, df, isCall, 1e-9);
+        expect(Math.abs(iv - sigma)).toBeLessThan(1e-10);
+      }
+    }
+  });
+
+  test("tiny time values far in the wing with a tiny tick", () => {
+    const T = 7 * DAY;
+    const df = Math.exp(-RATE * T);
+    for (const K of [28000, 30000, 20000, 18000]) {
+      const isCall = K > F;
+      const price = black76(F, K, T, 0.15, df, isCall);
+      expect(price).toBeLessThan(1e-3);
+      expect(Math.abs(impliedVol(price, F, K, T, df, isCall, 1e-300) - 0.15)).toBeLessThan(1e-10);
+    }
   });
 });
 
