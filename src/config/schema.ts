@@ -330,7 +330,7 @@ export const ConfigSchema = v.strictObject({
   ),
   server: group(
     {
-      enabled: field(v.boolean(), false, "Serve the HTTP API (/metrics, /healthz, /readyz, /status, /events)."),
+      enabled: field(v.boolean(), true, "Serve the HTTP API (/metrics, /healthz, /readyz, /status, /events, POST /config/reload)."),
       host: field(v.pipe(v.string(), v.minLength(1)), "127.0.0.1", "Bind address. Anything but a loopback address exposes the API to the network."),
       port: field(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65_535)), 9108, "TCP port; 0 picks a free port.", { unit: "port" }),
       token: field(

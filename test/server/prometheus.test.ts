@@ -45,7 +45,8 @@ test("prometheus scrapes g6 and answers g6_cycles_total and a per-index gauge", 
   const cfg = join(dir, "g6.json");
   writeFileSync(cfg, JSON.stringify({ provider: { sim: { start: "2026-11-20T10:00" } }, server: { enabled: true, port: g6Port } }));
   const g6 = Bun.spawn([process.execPath, CLI, "--interval", "1", "--pool", "0", "--data-dir", join(dir, "out"), "--config", cfg], {
-    env: { ...process.env, NO_COLOR: "1" },
+    // The environment outranks the file: the test preload's G6_SERVER__PORT=0 must be replaced.
+    env: { ...process.env, NO_COLOR: "1", G6_SERVER__PORT: String(g6Port) },
     stdout: "ignore",
     stderr: "pipe",
   });
