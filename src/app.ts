@@ -112,6 +112,7 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const engine = createEngine({
     config,
     currentConfig: opts.currentConfig,
+    poolStats: () => pool?.stats ?? null,
     provider,
     sinks,
     enrich: createEnricher(config, pool),

@@ -6,6 +6,7 @@ import type { ConsolaInstance } from "consola";
 import type { G6Config } from "../config/schema.ts";
 import type { Provider } from "../providers/types.ts";
 import type { EngineStats, Sink } from "../sinks/types.ts";
+import type { PoolStats } from "./pool.ts";
 import { runCycle, type CycleResult, type Enricher } from "./cycle.ts";
 import { createListingCache } from "./listing.ts";
 import { runScheduler, type SchedulerClock } from "./scheduler.ts";
@@ -26,6 +27,8 @@ export type EngineDeps = {
   /** Monotonic milliseconds. */
   elapsed: () => number;
   log: ConsolaInstance;
+  /** The worker pool's counters, reported in the stats (absent: no pool). */
+  poolStats?: () => Readonly<PoolStats> | null;
   /** Called after each cycle has been emitted (tests, summary). */
   onCycle?: (result: CycleResult, stats: Readonly<EngineStats>) => void;
 };
@@ -51,6 +54,7 @@ export function createEngine(deps: EngineDeps): Engine {
     budgetUsed: 0,
     lastError: null,
     sinks: Object.fromEntries(sinks.map((s) => [s.name, { rows: 0, bytes: 0, duplicatesSkipped: 0, errors: 0 }])),
+    pool: null,
   };
 
   const recordError = (message: string) => {
@@ -64,6 +68,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const t0 = deps.elapsed();
     const cfg = current();
     stats.intervalSeconds = cfg.interval;
+    stats.pool = deps.poolStats?.() ?? null;
     const result = await runCycle({ config: cfg, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing }, n, deps.snapshotAt());
     stats.cyclesRun++;
     if (result.errors.length) {

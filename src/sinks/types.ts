@@ -5,6 +5,7 @@
  * it never swallows errors. Counting and reporting live once in the engine.
  */
 import type { CycleResult } from "../engine/cycle.ts";
+import type { PoolStats } from "../engine/pool.ts";
 
 /** Engine-level facts that sinks such as the status file record alongside a cycle. */
 export type EngineStats = {
@@ -20,6 +21,8 @@ export type EngineStats = {
   budgetUsed: number;
   lastError: { at: number; message: string } | null;
   sinks: Record<string, SinkTotals>;
+  /** Worker pool counters (null when everything runs inline). */
+  pool: Readonly<PoolStats> | null;
 };
 
 export type SinkTotals = { rows: number; bytes: number; duplicatesSkipped: number; errors: number };

@@ -31,6 +31,21 @@ export function statusDocument(result: CycleResult, stats: Readonly<EngineStats>
     skipped_ticks: stats.skippedTicks,
     overruns: stats.overruns,
     legs: { requested: result.legsRequested, collected: result.legsCollected },
+    pool: stats.pool
+      ? {
+          workers: stats.pool.workers,
+          jobs: stats.pool.jobs,
+          inline_jobs: stats.pool.inlineJobs,
+          retries: stats.pool.retries,
+          restarts: stats.pool.restarts,
+          failures: stats.pool.failures,
+        }
+      : null,
+    compute: {
+      fetch_shards: result.compute.fetch.shards,
+      enrich_shards: result.compute.enrich.shards,
+      events: [...result.compute.fetch.events.map((e) => ({ phase: "fetch", ...e })), ...result.compute.enrich.events.map((e) => ({ phase: "enrich", ...e }))],
+    },
     iv_failures: result.ivFailures,
     indices: result.indices.map((s) => ({
       index: s.index,
