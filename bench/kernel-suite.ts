@@ -5,12 +5,10 @@
  */
 import { createBatch, type ChainBatch } from "../src/chain/batch.ts";
 import { enrichGroups } from "../src/chain/enrich.ts";
-import { scoreGroup } from "../src/chain/score.ts";
 import { loadConfig } from "../src/config/load.ts";
 import { enrichParams } from "../src/engine/cycle.ts";
 import { simulateQuotes } from "../src/providers/sim/model.ts";
-import { ByteWriter } from "../src/sinks/csv/bytes.ts";
-import { writeOptionRow } from "../src/sinks/csv/format.ts";
+import { renderRowBodies } from "../src/sinks/csv/format.ts";
 import { benchGreeks, benchIv } from "./kernels/analytics.bench.ts";
 import { benchFrame } from "./kernels/summary.bench.ts";
 
@@ -62,12 +60,9 @@ export function runKernels(quick: boolean): KernelResult[] {
   const enriched = defaultShapedBatch();
   fillQuotes(enriched);
   const enrichUs = timeIt(() => enrichGroups(enriched, 0, enriched.groups, params), ms);
-  const summaries = Array.from({ length: enriched.groups }, (_, g) => scoreGroup(enriched, g));
-  const writer = new ByteWriter();
   const csvUs = timeIt(() => {
-    writer.reset();
-    for (const e of summaries) for (let c = enriched.start[e.group]!; c < enriched.end[e.group]!; c += 2) writeOptionRow(writer, enriched, e, c, "20-11-2026 10:30:00", 1.5, -2);
-    if (writer.pos === 0) throw new Error("no rows formatted");
+    const rendered = renderRowBodies(enriched, 0, enriched.groups, "20-11-2026 10:30:00");
+    if (rendered.bytes.length === 0) throw new Error("no rows rendered");
   }, ms);
   return [
     { name: "IV solve", value: iv.solvesPerSecond / 1e6, unit: "million solves/s (1 core)" },

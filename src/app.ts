@@ -10,7 +10,7 @@ import { enrichParams, type Enricher } from "./engine/cycle.ts";
 import { createWorkerPool, type WorkerPool } from "./engine/pool.ts";
 import { createEngine, type Engine, type EngineDeps } from "./engine/engine.ts";
 import { systemClock, type SchedulerClock } from "./engine/scheduler.ts";
-import { createMarketCalendar, type MarketCalendar } from "./market/index.ts";
+import { createMarketCalendar, formatG6Timestamp, type MarketCalendar } from "./market/index.ts";
 import { createObservability, type Observability } from "./metrics/index.ts";
 import { createSimClock, simStart } from "./providers/sim/clock.ts";
 import { createSimProvider } from "./providers/sim/provider.ts";
@@ -65,11 +65,12 @@ export function createPool(config: Readonly<G6Config>): WorkerPool | null {
   });
 }
 
-/** Enrichment over the whole batch, sharded on the pool when it pays. */
+/** Enrichment over the whole batch, sharded on the pool when it pays; renders CSV rows when the CSV sink is on. */
 export function createEnricher(config: Readonly<G6Config>, pool: WorkerPool | null): Enricher {
   const params = enrichParams(config);
-  const opts = { minShardLegs: config.pool.min_shard_legs };
-  return (batch) => enrichBatch(pool, batch, params, opts);
+  const minShardLegs = config.pool.min_shard_legs;
+  const csv = config.storage.csv.enabled;
+  return (batch, at) => enrichBatch(pool, batch, params, { minShardLegs, render: csv ? formatG6Timestamp(at) : null });
 }
 
 /** The configured sinks; `env` gives the panels sink its wall clock and pool facts. */

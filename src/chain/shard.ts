@@ -47,17 +47,23 @@ const GROUP_CODE_FIELDS = ["forwardSource"] as const;
 /** The serialised form of a (sub-)batch: small metadata plus typed arrays. */
 export type BatchMessage = { legs: number; groups: number; labels: ChainBatch["labels"]; arrays: ArrayMap };
 
-/** Copies groups [g0, g1) into a standalone batch message (group numbers and leg offsets rebased). */
-export function extractShard(b: ChainBatch, g0: number, g1: number): BatchMessage {
+/** Leg fields a job reads: enrichment reads prices; quote generation reads only the ladder. */
+export const ENRICH_INPUTS = ["strike", "isCall", "last", "bid", "ask"] as const;
+export const QUOTE_INPUTS = ["strike", "isCall"] as const;
+type LegField = (typeof LEG_INPUT_FIELDS)[number] | (typeof LEG_OUTPUT_FIELDS)[number] | (typeof LEG_CODE_FIELDS)[number];
+
+/**
+ * Copies groups [g0, g1) into a standalone batch message (group numbers and leg offsets
+ * rebased), carrying only the leg fields in `legFields` plus the group layout; the receiver
+ * allocates the rest (see batchFromMessage). Shipping only what a job reads keeps the copy
+ * small: at 100,000 legs each Float64 field is 0.8 MB.
+ */
+export function extractShard(b: ChainBatch, g0: number, g1: number, legFields: readonly LegField[]): BatchMessage {
   const l0 = b.start[g0]!;
   const l1 = g1 > g0 ? b.end[g1 - 1]! : l0;
   const arrays: ArrayMap = {};
-  for (const f of [...LEG_INPUT_FIELDS, ...LEG_OUTPUT_FIELDS]) arrays[f] = b[f].slice(l0, l1);
-  for (const f of LEG_CODE_FIELDS) arrays[f] = b[f].slice(l0, l1);
+  for (const f of legFields) arrays[f] = b[f].slice(l0, l1);
   for (const f of GROUP_FIELDS) arrays[`g_${f}`] = b[`g_${f}`].slice(g0, g1);
-  for (const f of GROUP_CODE_FIELDS) arrays[f] = b[f].slice(g0, g1);
-  const group = arrays.group as Uint16Array;
-  for (let i = 0; i < group.length; i++) group[i] = group[i]! - g0;
   const start = b.start.slice(g0, g1);
   const end = b.end.slice(g0, g1);
   for (let g = 0; g < start.length; g++) {
@@ -74,9 +80,18 @@ export function extractShard(b: ChainBatch, g0: number, g1: number): BatchMessag
   };
 }
 
-/** A ChainBatch view over a message's arrays (no copy). */
+/** A ChainBatch over a message's arrays (no copy); fields the message lacks are allocated empty. */
 export function batchFromMessage(m: BatchMessage): ChainBatch {
-  return assembleBatch(m.legs, m.groups, m.labels, m.arrays as unknown as BatchArrays);
+  const a = m.arrays;
+  const nan = (n: number) => new Float64Array(n).fill(Number.NaN);
+  for (const f of [...LEG_INPUT_FIELDS, ...LEG_OUTPUT_FIELDS]) a[f] ??= nan(m.legs);
+  a.group ??= new Uint16Array(m.legs);
+  a.isCall ??= new Uint8Array(m.legs);
+  a.ivSource ??= new Uint8Array(m.legs);
+  a.ivFail ??= new Uint8Array(m.legs);
+  a.forwardSource ??= new Uint8Array(m.groups);
+  a.g_forward ??= nan(m.groups);
+  return assembleBatch(m.legs, m.groups, m.labels, a as unknown as BatchArrays);
 }
 
 /** The buffers to transfer for a set of arrays (each array owns its buffer after `slice`). */
@@ -102,6 +117,8 @@ export function mergeShard(b: ChainBatch, range: ShardRange, arrays: ArrayMap): 
   const l0 = b.start[range.g0]!;
   const target = b as unknown as ArrayMap;
   for (const [field, values] of Object.entries(arrays)) {
+    // Outputs that are not batch fields (rendered rows) are the caller's to take.
+    if (!(field in target)) continue;
     const isGroupField = field.startsWith("g_") || field === "forwardSource";
     (target[field] as TypedArray).set(values as never, isGroupField ? range.g0 : l0);
   }

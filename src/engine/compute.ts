@@ -5,7 +5,8 @@
  */
 import type { ChainBatch } from "../chain/batch.ts";
 import { enrichGroups, type EnrichParams } from "../chain/enrich.ts";
-import { extractShard, mergeShard, MIN_SHARD_LEGS, planShards, type ArrayMap, type ShardRange } from "../chain/shard.ts";
+import { ENRICH_INPUTS, extractShard, mergeShard, MIN_SHARD_LEGS, planShards, type ArrayMap, type ShardRange } from "../chain/shard.ts";
+import { renderRowBodies, type RenderedRows } from "../sinks/csv/format.ts";
 import type { Job } from "./jobs.ts";
 import type { PoolEvent, PoolTask, WorkerPool } from "./pool.ts";
 
@@ -34,25 +35,49 @@ export function usePool(pool: WorkerPool | null, b: ChainBatch, opts: ShardOptio
   return pool !== null && pool.size > 0 && b.legs >= (opts.minShardLegs ?? MIN_SHARD_LEGS);
 }
 
+/**
+ * Runs one job per shard of `b` on the pool and merges the outputs that are batch fields into
+ * `b`; returns the report and each shard's raw outputs (for outputs that are not batch fields).
+ */
 export async function runSharded(
   pool: WorkerPool,
   b: ChainBatch,
   makeJob: (range: ShardRange) => Job,
   opts: ShardOptions = {},
-): Promise<ComputeReport> {
+): Promise<ComputeReport & { ranges: ShardRange[]; results: ArrayMap[] }> {
   const ranges = shardsFor(pool, b, opts);
   const faults = opts.faults;
   const tasks: PoolTask[] = ranges.map((range, i) => ({ make: () => makeJob(range), faults: faults?.(i) }));
   const { results, events } = await pool.run(tasks);
   ranges.forEach((range, i) => mergeShard(b, range, results[i] as ArrayMap));
-  return { shards: ranges.length, events };
+  return { shards: ranges.length, events, ranges, results };
 }
 
-/** Enrichment over the whole batch: inline when `pool` is null or the batch is one small shard. */
-export async function enrichBatch(pool: WorkerPool | null, b: ChainBatch, params: EnrichParams, opts: ShardOptions = {}): Promise<ComputeReport> {
+/** Leg fields the row renderer reads besides the enrichment inputs. */
+const RENDER_INPUTS = ["avg", "volume", "oi"] as const;
+
+export type EnrichOutput = { report: ComputeReport; rendered: RenderedRows[] | null };
+
+/**
+ * Enrichment over the whole batch, inline when `pool` is null or the batch is small; with
+ * `render` (the row timestamp) the CSV row bodies are rendered in the same pass, on the pool.
+ */
+export async function enrichBatch(
+  pool: WorkerPool | null,
+  b: ChainBatch,
+  params: EnrichParams,
+  opts: ShardOptions & { render?: string | null } = {},
+): Promise<EnrichOutput> {
+  const render = opts.render ?? null;
   if (!usePool(pool, b, opts)) {
     enrichGroups(b, 0, b.groups, params);
-    return { shards: b.groups > 0 ? 1 : 0, events: [] };
+    return { report: { shards: b.groups > 0 ? 1 : 0, events: [] }, rendered: render === null ? null : [renderRowBodies(b, 0, b.groups, render)] };
   }
-  return runSharded(pool, b, (r) => ({ kind: "enrich", batch: extractShard(b, r.g0, r.g1), params }), opts);
+  const fields = render === null ? ENRICH_INPUTS : [...ENRICH_INPUTS, ...RENDER_INPUTS];
+  const run = await runSharded(pool, b, (r) => ({ kind: "enrich", batch: extractShard(b, r.g0, r.g1, fields), params, render }), opts);
+  const rendered =
+    render === null
+      ? null
+      : run.ranges.map((r, i) => ({ pairStart: b.start[r.g0]! >> 1, bytes: run.results[i]!.rowBytes as Uint8Array, pairEnd: run.results[i]!.pairEnd as Uint32Array }));
+  return { report: { shards: run.shards, events: run.events }, rendered };
 }

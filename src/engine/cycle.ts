@@ -10,12 +10,16 @@ import type { G6Config } from "../config/schema.ts";
 import { IV_FAILURE_REASONS } from "../analytics/index.ts";
 import { istDate } from "../market/index.ts";
 import { ProviderError, type ErrorCode, type Provider, type SpotQuote } from "../providers/types.ts";
-import type { ComputeReport } from "./compute.ts";
+import type { RenderedRows } from "../sinks/csv/format.ts";
+import type { ComputeReport, EnrichOutput } from "./compute.ts";
 import type { ListingCache } from "./listing.ts";
 import { enabledIndices, planCycle } from "./plan.ts";
 
-/** Runs enrichment over a whole batch (inline or on a worker pool). */
-export type Enricher = (batch: ChainBatch) => Promise<ComputeReport>;
+/**
+ * Runs enrichment over a whole batch (inline or on a worker pool); given the snapshot instant
+ * it may also render the CSV row bodies in the same pass (see RenderedRows).
+ */
+export type Enricher = (batch: ChainBatch, at: number) => Promise<EnrichOutput>;
 
 export const PHASES = ["spot", "plan", "fetch", "enrich", "score"] as const;
 export type Phase = (typeof PHASES)[number];
@@ -40,6 +44,8 @@ export type CycleResult = {
   errors: CycleError[];
   /** Shards and worker failures (retries, inline redos) of the compute phases. */
   compute: { fetch: ComputeReport; enrich: ComputeReport };
+  /** CSV row bodies rendered during enrichment, in batch order (null: not rendered). */
+  rendered: RenderedRows[] | null;
 };
 
 export type CycleDeps = {
@@ -126,7 +132,7 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
   }
   lap("fetch");
 
-  const enrichReport = await deps.enrich(batch);
+  const { report: enrichReport, rendered } = await deps.enrich(batch, at);
   lap("enrich");
 
   const expiries: ExpirySummary[] = [];
@@ -148,5 +154,5 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
   }
   const status = indices.every((s) => s.status === "EMPTY") ? "EMPTY" : indices.every((s) => s.status === "OK") ? "OK" : "PARTIAL";
   const compute = { fetch: fetchReport, enrich: enrichReport };
-  return { cycle, at, date, durations, batch, expiries, indices, ivFailures, legsRequested, legsCollected, status, errors, compute };
+  return { cycle, at, date, durations, batch, expiries, indices, ivFailures, legsRequested, legsCollected, status, errors, compute, rendered };
 }

@@ -6,8 +6,10 @@
 import { batchFromMessage, ENRICH_GROUP_OUTPUTS, ENRICH_LEG_OUTPUTS, pick, QUOTE_LEG_OUTPUTS, type ArrayMap, type BatchMessage } from "../chain/shard.ts";
 import { enrichGroups, type EnrichParams } from "../chain/enrich.ts";
 import { simulateQuotes, type SimGroupInputs, type SimQuoteParams } from "../providers/sim/model.ts";
+import { renderRowBodies } from "../sinks/csv/format.ts";
 
-export type EnrichJob = { kind: "enrich"; batch: BatchMessage; params: EnrichParams };
+/** Enrichment of a shard; with `render` (the row timestamp) it also renders the CSV row bodies. */
+export type EnrichJob = { kind: "enrich"; batch: BatchMessage; params: EnrichParams; render: string | null };
 /** Simulated quotes for a shard; `inputs` are the shard's per-group simulator inputs. */
 export type SimulateJob = { kind: "simulate"; batch: BatchMessage; params: SimQuoteParams; inputs: ArrayMap };
 export type Job = EnrichJob | SimulateJob;
@@ -21,7 +23,13 @@ export function runJob(job: Job): ArrayMap {
   const b = batchFromMessage(job.batch);
   if (job.kind === "enrich") {
     enrichGroups(b, 0, b.groups, job.params);
-    return pick(job.batch.arrays, [...ENRICH_LEG_OUTPUTS, ...ENRICH_GROUP_OUTPUTS]);
+    const out = pick(job.batch.arrays, [...ENRICH_LEG_OUTPUTS, ...ENRICH_GROUP_OUTPUTS]);
+    if (job.render !== null) {
+      const rendered = renderRowBodies(b, 0, b.groups, job.render);
+      out.rowBytes = rendered.bytes;
+      out.pairEnd = rendered.pairEnd;
+    }
+    return out;
   }
   simulateQuotes(b, 0, b.groups, job.inputs as unknown as SimGroupInputs, job.params);
   return pick(job.batch.arrays, QUOTE_LEG_OUTPUTS);

@@ -63,7 +63,7 @@ describe("worker pool", () => {
     expect(reference.iv.filter(Number.isFinite).length).toBeGreaterThan(700);
     for (const size of [1, 2, 4]) {
       const b = quotedBatch();
-      const report = await enrichBatch(pool({ size }), b, params, { minShardLegs: 100 });
+      const { report } = await enrichBatch(pool({ size }), b, params, { minShardLegs: 100 });
       expect(report.shards).toBe(Math.min(size, 8));
       expect(report.events).toEqual([]);
       expectSameOutputs(reference, b);
@@ -74,7 +74,7 @@ describe("worker pool", () => {
     test(`a worker that fails (${fault}) is replaced and its shard retried on a fresh worker`, async () => {
       const p = pool();
       const b = quotedBatch();
-      const report = await enrichBatch(p, b, params, { minShardLegs: 100, faults: (shard) => (shard === 1 ? [fault] : undefined) });
+      const { report } = await enrichBatch(p, b, params, { minShardLegs: 100, faults: (shard) => (shard === 1 ? [fault] : undefined) });
       expectSameOutputs(reference, b);
       expect(report.events).toHaveLength(1);
       expect(report.events[0]).toMatchObject({ job: 1, failure: fault === "exit" ? "exit" : "error", then: "retried" });
@@ -88,7 +88,7 @@ describe("worker pool", () => {
   test("a shard failing on the fresh worker too is done inline", async () => {
     const p = pool();
     const b = quotedBatch();
-    const report = await enrichBatch(p, b, params, { minShardLegs: 100, faults: (shard) => (shard === 0 ? ["throw", "exit"] : undefined) });
+    const { report } = await enrichBatch(p, b, params, { minShardLegs: 100, faults: (shard) => (shard === 0 ? ["throw", "exit"] : undefined) });
     expectSameOutputs(reference, b);
     expect(report.events.map((e) => [e.failure, e.then])).toEqual([
       ["error", "retried"],
@@ -100,7 +100,7 @@ describe("worker pool", () => {
   test("a shard over its time budget is abandoned and redone inline", async () => {
     const p = pool({ timeoutMs: 300 });
     const b = quotedBatch();
-    const report = await enrichBatch(p, b, params, { minShardLegs: 100, faults: (shard) => (shard === 1 ? ["hang"] : undefined) });
+    const { report } = await enrichBatch(p, b, params, { minShardLegs: 100, faults: (shard) => (shard === 1 ? ["hang"] : undefined) });
     expectSameOutputs(reference, b);
     expect(report.events).toEqual([{ job: 1, failure: "timeout", message: "no result within 300 ms", then: "inline" }]);
     expect(p.stats.failures.timeout).toBe(1);
@@ -114,7 +114,7 @@ describe("worker pool", () => {
   test("past the restart budget, work runs inline and the output is still complete", async () => {
     const p = pool({ maxRestarts: 1 });
     const b = quotedBatch();
-    const report = await enrichBatch(p, b, params, { minShardLegs: 100, faults: () => ["exit", "exit"] });
+    const { report } = await enrichBatch(p, b, params, { minShardLegs: 100, faults: () => ["exit", "exit"] });
     expectSameOutputs(reference, b);
     expect(p.stats.restarts).toBe(1);
     expect(p.stats.inlineJobs).toBe(2);

@@ -14,7 +14,7 @@ import {
   type IndexName,
   type MarketCalendar,
 } from "../../market/index.ts";
-import { extractShard, type ArrayMap } from "../../chain/shard.ts";
+import { extractShard, QUOTE_INPUTS, type ArrayMap } from "../../chain/shard.ts";
 import { runSharded, usePool } from "../../engine/compute.ts";
 import type { WorkerPool } from "../../engine/pool.ts";
 import type { Instrument, Provider, QuoteReport, SpotQuote } from "../types.ts";
@@ -169,7 +169,7 @@ export function createSimProvider(opts: SimProviderOptions): Provider & { baseVo
         const compute = await runSharded(
           pool,
           batch,
-          (r) => ({ kind: "simulate", batch: extractShard(batch, r.g0, r.g1), params, inputs: sliceInputs(inputs, r.g0, r.g1) }),
+          (r) => ({ kind: "simulate", batch: extractShard(batch, r.g0, r.g1, QUOTE_INPUTS), params, inputs: sliceInputs(inputs, r.g0, r.g1) }),
           shardOpts,
         );
         let returned = 0;

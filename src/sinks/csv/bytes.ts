@@ -33,6 +33,13 @@ export class ByteWriter {
     for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i);
   }
 
+  /** Appends raw bytes (e.g. a row prefix encoded once per group). */
+  bytes(data: Uint8Array): void {
+    this.ensure(data.length);
+    this.buf.set(data, this.pos);
+    this.pos += data.length;
+  }
+
   comma(): void {
     this.ensure(1);
     this.buf[this.pos++] = COMMA;

@@ -13,7 +13,7 @@
 import type { ChainBatch } from "../../chain/batch.ts";
 import type { ExpirySummary, IndexSummary } from "../../chain/score.ts";
 import { EXPIRY_TAG_BITS, formatG6Timestamp, formatOffset } from "../../market/index.ts";
-import type { ByteWriter } from "./bytes.ts";
+import { ByteWriter } from "./bytes.ts";
 
 export const OPTION_HEADER =
   "timestamp,index,expiry_tag,expiry_date,offset,index_price,atm,strike,ce,pe,tp,avg_ce,avg_pe,avg_tp,ce_vol,pe_vol,ce_oi,pe_oi,ce_iv,pe_iv,ce_delta,pe_delta,ce_theta,pe_theta,ce_vega,pe_vega,ce_gamma,pe_gamma,ce_rho,pe_rho,tp_net_change,tp_day_change";
@@ -63,62 +63,73 @@ export function pairMissing(b: ChainBatch, c: number): boolean {
   return !Number.isFinite(b.last[c]!) && !Number.isFinite(b.last[c + 1]!);
 }
 
+/** Writes a CE/PE pair of fields (each preceded by a comma). */
+function pair(w: ByteWriter, field: Float64Array, c: number, d: number): void {
+  w.comma();
+  w.fixed(field[c]!, d);
+  w.comma();
+  w.fixed(field[c + 1]!, d);
+}
+
 /**
- * Writes one option row (with its newline) for the strike pair at call leg `c` into `w`,
- * stamped `stamp` (formatG6Timestamp of the snapshot, formatted once per cycle). `netChange`
- * and `dayChange` are the tp changes against the previous trading day's last tp and the day's
- * first tp (NaN if unknown).
+ * Option rows rendered up to (not including) the last two columns, which depend on per-series
+ * history the sink keeps: `bytes` holds, for each strike pair of the rendered groups in order,
+ * `timestamp,…,ce_rho,pe_rho`; pair k's body is bytes[pairEnd[k-1] … pairEnd[k]) (empty for a
+ * pair with no quotes). Rendering is pure CPU work, so it runs with enrichment, on the pool.
  */
-export function writeOptionRow(w: ByteWriter, b: ChainBatch, e: ExpirySummary, c: number, stamp: string, netChange: number, dayChange: number): void {
-  const p = c + 1;
+export type RenderedRows = { pairStart: number; bytes: Uint8Array; pairEnd: Uint32Array };
+
+/** Renders the row bodies of groups [g0, g1) of the batch, stamped `stamp` (formatG6Timestamp). */
+export function renderRowBodies(b: ChainBatch, g0: number, g1: number, stamp: string): RenderedRows {
+  const l0 = g1 > g0 ? b.start[g0]! : 0;
+  const l1 = g1 > g0 ? b.end[g1 - 1]! : 0;
+  const pairEnd = new Uint32Array((l1 - l0) >> 1);
+  const w = new ByteWriter(Math.max(1024, (l1 - l0) * 140));
+  const encoder = new TextEncoder();
   const P = DECIMALS.price;
-  const avgTp = Number.isFinite(b.avg[c]!) && Number.isFinite(b.avg[p]!) ? b.avg[c]! + b.avg[p]! : Number.NaN;
-  const strike = b.strike[c]!;
-  w.ascii(stamp);
-  w.comma();
-  w.ascii(e.index);
-  w.comma();
-  w.ascii(e.tag);
-  w.comma();
-  w.ascii(e.expiry);
-  w.comma();
-  w.int(strike - e.atm);
-  w.comma();
-  w.fixed(e.spot, P);
-  w.comma();
-  w.int(e.atm);
-  w.comma();
-  w.int(strike);
-  const pairs: [Float64Array, number][] = [
-    [b.last, P],
-    [b.avg, P],
-    [b.volume, 0],
-    [b.oi, 0],
-    [b.iv, DECIMALS.iv],
-    [b.delta, DECIMALS.delta],
-    [b.theta, DECIMALS.theta],
-    [b.vega, DECIMALS.vega],
-    [b.gamma, DECIMALS.gamma],
-    [b.rho, DECIMALS.rho],
-  ];
-  for (const [field, d] of pairs) {
-    w.comma();
-    w.fixed(field[c]!, d);
-    w.comma();
-    w.fixed(field[p]!, d);
-    // tp and avg_tp follow their CE/PE pair.
-    if (field === b.last) {
-      w.comma();
-      w.fixed(straddleAt(b, c), P);
-    } else if (field === b.avg) {
-      w.comma();
-      w.fixed(avgTp, P);
+  for (let g = g0; g < g1; g++) {
+    const prefix = encoder.encode(`${stamp},${b.labels.index[g]},${b.labels.tag[g]},${b.labels.expiry[g]},`);
+    const atm = b.g_atm[g]!;
+    const spot = b.g_spot[g]!;
+    for (let c = b.start[g]!; c < b.end[g]!; c += 2) {
+      if (!pairMissing(b, c)) {
+        const p = c + 1;
+        const strike = b.strike[c]!;
+        w.bytes(prefix);
+        w.int(strike - atm);
+        w.comma();
+        w.fixed(spot, P);
+        w.comma();
+        w.int(atm);
+        w.comma();
+        w.int(strike);
+        pair(w, b.last, c, P);
+        w.comma();
+        w.fixed(straddleAt(b, c), P);
+        pair(w, b.avg, c, P);
+        w.comma();
+        w.fixed(Number.isFinite(b.avg[c]!) && Number.isFinite(b.avg[p]!) ? b.avg[c]! + b.avg[p]! : Number.NaN, P);
+        pair(w, b.volume, c, 0);
+        pair(w, b.oi, c, 0);
+        pair(w, b.iv, c, DECIMALS.iv);
+        pair(w, b.delta, c, DECIMALS.delta);
+        pair(w, b.theta, c, DECIMALS.theta);
+        pair(w, b.vega, c, DECIMALS.vega);
+        pair(w, b.gamma, c, DECIMALS.gamma);
+        pair(w, b.rho, c, DECIMALS.rho);
+      }
+      pairEnd[(c - l0) >> 1] = w.pos;
     }
   }
+  return { pairStart: l0 >> 1, bytes: w.view().slice(), pairEnd };
+}
+
+/** Ends a rendered row: `,tp_net_change,tp_day_change` and the newline. */
+export function writeRowTail(w: ByteWriter, netChange: number, dayChange: number): void {
   w.comma();
-  w.fixed(netChange, P);
+  w.fixed(netChange, DECIMALS.price);
   w.comma();
-  w.fixed(dayChange, P);
+  w.fixed(dayChange, DECIMALS.price);
   w.newline();
 }
 

@@ -16,7 +16,19 @@ import { formatG6Timestamp, type MarketCalendar } from "../../market/index.ts";
 import type { Sink, SinkReport } from "../types.ts";
 import { createFilePool, lastLine, type CsvFile } from "./files.ts";
 import { ByteWriter } from "./bytes.ts";
-import { OPTION_HEADER, OVERVIEW_HEADER, optionPath, overviewPath, overviewRow, pairMissing, straddleAt, TP_COLUMN, writeOptionRow } from "./format.ts";
+import {
+  OPTION_HEADER,
+  OVERVIEW_HEADER,
+  optionPath,
+  overviewPath,
+  overviewRow,
+  pairMissing,
+  renderRowBodies,
+  straddleAt,
+  TP_COLUMN,
+  writeRowTail,
+  type RenderedRows,
+} from "./format.ts";
 
 export type CsvLayout = "g6" | "expiry_v1";
 
@@ -140,7 +152,9 @@ export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedB
         memory.clear();
         day = date;
       }
-      const stamp = formatG6Timestamp(at);
+      // Row bodies come rendered from enrichment (on the pool); render them here otherwise.
+      const rendered: RenderedRows[] = result.rendered ?? [renderRowBodies(b, 0, b.groups, formatG6Timestamp(at))];
+      let shard = 0;
       // Rows of one file are consecutive in this loop (one offset per tag, or one expiry per
       // file), so each file's rows are one segment of the writer: one write per file.
       writer.reset();
@@ -177,9 +191,14 @@ export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedB
             report.duplicatesSkipped++;
             continue;
           }
+          const k = c >> 1;
+          while (k >= rendered[shard]!.pairStart + rendered[shard]!.pairEnd.length) shard++;
+          const r = rendered[shard]!;
+          const i = k - r.pairStart;
+          writer.bytes(r.bytes.subarray(i === 0 ? 0 : r.pairEnd[i - 1]!, r.pairEnd[i]!));
           const tp = straddleAt(b, c);
           if (!firstTps.has(offset)) firstTps.set(offset, tp);
-          writeOptionRow(writer, b, e, c, stamp, tp - (previousTps.get(offset) ?? Number.NaN), tp - firstTps.get(offset)!);
+          writeRowTail(writer, tp - (previousTps.get(offset) ?? Number.NaN), tp - firstTps.get(offset)!);
           segmentRows++;
         }
       }
