@@ -8,14 +8,14 @@ export function percentile(values: readonly number[], q: number): number {
 }
 
 /**
- * A fixed floating-point and array workload, timed best-of-7, in ms. Workload times are divided
- * by it so that a baseline recorded on one machine (or at a quiet moment) gates another.
+ * A fixed floating-point and array workload, timed best-of-`reps`, in ms. Workload times are
+ * divided by it so that a baseline recorded on one machine (or at a quiet moment) gates another.
  */
-export function calibrate(): number {
+export function calibrate(reps = 7): number {
   const data = new Float64Array(1 << 16);
   let best = Number.POSITIVE_INFINITY;
   let sink = 0;
-  for (let rep = 0; rep < 7; rep++) {
+  for (let rep = 0; rep < reps; rep++) {
     const t0 = performance.now();
     for (let pass = 0; pass < 40; pass++) {
       for (let i = 0; i < data.length; i++) {

@@ -33,28 +33,48 @@ export type PanelsSinkOptions = {
   now: () => number;
 };
 
-/** Writes one snapshot's panel files and manifest into `dir`; returns files and bytes written. */
-export function writePanels(dir: string, snapshot: SummarySnapshot, generatedAt: string): { files: number; bytes: number } {
+/**
+ * Writes one snapshot's panel files and manifest into `dir`; returns files and bytes written and
+ * the manifest entries. A panel whose data hash equals its entry in `previous` (what this process
+ * last wrote) is left as it is: an atomic replace costs about half a millisecond of file-system
+ * work, and a panel's generated_at is the time its data was generated.
+ */
+export function writePanels(
+  dir: string,
+  snapshot: SummarySnapshot,
+  generatedAt: string,
+  previous: ReadonlyMap<string, ManifestEntry> = new Map(),
+): { files: number; bytes: number; entries: ManifestEntry[] } {
   const entries: ManifestEntry[] = [];
   let bytes = 0;
+  let files = 1;
   for (const panel of PANEL_NAMES) {
     const data = snapshot[panel];
-    const envelope: PanelEnvelope = { panel, schema_version: PANELS_SCHEMA_VERSION, generated_at: generatedAt, data, sha256: canonicalSha256(data) };
+    const sha256 = canonicalSha256(data);
+    const before = previous.get(panel);
+    if (before && before.sha256 === sha256) {
+      entries.push(before);
+      continue;
+    }
+    const envelope: PanelEnvelope = { panel, schema_version: PANELS_SCHEMA_VERSION, generated_at: generatedAt, data, sha256 };
     const file = `${panel}.json`;
     const written = writeFileAtomic(join(dir, file), `${JSON.stringify(envelope, null, 2)}\n`);
-    entries.push({ panel, file, sha256: envelope.sha256, bytes: written });
+    entries.push({ panel, file, sha256, bytes: written });
     bytes += written;
+    files++;
   }
   const manifest: PanelManifest = { schema_version: PANELS_SCHEMA_VERSION, generated_at: generatedAt, cycle: snapshot.header.cycle, files: entries };
   bytes += writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-  return { files: entries.length + 1, bytes };
+  return { files, bytes, entries };
 }
 
 export function createPanelsSink(opts: PanelsSinkOptions): Sink {
   let pending: SummarySnapshot | null = null;
+  let written = new Map<string, ManifestEntry>();
   const write = (snapshot: SummarySnapshot): SinkReport => {
     try {
-      const { files, bytes } = writePanels(opts.dir, snapshot, new Date(opts.now()).toISOString());
+      const { files, bytes, entries } = writePanels(opts.dir, snapshot, new Date(opts.now()).toISOString(), written);
+      written = new Map(entries.map((e) => [e.panel, e]));
       pending = null;
       return { rows: files, bytes, duplicatesSkipped: 0 };
     } catch (err) {
