@@ -5,6 +5,7 @@
  */
 import * as v from "valibot";
 import { describeSchema, type SettingDoc } from "./describe.ts";
+import { deletePath } from "./paths.ts";
 import { ConfigSchema } from "./schema.ts";
 
 export const CONFIG_DOCS_FILE = "docs/CONFIGURATION.md";
@@ -72,11 +73,6 @@ export function configDocs(): string {
 export function exampleConfig(): string {
   const full = v.parse(ConfigSchema, {}) as Record<string, unknown>;
   const drop = describeSchema().settings.filter((s) => s.secret || s.stage !== "active" && s.stage !== "experimental");
-  for (const s of drop) {
-    const keys = s.path.split(".");
-    let node = full;
-    for (const key of keys.slice(0, -1)) node = node[key] as Record<string, unknown>;
-    delete node[keys.at(-1)!];
-  }
+  for (const s of drop) deletePath(full, s.path);
   return `${JSON.stringify(full, null, 2)}\n`;
 }

@@ -13,6 +13,7 @@ import * as v from "valibot";
 import { existsSync, readFileSync } from "node:fs";
 import { checkConfig } from "./checks.ts";
 import { ConfigError, readJsonObject } from "./errors.ts";
+import { deepFreeze, deletePath, getPath, isObject, leaves, setPath, type Raw } from "./paths.ts";
 import { describeSchema, type SettingDoc } from "./describe.ts";
 import { unknownEnvWarning } from "./hygiene.ts";
 import { isPresetName, PRESET_NAMES, PRESETS } from "./presets.ts";
@@ -25,7 +26,6 @@ export type Layer = "default" | "preset" | "file" | "secrets" | "env" | "cli";
 /** Where an effective value came from: the layer and the exact place (file#key, env name, flag). */
 export type Source = { layer: Layer; where: string };
 export type Provenance = Map<string, Source>;
-type Raw = Record<string, unknown>;
 
 export type LoadedConfig = {
   config: Readonly<G6Config>;
@@ -54,43 +54,6 @@ export type LoadInput = {
   /** Check that the data directory is writable (without creating anything). Default true. */
   checkDataDir?: boolean;
 };
-
-const isObject = (x: unknown): x is Raw => typeof x === "object" && x !== null && !Array.isArray(x);
-
-/** Leaf paths of a raw object (arrays and scalars are leaves). */
-function leaves(obj: Raw, prefix = ""): [string, unknown][] {
-  const out: [string, unknown][] = [];
-  for (const [key, value] of Object.entries(obj)) {
-    const path = prefix ? `${prefix}.${key}` : key;
-    // An empty object is kept as a leaf so that an unknown empty group is still reported.
-    if (isObject(value) && Object.keys(value).length > 0) out.push(...leaves(value, path));
-    else out.push([path, value]);
-  }
-  return out;
-}
-
-function getPath(obj: Raw, path: string): unknown {
-  let node: unknown = obj;
-  for (const key of path.split(".")) node = isObject(node) ? node[key] : undefined;
-  return node;
-}
-
-function setPath(obj: Raw, path: string, value: unknown): void {
-  const keys = path.split(".");
-  let node = obj;
-  for (const key of keys.slice(0, -1)) {
-    if (!isObject(node[key])) node[key] = {};
-    node = node[key] as Raw;
-  }
-  node[keys[keys.length - 1]!] = value;
-}
-
-function deletePath(obj: Raw, path: string): void {
-  const keys = path.split(".");
-  let node: unknown = obj;
-  for (const key of keys.slice(0, -1)) node = isObject(node) ? node[key] : undefined;
-  if (isObject(node)) delete node[keys[keys.length - 1]!];
-}
 
 /** Parses an environment string by the target field's type (number, boolean, array, null). */
 export function parseEnvValue(raw: string, setting: SettingDoc): unknown {
@@ -268,12 +231,4 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
   if (input.strict) problems.push(...warnings.map((w) => `${w} (--strict)`));
   if (problems.length || !result.success) throw new ConfigError(problems);
   return { config: deepFreeze(result.output), provenance: prov, warnings, file };
-}
-
-function deepFreeze<T>(obj: T): T {
-  if (typeof obj === "object" && obj !== null) {
-    for (const value of Object.values(obj)) deepFreeze(value);
-    Object.freeze(obj);
-  }
-  return obj;
 }

@@ -6,25 +6,17 @@
 import { createHash } from "node:crypto";
 import { describeSchema } from "./describe.ts";
 import { sourceLabel, type LoadedConfig } from "./load.ts";
+import { getPath, setPath } from "./paths.ts";
 import type { G6Config } from "./schema.ts";
 
 export const REDACTED = "***";
-
-function getPath(obj: unknown, path: string): unknown {
-  let node = obj;
-  for (const key of path.split(".")) node = typeof node === "object" && node !== null ? (node as Record<string, unknown>)[key] : undefined;
-  return node;
-}
 
 /** A deep copy of the config with every secret that is set replaced by `***`. */
 export function redacted(config: Readonly<G6Config>): G6Config {
   const copy = structuredClone(config) as G6Config;
   for (const s of describeSchema().settings) {
     if (!s.secret || getPath(copy, s.path) === null || getPath(copy, s.path) === undefined) continue;
-    const keys = s.path.split(".");
-    let node = copy as unknown as Record<string, unknown>;
-    for (const key of keys.slice(0, -1)) node = node[key] as Record<string, unknown>;
-    node[keys[keys.length - 1]!] = REDACTED;
+    setPath(copy as unknown as Record<string, unknown>, s.path, REDACTED);
   }
   return copy;
 }

@@ -7,18 +7,10 @@ import { statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { SettingDoc } from "./describe.ts";
 import { readJsonObject } from "./errors.ts";
+import { leaves, type Raw } from "./paths.ts";
 
 /** The G6 installation directory (the repository root). */
 export const PROJECT_ROOT = resolve(import.meta.dir, "../..");
-
-type Raw = Record<string, unknown>;
-
-function leafPaths(obj: Raw, prefix = ""): string[] {
-  return Object.entries(obj).flatMap(([k, v]) => {
-    const p = prefix ? `${prefix}.${k}` : k;
-    return typeof v === "object" && v !== null && !Array.isArray(v) ? leafPaths(v as Raw, p) : [p];
-  });
-}
 
 /** Reads the secrets file, reporting non-secret keys and an unsafe location or mode. */
 export function readSecretsFile(path: string, settings: ReadonlyMap<string, SettingDoc>): { raw: Raw; problems: string[]; warnings: string[] } {
@@ -30,7 +22,7 @@ export function readSecretsFile(path: string, settings: ReadonlyMap<string, Sett
     return { raw: {}, problems, warnings };
   }
   const raw = readJsonObject(path, "secrets file");
-  for (const p of leafPaths(raw)) {
+  for (const [p] of leaves(raw)) {
     if (!settings.get(p)?.secret) problems.push(`${p}: not a secret setting; only secrets belong in the secrets file ${path}`);
   }
   const mode = statSync(path).mode & 0o077;

@@ -6,6 +6,7 @@
  */
 import { describeSchema } from "./describe.ts";
 import { loadConfig, type LoadedConfig, type LoadInput } from "./load.ts";
+import { deepFreeze, getPath, setPath } from "./paths.ts";
 import type { G6Config } from "./schema.ts";
 
 export type ReloadResult = { applied: string[]; restartNeeded: string[] };
@@ -16,27 +17,6 @@ export type ConfigStore = {
   /** Re-reads the layers; throws ConfigError (running config unchanged) when invalid. */
   reload(): ReloadResult;
 };
-
-function getPath(obj: unknown, path: string): unknown {
-  let node = obj;
-  for (const key of path.split(".")) node = typeof node === "object" && node !== null ? (node as Record<string, unknown>)[key] : undefined;
-  return node;
-}
-
-function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
-  const keys = path.split(".");
-  let node = obj;
-  for (const key of keys.slice(0, -1)) node = node[key] as Record<string, unknown>;
-  node[keys[keys.length - 1]!] = value;
-}
-
-function deepFreeze<T>(obj: T): T {
-  if (typeof obj === "object" && obj !== null) {
-    for (const value of Object.values(obj)) deepFreeze(value);
-    Object.freeze(obj);
-  }
-  return obj;
-}
 
 /** Merges the reloadable changes of `next` into a copy of `current`; lists what changed. */
 export function planReload(current: Readonly<G6Config>, next: Readonly<G6Config>): { config: G6Config; result: ReloadResult } {

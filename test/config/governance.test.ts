@@ -11,6 +11,7 @@ import { describeSchema } from "../../src/config/describe.ts";
 import { configDocs, exampleConfig } from "../../src/config/docs.ts";
 import { configJsonSchema } from "../../src/config/json-schema.ts";
 import { ConfigError, loadConfig } from "../../src/config/load.ts";
+import { problemsOf } from "../helpers/config.ts";
 import { activeConfigDocument, explain, explainText, redacted } from "../../src/config/render.ts";
 import { createConfigStore, planReload } from "../../src/config/store.ts";
 
@@ -20,15 +21,6 @@ function writeJson(dir: string, name: string, content: unknown): string {
   const path = join(dir, name);
   writeFileSync(path, JSON.stringify(content));
   return path;
-}
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error("expected a ConfigError");
 }
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -3,21 +3,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "../../src/config/load.ts";
+import { problemsOf } from "../helpers/config.ts";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "g6-config-"));
 function fileWith(content: string): string {
   const path = join(tmp(), "g6.json");
   writeFileSync(path, content);
   return path;
-}
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error("expected a ConfigError");
 }
 
 describe("config defaults", () => {
