@@ -10,6 +10,7 @@ import { enrichParams } from "../src/engine/cycle.ts";
 import { simulateQuotes } from "../src/providers/sim/model.ts";
 import { renderRowBodies } from "../src/sinks/csv/format.ts";
 import { benchGreeks, benchIv } from "./kernels/analytics.bench.ts";
+import { timeIt } from "./stats.ts";
 import { benchFrame } from "./kernels/summary.bench.ts";
 
 export type KernelResult = { name: string; value: number; unit: string };
@@ -39,17 +40,6 @@ function fillQuotes(b: ChainBatch) {
   );
 }
 
-/** Mean microseconds per call of fn over enough repetitions to last ~`ms`. */
-function timeIt(fn: () => void, ms: number): number {
-  for (let i = 0; i < 20; i++) fn();
-  let reps = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < ms) {
-    fn();
-    reps++;
-  }
-  return ((performance.now() - t0) * 1000) / reps;
-}
 
 export function runKernels(quick: boolean): KernelResult[] {
   const ms = quick ? 200 : 1000;

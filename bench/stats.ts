@@ -29,3 +29,15 @@ export function calibrate(reps = 7): number {
   if (Number.isNaN(sink)) throw new Error("calibration produced NaN");
   return best;
 }
+
+/** Mean microseconds per call of fn over enough repetitions to last about `ms` (after 20 warm-up calls). */
+export function timeIt(fn: () => void, ms: number): number {
+  for (let i = 0; i < 20; i++) fn();
+  let reps = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    fn();
+    reps++;
+  }
+  return ((performance.now() - t0) * 1000) / reps;
+}

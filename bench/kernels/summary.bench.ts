@@ -2,6 +2,7 @@
  * The dashboard frame kernel: laying out and encoding one full-screen frame (160×50, colour)
  * for a snapshot of the default workload's shape (5 indices, 14 expiries, 8 alerts).
  */
+import { timeIt } from "../stats.ts";
 import { renderFrame } from "../../src/summary/frame.ts";
 import type { SummarySnapshot } from "../../src/summary/model.ts";
 import { frameText } from "../../src/summary/screen.ts";
@@ -35,14 +36,9 @@ export function defaultShapedSnapshot(): SummarySnapshot {
 export function benchFrame(ms: number): number {
   const snapshot = defaultShapedSnapshot();
   let bytes = 0;
-  const frame = () => (bytes += frameText(renderFrame(snapshot, { columns: 160, rows: 50, color: true })).length);
-  for (let i = 0; i < 20; i++) frame();
-  let reps = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < ms) {
-    frame();
-    reps++;
-  }
+  const us = timeIt(() => {
+    bytes += frameText(renderFrame(snapshot, { columns: 160, rows: 50, color: true })).length;
+  }, ms);
   if (bytes === 0) throw new Error("no frame rendered");
-  return ((performance.now() - t0) * 1000) / reps;
+  return us;
 }

@@ -106,24 +106,15 @@ function minimumControl(dl: number, dr: number, slope: number, preferShape: bool
   return r > R_MIN ? r : R_MIN;
 }
 
-/** Control parameter matching the second derivative d2 at the left end, made shape preserving. */
-function controlLeft(xl: number, xr: number, yl: number, yr: number, dl: number, dr: number, d2: number, preferShape: boolean): number {
+/**
+ * Control parameter matching the second derivative d2 at one end (left when `atLeft`), made
+ * shape preserving. The two ends differ only in the denominator.
+ */
+function controlAtEnd(xl: number, xr: number, yl: number, yr: number, dl: number, dr: number, d2: number, preferShape: boolean, atLeft: boolean): number {
   const h = xr - xl;
   const slope = (yr - yl) / h;
   const num = 0.5 * h * d2 + (dr - dl);
-  const den = slope - dl;
-  let r = 0;
-  if (Math.abs(num) >= TINY) r = Math.abs(den) >= TINY ? num / den : num > 0 ? R_MAX : R_MIN;
-  const rMin = minimumControl(dl, dr, slope, preferShape);
-  return r > rMin ? r : rMin;
-}
-
-/** Control parameter matching the second derivative d2 at the right end, made shape preserving. */
-function controlRight(xl: number, xr: number, yl: number, yr: number, dl: number, dr: number, d2: number, preferShape: boolean): number {
-  const h = xr - xl;
-  const slope = (yr - yl) / h;
-  const num = 0.5 * h * d2 + (dr - dl);
-  const den = dr - slope;
+  const den = atLeft ? slope - dl : dr - slope;
   let r = 0;
   if (Math.abs(num) >= TINY) r = Math.abs(den) >= TINY ? num / den : num > 0 ? R_MAX : R_MIN;
   const rMin = minimumControl(dl, dr, slope, preferShape);
@@ -163,7 +154,7 @@ function solveOtm(beta: number, x: number, bmax: number): number {
       const fpl = PI_OVER_2 * y * rz * rz * es;
       const fppl = ((PI_OVER_12 * y) / (s2 * sl)) * rz * e15 * es * es *
         (8 * SQRT3 * sl * ax + (3 * s2 * (s2 - 8) - 8 * x * x) * SQRT_PI_OVER_2 * rz);
-      const r = controlRight(0, bl, 0, fl, 1, fpl, fppl, true);
+      const r = controlAtEnd(0, bl, 0, fl, 1, fpl, fppl, true, false);
       let f = rationalCubic(beta, 0, bl, 0, fl, 1, fpl, r);
       if (!(f > 0)) {
         const t = beta / bl;
@@ -174,7 +165,7 @@ function solveOtm(beta: number, x: number, bmax: number): number {
       branch = BRANCH_LOW;
     } else {
       const vl = lastVega;
-      const r = controlRight(bl, bc, sl, sc, 1 / vl, 1 / vc, 0, false);
+      const r = controlAtEnd(bl, bc, sl, sc, 1 / vl, 1 / vc, 0, false, false);
       s = rationalCubic(beta, bl, bc, sl, sc, 1 / vl, 1 / vc, r);
       branch = BRANCH_MID;
     }
@@ -183,7 +174,7 @@ function solveOtm(beta: number, x: number, bmax: number): number {
     const bh = otmBlackVega(x, sh, bmax);
     if (beta <= bh) {
       const vh = lastVega;
-      const r = controlLeft(bc, bh, sc, sh, 1 / vc, 1 / vh, 0, false);
+      const r = controlAtEnd(bc, bh, sc, sh, 1 / vc, 1 / vh, 0, false, true);
       s = rationalCubic(beta, bc, bh, sc, sh, 1 / vc, 1 / vh, r);
       branch = BRANCH_MID;
     } else {
@@ -193,7 +184,7 @@ function solveOtm(beta: number, x: number, bmax: number): number {
       const fpph = (SQRT_PI_OVER_2 * Math.exp(w + 0.125 * sh * sh) * w) / sh;
       let f = Number.NaN;
       if (Number.isFinite(fpph)) {
-        const r = controlLeft(bh, bmax, fh, 0, fph, -0.5, fpph, true);
+        const r = controlAtEnd(bh, bmax, fh, 0, fph, -0.5, fpph, true, true);
         f = rationalCubic(beta, bh, bmax, fh, 0, fph, -0.5, r);
       }
       if (!(f > 0)) {
