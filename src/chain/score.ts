@@ -87,25 +87,27 @@ function selectorBit(sel: string): number {
   return isExpiryTag(sel) ? EXPIRY_TAG_BITS[sel] : 0;
 }
 
+/** Every other element of `field` from `from` (a CE or PE column of a group), n values. */
+function column(field: Float64Array, from: number, n: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let k = 0; k < n; k++) out[k] = field[from + 2 * k]!;
+  return out;
+}
+
 /** Aggregates of one group (expiry) of the batch. */
 export function scoreGroup(b: ChainBatch, g: number): ExpirySummary {
   const start = b.start[g]!;
   const end = b.end[g]!;
   const n = (end - start) >> 1;
-  const K = b.strike.subarray(start, end).filter((_, i) => i % 2 === 0);
-  const pick = (field: Float64Array, call: boolean) => {
-    const out = new Float64Array(n);
-    for (let k = 0; k < n; k++) out[k] = field[start + 2 * k + (call ? 0 : 1)]!;
-    return out;
-  };
-  const callOi = pick(b.oi, true);
-  const putOi = pick(b.oi, false);
+  const K = column(b.strike, start, n);
+  const callOi = column(b.oi, start, n);
+  const putOi = column(b.oi, start + 1, n);
   let legsCollected = 0;
   let fullFields = 0;
   let strikesWithData = 0;
   for (let k = 0; k < n; k++) {
     let any = false;
-    for (const i of [start + 2 * k, start + 2 * k + 1]) {
+    for (let i = start + 2 * k; i < start + 2 * k + 2; i++) {
       const priced = b.last[i]! > 0 || (b.bid[i]! > 0 && b.ask[i]! > 0);
       if (!priced) continue;
       any = true;
@@ -128,7 +130,7 @@ export function scoreGroup(b: ChainBatch, g: number): ExpirySummary {
     const pl = b.last[c + 1]!;
     if (cl > 0 && pl > 0) straddle = cl + pl;
   }
-  const skew = skew25(pick(b.delta, true), pick(b.iv, true), pick(b.delta, false), pick(b.iv, false), atmIv);
+  const skew = skew25(column(b.delta, start, n), column(b.iv, start, n), column(b.delta, start + 1, n), column(b.iv, start + 1, n), atmIv);
   const strikeCoverage = n === 0 ? 0 : strikesWithData / n;
   const fieldCoverage = legsCollected === 0 ? Number.NaN : fullFields / legsCollected;
   let status: Status = "OK";
@@ -160,7 +162,7 @@ export function scoreGroup(b: ChainBatch, g: number): ExpirySummary {
     strikeCoverage,
     fieldCoverage,
     pcrOi: pcr(putOi, callOi),
-    pcrVolume: pcr(pick(b.volume, false), pick(b.volume, true)),
+    pcrVolume: pcr(column(b.volume, start + 1, n), column(b.volume, start, n)),
     maxPain: maxPain(K, callOi, putOi),
     atmIv,
     straddle,

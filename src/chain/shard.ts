@@ -80,17 +80,26 @@ export function extractShard(b: ChainBatch, g0: number, g1: number, legFields: r
   };
 }
 
-/** A ChainBatch over a message's arrays (no copy); fields the message lacks are allocated empty. */
-export function batchFromMessage(m: BatchMessage): ChainBatch {
+const EMPTY_F64 = new Float64Array(0);
+const EMPTY_U8 = new Uint8Array(0);
+const EMPTY_U16 = new Uint16Array(0);
+const NAN_FILLED = new Set<string>([...LEG_INPUT_FIELDS, ...LEG_OUTPUT_FIELDS, "g_forward"]);
+
+/**
+ * A ChainBatch over a message's arrays (no copy). Of the fields the message lacks, those in
+ * `outputs` (what the job writes) are allocated, NaN-filled where they hold market data; the
+ * rest are empty arrays the job never reads, so a worker allocates only what it returns.
+ */
+export function batchFromMessage(m: BatchMessage, outputs: readonly string[]): ChainBatch {
   const a = m.arrays;
-  const nan = (n: number) => new Float64Array(n).fill(Number.NaN);
-  for (const f of [...LEG_INPUT_FIELDS, ...LEG_OUTPUT_FIELDS]) a[f] ??= nan(m.legs);
-  a.group ??= new Uint16Array(m.legs);
-  a.isCall ??= new Uint8Array(m.legs);
-  a.ivSource ??= new Uint8Array(m.legs);
-  a.ivFail ??= new Uint8Array(m.legs);
-  a.forwardSource ??= new Uint8Array(m.groups);
-  a.g_forward ??= nan(m.groups);
+  for (const f of outputs) {
+    if (a[f]) continue;
+    const n = f.startsWith("g_") || f === "forwardSource" ? m.groups : m.legs;
+    a[f] = NAN_FILLED.has(f) ? new Float64Array(n).fill(Number.NaN) : new Uint8Array(n);
+  }
+  for (const f of [...LEG_INPUT_FIELDS, ...LEG_OUTPUT_FIELDS, "g_forward"]) a[f] ??= EMPTY_F64;
+  for (const f of ["isCall", "ivSource", "ivFail", "forwardSource"]) a[f] ??= EMPTY_U8;
+  a.group ??= EMPTY_U16;
   return assembleBatch(m.legs, m.groups, m.labels, a as unknown as BatchArrays);
 }
 

@@ -20,8 +20,8 @@ export type WorkerFault = (typeof WORKER_FAULTS)[number];
 
 /** Runs a job and returns the arrays it produced (owned by the caller; safe to transfer). */
 export function runJob(job: Job): ArrayMap {
-  const b = batchFromMessage(job.batch);
   if (job.kind === "enrich") {
+    const b = batchFromMessage(job.batch, [...ENRICH_LEG_OUTPUTS, ...ENRICH_GROUP_OUTPUTS]);
     enrichGroups(b, 0, b.groups, job.params);
     const out = pick(job.batch.arrays, [...ENRICH_LEG_OUTPUTS, ...ENRICH_GROUP_OUTPUTS]);
     if (job.render !== null) {
@@ -31,6 +31,7 @@ export function runJob(job: Job): ArrayMap {
     }
     return out;
   }
+  const b = batchFromMessage(job.batch, QUOTE_LEG_OUTPUTS);
   simulateQuotes(b, 0, b.groups, job.inputs as unknown as SimGroupInputs, job.params);
   return pick(job.batch.arrays, QUOTE_LEG_OUTPUTS);
 }

@@ -121,7 +121,7 @@ export function renderRowBodies(b: ChainBatch, g0: number, g1: number, stamp: st
       pairEnd[(c - l0) >> 1] = w.pos;
     }
   }
-  return { pairStart: l0 >> 1, bytes: w.view().slice(), pairEnd };
+  return { pairStart: l0 >> 1, bytes: w.view(), pairEnd };
 }
 
 /** Ends a rendered row: `,tp_net_change,tp_day_change` and the newline. */
