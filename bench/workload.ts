@@ -4,7 +4,7 @@
  * Prints one JSON line: per-cycle wall and CPU percentiles, peak RSS, legs, and the calibration
  * loop measured in the same process just before (ratios against it cancel machine speed).
  */
-import { rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config/load.ts";
@@ -37,7 +37,19 @@ const cycles = Number(values.cycles);
 const calibrations = [calibrate()];
 const sampleEvery = Math.max(1, Math.floor(cycles / 10));
 
+/** CPU time of the main thread alone, ms (Linux /proc; NaN elsewhere): the single-core cost of a cycle. */
+function mainThreadCpuMs(): number {
+  const path = `/proc/self/task/${process.pid}/stat`;
+  if (!existsSync(path)) return Number.NaN;
+  const stat = readFileSync(path, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 const wall: number[] = [];
+let mainCpuAtWarmup = Number.NaN;
+/** Main-thread CPU spent in calibration samples, subtracted from the cycles' figure. */
+let calibrationCpu = 0;
 const cpu: number[] = [];
 const compute: number[] = [];
 let legs = 0;
@@ -52,15 +64,21 @@ const app = createApp(config, {
     lastCpu = process.cpuUsage();
     n++;
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    if (n === warmup) mainCpuAtWarmup = mainThreadCpuMs();
     if (n <= warmup) return;
     wall.push(stats.lastCycleMs);
     compute.push(result.durations.total);
-    if ((n - warmup) % sampleEvery === 0) calibrations.push(calibrate(3));
+    if ((n - warmup) % sampleEvery === 0) {
+      const before = mainThreadCpuMs();
+      calibrations.push(calibrate(3));
+      calibrationCpu += mainThreadCpuMs() - before;
+    }
     cpu.push((now.user + now.system) / 1000);
     legs = result.legsRequested;
   },
 });
 await app.run({ cycles: warmup + cycles, signal: new AbortController().signal });
+const mainCpuPerCycle = (mainThreadCpuMs() - mainCpuAtWarmup - calibrationCpu) / cycles;
 rmSync(dataDir, { recursive: true, force: true });
 
 console.log(
@@ -75,6 +93,8 @@ console.log(
     /** Spot through score (no sinks), p50 ms; the rest of the wall time is emission. */
     computeP50: percentile(compute, 0.5),
     cpu: { p50: percentile(cpu, 0.5), p95: percentile(cpu, 0.95) },
+    /** Mean main-thread CPU per measured cycle, ms (10 ms clock ticks averaged over the cycles). */
+    mainCpuMs: mainCpuPerCycle,
     peakRssMb: peakRss / 2 ** 20,
   }),
 );
