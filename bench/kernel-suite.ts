@@ -3,52 +3,31 @@
  * cycle's batch with simulated quotes, and formatting a cycle's CSV rows. Each reports one
  * figure in a named unit.
  */
-import { createBatch, type ChainBatch } from "../src/chain/batch.ts";
 import { enrichGroups } from "../src/chain/enrich.ts";
 import { loadConfig } from "../src/config/load.ts";
 import { enrichParams } from "../src/engine/cycle.ts";
-import { simulateQuotes } from "../src/providers/sim/model.ts";
 import { renderRowBodies } from "../src/sinks/csv/format.ts";
 import { benchGreeks, benchIv } from "./kernels/analytics.bench.ts";
 import { timeIt } from "./stats.ts";
+import { quotedBatch } from "./support.ts";
 import { benchFrame } from "./kernels/summary.bench.ts";
 
 export type KernelResult = { name: string; value: number; unit: string };
 
-const AT = Date.UTC(2026, 10, 20, 5, 0, 0);
 
 /** The default workload's shape: 14 groups of 21 strikes (588 legs). */
-function defaultShapedBatch(): ChainBatch {
-  const strikes = Float64Array.from({ length: 21 }, (_, k) => 23500 + 50 * k);
-  return createBatch(
-    Array.from({ length: 14 }, (_, g) => {
-      const T = (1 + 7 * g) / 365;
-      return { index: "NIFTY", tag: "this_week", expiry: "2026-11-23", spot: 24010, atm: 24000, T, df: Math.exp(-0.065 * T), strikes };
-    }),
-  );
-}
-
-function fillQuotes(b: ChainBatch) {
-  const n = b.groups;
-  const fill = (x: number) => new Float64Array(n).fill(x);
-  simulateQuotes(
-    b,
-    0,
-    n,
-    { baseVol: fill(0.13), openSpot: fill(24000), listedLo: fill(0), listedHi: fill(1e9), strikeStep: fill(50), lotSize: fill(75), activity: fill(1), key: Float64Array.from({ length: n }, (_, g) => g + 1) },
-    { seed: 1, r: 0.065, tick: 0.05, at: AT, sessionOpen: AT - 3600e3, sessionClose: AT + 3600e3, missingRate: 0, zeroPriceRate: 0, staleRate: 0 },
-  );
-}
-
+const DEFAULT_SHAPE = Array.from({ length: 14 }, (_, g) => {
+  const T = (1 + 7 * g) / 365;
+  return { index: "NIFTY", tag: "this_week", expiry: "2026-11-23", spot: 24010, atm: 24000, T, df: Math.exp(-0.065 * T), strikes: Float64Array.from({ length: 21 }, (_, k) => 23500 + 50 * k) };
+});
 
 export function runKernels(quick: boolean): KernelResult[] {
   const ms = quick ? 200 : 1000;
   const params = enrichParams(loadConfig().config);
   const iv = benchIv(quick ? 100_000 : 400_000);
   const greeks = benchGreeks(quick ? 100_000 : 400_000);
-  const packUs = timeIt(() => fillQuotes(defaultShapedBatch()), ms);
-  const enriched = defaultShapedBatch();
-  fillQuotes(enriched);
+  const packUs = timeIt(() => quotedBatch(DEFAULT_SHAPE, 1), ms);
+  const enriched = quotedBatch(DEFAULT_SHAPE, 1);
   const enrichUs = timeIt(() => enrichGroups(enriched, 0, enriched.groups, params), ms);
   const csvUs = timeIt(() => {
     const rendered = renderRowBodies(enriched, 0, enriched.groups, "20-11-2026 10:30:00");

@@ -4,7 +4,7 @@
  */
 import { argMaxStrike, impliedMove, maxPain, pcr, skew25 } from "../analytics/index.ts";
 import { EXPIRY_TAG_BITS, isExpiryTag } from "../market/index.ts";
-import { FORWARD_SOURCE, type ChainBatch } from "./batch.ts";
+import { FORWARD_SOURCE, hasPrice, type ChainBatch } from "./batch.ts";
 
 export type Status = "OK" | "PARTIAL" | "EMPTY";
 
@@ -64,14 +64,7 @@ export type IndexPlan = {
   error?: string;
 };
 
-export type IndexSummary = {
-  index: string;
-  spot: number;
-  atm: number;
-  prevClose: number;
-  open: number;
-  high: number;
-  low: number;
+export type IndexSummary = Pick<IndexPlan, "index" | "spot" | "atm" | "prevClose" | "open" | "high" | "low"> & {
   legsRequested: number;
   legsCollected: number;
   expiriesExpected: number;
@@ -108,8 +101,7 @@ export function scoreGroup(b: ChainBatch, g: number): ExpirySummary {
   for (let k = 0; k < n; k++) {
     let any = false;
     for (let i = start + 2 * k; i < start + 2 * k + 2; i++) {
-      const priced = b.last[i]! > 0 || (b.bid[i]! > 0 && b.ask[i]! > 0);
-      if (!priced) continue;
+      if (!hasPrice(b, i)) continue;
       any = true;
       legsCollected++;
       if (Number.isFinite(b.volume[i]!) && Number.isFinite(b.oi[i]!)) fullFields++;

@@ -4,7 +4,6 @@
  * `config show --explain`, environment hygiene and reload all read this one description,
  * so none of them can drift from the schema.
  */
-import type * as v from "valibot";
 import { ConfigSchema, type SettingMeta } from "./schema.ts";
 
 /** A leaf setting of the schema. */
@@ -143,11 +142,3 @@ export function describeSchema(): { settings: SettingDoc[]; groups: GroupDoc[] }
   walk(ROOT.entries!, "");
   return { settings, groups };
 }
-
-/** Settings by key path. */
-export function settingsByPath(): Map<string, SettingDoc> {
-  return new Map(describeSchema().settings.map((s) => [s.path, s]));
-}
-
-/** The schema node typed for callers that validate with it. */
-export const configSchemaNode = ROOT as unknown as v.GenericSchema;

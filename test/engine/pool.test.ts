@@ -3,38 +3,25 @@
  * kind of worker failure leaves the output complete and identical to a clean run.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { createBatch, type ChainBatch } from "../../src/chain/batch.ts";
+import type { ChainBatch } from "../../src/chain/batch.ts";
 import { enrichGroups } from "../../src/chain/enrich.ts";
 import { enrichBatch } from "../../src/engine/compute.ts";
 import { enrichParams } from "../../src/engine/cycle.ts";
 import { createWorkerPool, type WorkerPool } from "../../src/engine/pool.ts";
 import type { WorkerFault } from "../../src/engine/jobs.ts";
-import { simulateQuotes } from "../../src/providers/sim/model.ts";
+import { quotedBatch } from "../../bench/support.ts";
 import { testConfig } from "../helpers/engine.ts";
 
 const config = testConfig({});
 const params = enrichParams(config);
-const AT = Date.UTC(2026, 10, 20, 5, 0, 0);
 
-/** A quoted, not yet enriched batch: 8 groups of 61 strikes (976 legs). */
-function quotedBatch(): ChainBatch {
+const SPECS = Array.from({ length: 8 }, (_, g) => {
+  const T = (2 + 7 * g) / 365;
   const strikes = Float64Array.from({ length: 61 }, (_, k) => 22500 + 50 * k);
-  const specs = Array.from({ length: 8 }, (_, g) => {
-    const T = (2 + 7 * g) / 365;
-    return { index: "NIFTY", tag: `t${g}`, expiry: `2026-12-${String(1 + g).padStart(2, "0")}`, spot: 24010, atm: 24000, T, df: Math.exp(-0.065 * T), strikes };
-  });
-  const b = createBatch(specs);
-  const n = b.groups;
-  const fill = (x: number) => new Float64Array(n).fill(x);
-  simulateQuotes(
-    b,
-    0,
-    n,
-    { baseVol: fill(0.13), openSpot: fill(24000), listedLo: fill(0), listedHi: fill(1e9), strikeStep: fill(50), lotSize: fill(75), activity: fill(1), key: Float64Array.from({ length: n }, (_, g) => g + 1) },
-    { seed: 3, r: 0.065, tick: 0.05, at: AT, sessionOpen: AT - 3600e3, sessionClose: AT + 3600e3, missingRate: 0.05, zeroPriceRate: 0.02, staleRate: 0.05 },
-  );
-  return b;
-}
+  return { index: "NIFTY", tag: `t${g}`, expiry: `2026-12-${String(1 + g).padStart(2, "0")}`, spot: 24010, atm: 24000, T, df: Math.exp(-0.065 * T), strikes };
+});
+/** A quoted, not yet enriched batch: 8 groups of 61 strikes (976 legs), with faults in the data. */
+const quoted = (): ChainBatch => quotedBatch(SPECS, 3, { missing: 0.05, zero: 0.02, stale: 0.05 });
 
 const OUTPUTS = ["iv", "delta", "gamma", "theta", "vega", "rho", "ivSource", "ivFail", "g_forward", "forwardSource"] as const;
 function expectSameOutputs(a: ChainBatch, b: ChainBatch) {
@@ -45,7 +32,7 @@ function expectSameOutputs(a: ChainBatch, b: ChainBatch) {
   }
 }
 
-const reference = quotedBatch();
+const reference = quoted();
 enrichGroups(reference, 0, reference.groups, params);
 
 const pools: WorkerPool[] = [];
@@ -62,7 +49,7 @@ describe("worker pool", () => {
   test("sharded enrichment on 1, 2 and 4 workers is bit-identical to inline", async () => {
     expect(reference.iv.filter(Number.isFinite).length).toBeGreaterThan(700);
     for (const size of [1, 2, 4]) {
-      const b = quotedBatch();
+      const b = quoted();
       const { report } = await enrichBatch(pool({ size }), b, params, { minShardLegs: 100 });
       expect(report.shards).toBe(Math.min(size, 8));
       expect(report.events).toEqual([]);
@@ -73,7 +60,7 @@ describe("worker pool", () => {
   for (const fault of ["throw", "exit", "oom"] as WorkerFault[]) {
     test(`a worker that fails (${fault}) is replaced and its shard retried on a fresh worker`, async () => {
       const p = pool();
-      const b = quotedBatch();
+      const b = quoted();
       const { report } = await enrichBatch(p, b, params, { minShardLegs: 100, faults: (shard) => (shard === 1 ? [fault] : undefined) });
       expectSameOutputs(reference, b);
       expect(report.events).toHaveLength(1);
@@ -87,7 +74,7 @@ describe("worker pool", () => {
 
   test("a shard failing on the fresh worker too is done inline", async () => {
     const p = pool();
-    const b = quotedBatch();
+    const b = quoted();
     const { report } = await enrichBatch(p, b, params, { minShardLegs: 100, faults: (shard) => (shard === 0 ? ["throw", "exit"] : undefined) });
     expectSameOutputs(reference, b);
     expect(report.events.map((e) => [e.failure, e.then])).toEqual([
@@ -99,13 +86,13 @@ describe("worker pool", () => {
 
   test("a shard over its time budget is abandoned and redone inline", async () => {
     const p = pool({ timeoutMs: 300 });
-    const b = quotedBatch();
+    const b = quoted();
     const { report } = await enrichBatch(p, b, params, { minShardLegs: 100, faults: (shard) => (shard === 1 ? ["hang"] : undefined) });
     expectSameOutputs(reference, b);
     expect(report.events).toEqual([{ job: 1, failure: "timeout", message: "no result within 300 ms", then: "inline" }]);
     expect(p.stats.failures.timeout).toBe(1);
     // The hung worker was terminated; its slot gets a fresh worker on the next run.
-    const again = quotedBatch();
+    const again = quoted();
     await enrichBatch(p, again, params, { minShardLegs: 100 });
     expectSameOutputs(reference, again);
     expect(p.stats.workers).toBe(2);
@@ -113,7 +100,7 @@ describe("worker pool", () => {
 
   test("past the restart budget, work runs inline and the output is still complete", async () => {
     const p = pool({ maxRestarts: 1 });
-    const b = quotedBatch();
+    const b = quoted();
     const { report } = await enrichBatch(p, b, params, { minShardLegs: 100, faults: () => ["exit", "exit"] });
     expectSameOutputs(reference, b);
     expect(p.stats.restarts).toBe(1);
@@ -123,7 +110,7 @@ describe("worker pool", () => {
 
   test("close terminates every worker and resolves", async () => {
     const p = createWorkerPool({ size: 3, timeoutMs: 1000, maxRestarts: 1, restartWindowMs: 1000, backoffMs: 0 });
-    await enrichBatch(p, quotedBatch(), params, { minShardLegs: 100 });
+    await enrichBatch(p, quoted(), params, { minShardLegs: 100 });
     await p.close();
     expect(p.stats.workers).toBe(0);
   });
