@@ -41,6 +41,11 @@ export type CycleResult = {
   legsRequested: number;
   legsCollected: number;
   status: "OK" | "PARTIAL" | "EMPTY";
+  /**
+   * Why the cycle is not OK, for people ("" when OK): the non-OK indices with their reasons,
+   * and (added by the engine during emission) the sink targets that could not be written.
+   */
+  statusReason: string;
   errors: CycleError[];
   /** Shards and worker failures (retries, inline redos) of the compute phases. */
   compute: { fetch: ComputeReport; enrich: ComputeReport };
@@ -153,6 +158,10 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
     legsCollected += s.legsCollected;
   }
   const status = indices.every((s) => s.status === "EMPTY") ? "EMPTY" : indices.every((s) => s.status === "OK") ? "OK" : "PARTIAL";
+  const statusReason = indices
+    .filter((s) => s.status !== "OK")
+    .map((s) => `${s.index} ${s.status}${s.reason ? `: ${s.reason}` : ""}`)
+    .join("; ");
   const compute = { fetch: fetchReport, enrich: enrichReport };
-  return { cycle, at, date, durations, batch, expiries, indices, ivFailures, legsRequested, legsCollected, status, errors, compute, rendered };
+  return { cycle, at, date, durations, batch, expiries, indices, ivFailures, legsRequested, legsCollected, status, statusReason, errors, compute, rendered };
 }

@@ -5,11 +5,17 @@
 import type { ConsolaInstance } from "consola";
 import type { G6Config } from "../config/schema.ts";
 import type { Provider } from "../providers/types.ts";
-import type { EngineStats, Sink } from "../sinks/types.ts";
+import { describeFaults, type EngineStats, type Sink, type SinkFault, type SinkTotals } from "../sinks/types.ts";
 import type { PoolStats } from "./pool.ts";
 import { runCycle, type CycleResult, type Enricher } from "./cycle.ts";
 import { createListingCache } from "./listing.ts";
 import { runScheduler, type SchedulerClock } from "./scheduler.ts";
+
+/** Marks an OK cycle PARTIAL (an EMPTY one stays EMPTY) and appends `reason`. */
+function markPartial(result: CycleResult, reason: string): void {
+  if (result.status === "OK") result.status = "PARTIAL";
+  result.statusReason = result.statusReason ? `${result.statusReason}; ${reason}` : reason;
+}
 
 export type EngineDeps = {
   config: Readonly<G6Config>;
@@ -53,7 +59,7 @@ export function createEngine(deps: EngineDeps): Engine {
     lastCycleMs: 0,
     budgetUsed: 0,
     lastError: null,
-    sinks: Object.fromEntries(sinks.map((s) => [s.name, { rows: 0, bytes: 0, duplicatesSkipped: 0, errors: 0 }])),
+    sinks: Object.fromEntries(sinks.map((s) => [s.name, { rows: 0, bytes: 0, duplicatesSkipped: 0, errors: 0, failing: [] }])),
     pool: null,
   };
 
@@ -63,6 +69,16 @@ export function createEngine(deps: EngineDeps): Engine {
   };
 
   const current = deps.currentConfig ?? (() => config);
+
+  /** Records a sink's faulted targets for this cycle; logs one line when a target starts or stops failing. */
+  const noteFaults = (sink: string, totals: SinkTotals, faults: SinkFault[]) => {
+    const before = new Set(totals.failing.map((f) => f.target));
+    const now = new Set(faults.map((f) => f.target));
+    for (const f of faults) if (!before.has(f.target)) recordError(`sink ${sink}: cannot write ${f.target}: ${f.reason}`);
+    for (const t of before) if (!now.has(t)) log.info(`sink ${sink}: ${t} is being written again`);
+    totals.errors += faults.length;
+    totals.failing = faults;
+  };
 
   async function cycle(n: number): Promise<void> {
     const t0 = deps.elapsed();
@@ -86,16 +102,20 @@ export function createEngine(deps: EngineDeps): Engine {
         totals.rows += report.rows;
         totals.bytes += report.bytes;
         totals.duplicatesSkipped += report.duplicatesSkipped;
+        noteFaults(sink.name, totals, report.faults ?? []);
       } catch (err) {
         totals.errors++;
         recordError(`sink ${sink.name}: ${err instanceof Error ? err.message : String(err)}`);
       }
+      // Later sinks (the status file, panels) see this cycle's faults of earlier ones.
+      if (totals.failing.length) markPartial(result, `${sink.name}: ${describeFaults(totals.failing)}`);
     }
     stats.lastCycleMs = deps.elapsed() - t0;
     stats.budgetUsed = intervalMs > 0 ? stats.lastCycleMs / intervalMs : 0;
     if (intervalMs > 0 && stats.lastCycleMs > intervalMs) stats.overruns++;
     const partial = result.indices.filter((s) => s.status !== "OK").map((s) => `${s.index} ${s.status}`);
-    log.info(
+    // One line per cycle only at debug: a healthy recorder is quiet (state changes are logged).
+    log.debug(
       `cycle ${n} · ${result.legsCollected}/${result.legsRequested} legs · ${stats.lastCycleMs.toFixed(1)} ms · ${result.status}` +
         (partial.length ? ` (${partial.join(", ")})` : ""),
     );

@@ -10,7 +10,7 @@ import type { G6Config } from "../config/schema.ts";
 import type { CycleResult } from "../engine/cycle.ts";
 import type { PoolStats } from "../engine/pool.ts";
 import type { Provider } from "../providers/types.ts";
-import type { EngineStats, Sink } from "../sinks/types.ts";
+import { describeFaults, type EngineStats, type Sink } from "../sinks/types.ts";
 import { CATALOG, enabledGroups } from "./catalog.ts";
 import { detailSeries, fillDetail } from "./detail.ts";
 import { estimateBaseSeries } from "./estimate.ts";
@@ -142,6 +142,9 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
       const reasons: string[] = [];
       if (!wrapped?.isOpen) reasons.push("provider not open");
       if (!succeeded) reasons.push("no successful cycle yet");
+      for (const [name, totals] of Object.entries(last?.stats.sinks ?? {})) {
+        if (totals.failing.length) reasons.push(`sink ${name}: ${describeFaults(totals.failing)}`);
+      }
       return { ready: reasons.length === 0, reasons };
     },
     latest: () => last,

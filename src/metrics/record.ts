@@ -89,6 +89,7 @@ export function recordStorage(h: GroupHandles<typeof STORAGE_METRICS>, s: Readon
     h.bytes.inc(sink, delta(`bytes:${name}`, t.bytes));
     h.duplicates.inc(sink, delta(`dups:${name}`, t.duplicatesSkipped));
     h.errors.inc(sink, delta(`errors:${name}`, t.errors));
+    h.failing.set(sink, t.failing.length);
   }
 }
 

@@ -25,9 +25,45 @@ export type EngineStats = {
   pool: Readonly<PoolStats> | null;
 };
 
-export type SinkTotals = { rows: number; bytes: number; duplicatesSkipped: number; errors: number };
+/**
+ * Per-sink totals since start. `errors` counts failed writes (a thrown write, and each target
+ * faulted in a cycle); `failing` lists the targets that faulted in the last cycle (empty when
+ * the sink is healthy), so the status file, /readyz, the dashboard and metrics can name them.
+ */
+export type SinkTotals = { rows: number; bytes: number; duplicatesSkipped: number; errors: number; failing: SinkFault[] };
 
-export type SinkReport = { rows: number; bytes: number; duplicatesSkipped: number };
+/**
+ * One target (a file, an endpoint) a sink could not write in a cycle while the rest of the
+ * cycle was written: the fault stays confined to `target`. `reason` is one line for people
+ * (what failed and why, e.g. "ENOSPC: no space left on device"); `code` is a bounded label.
+ */
+export type SinkFault = { target: string; code: SinkFaultCode; reason: string };
+
+/** Bounded fault codes (metric labels). */
+export const SINK_FAULT_CODES = ["no_space", "read_only", "permission", "foreign_file", "io"] as const;
+export type SinkFaultCode = (typeof SINK_FAULT_CODES)[number];
+
+/** What one write achieved; `faults` lists the targets it could not write (absent: none). */
+export type SinkReport = { rows: number; bytes: number; duplicatesSkipped: number; faults?: SinkFault[] };
+
+/** Most fault targets named in a reason; the rest are counted. */
+const NAMED_FAULTS = 3;
+
+/** "path (reason)" for the first few faults, then "+N more". */
+export function describeFaults(faults: readonly SinkFault[]): string {
+  const named = faults.slice(0, NAMED_FAULTS).map((f) => `cannot write ${f.target} (${f.reason})`);
+  const more = faults.length - NAMED_FAULTS;
+  return named.join("; ") + (more > 0 ? `; +${more} more` : "");
+}
+
+/** The fault code of a file-system error (errno code → bounded label). */
+export function faultCodeOf(err: unknown): SinkFaultCode {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === "ENOSPC" || code === "EDQUOT") return "no_space";
+  if (code === "EROFS") return "read_only";
+  if (code === "EACCES" || code === "EPERM") return "permission";
+  return "io";
+}
 
 export class SinkError extends Error {
   constructor(

@@ -81,7 +81,7 @@ describe("g6 run and its config", () => {
     const cfg = join(dir, "g6.json");
     const base = { interval: 1, provider: { sim: { start: "2026-11-20T10:00" } }, indices: { BANKNIFTY: { enabled: false }, FINNIFTY: { enabled: false }, MIDCPNIFTY: { enabled: false }, SENSEX: { enabled: false } } };
     writeFileSync(cfg, JSON.stringify(base));
-    const proc = Bun.spawn([process.execPath, CLI, "--config", cfg, "--data-dir", join(dir, "out"), "--plain"], { cwd: ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+    const proc = Bun.spawn([process.execPath, CLI, "--config", cfg, "--data-dir", join(dir, "out"), "--plain"], { cwd: ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", G6_LOG__LEVEL: "debug" } });
     const reader = proc.stdout.getReader();
     let out = "";
     const waitFor = async (text: string) => {

@@ -26,10 +26,13 @@ describe("g6 cli", () => {
     for (const flag of ["--cycles", "--interval", "--provider", "--seed", "--data-dir", "--config"]) expect(stdout).toContain(flag);
   });
 
-  test("runs N cycles, one log line each, and writes G6 files", () => {
+  test("runs N cycles quietly at the default level, one log line each at debug, and writes G6 files", () => {
     const dir = tempDir();
     const cfg = writeConfig(dir, START);
-    const { code, stdout, stderr } = g6(["--cycles", "3", "--interval", "0", "--data-dir", join(dir, "out"), "--config", cfg]);
+    const quiet = g6(["--cycles", "1", "--interval", "0", "--data-dir", join(dir, "quiet"), "--config", cfg]);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr + quiet.stdout).not.toMatch(/cycle \d+ ·/);
+    const { code, stdout, stderr } = g6(["--cycles", "3", "--interval", "0", "--data-dir", join(dir, "out"), "--config", cfg], { G6_LOG__LEVEL: "debug" });
     expect(stderr + stdout).toContain("cycle 3 ·");
     expect((stderr + stdout).match(/cycle \d+ ·/g)).toHaveLength(3);
     expect(code).toBe(0);

@@ -13,7 +13,7 @@ async function runUntilSignal(signal: NodeJS.Signals, pool: string) {
   const proc = Bun.spawn([process.execPath, CLI, "--interval", "1", "--pool", pool, "--data-dir", join(dir, "out"), "--config", cfg], {
     stdout: "pipe",
     stderr: "pipe",
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1", G6_LOG__LEVEL: "debug" },
   });
   let output = "";
   const decoder = new TextDecoder();

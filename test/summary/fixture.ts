@@ -33,7 +33,7 @@ export async function fixedCycle(): Promise<{ result: CycleResult; stats: Engine
     lastCycleMs: 40,
     budgetUsed: 40 / 60_000,
     lastError: null,
-    sinks: { csv: { rows: 882, bytes: 220_000, duplicatesSkipped: 0, errors: 0 }, status: { rows: 3, bytes: 24_000, duplicatesSkipped: 0, errors: 0 } },
+    sinks: { csv: { rows: 882, bytes: 220_000, duplicatesSkipped: 0, errors: 0, failing: [] }, status: { rows: 3, bytes: 24_000, duplicatesSkipped: 0, errors: 0, failing: [] } },
     pool: null,
   };
   return { result, stats };

@@ -22,6 +22,7 @@ export function statusDocument(result: CycleResult, stats: Readonly<EngineStats>
     cycle: result.cycle,
     snapshot_at: formatIsoIst(result.at),
     status: result.status,
+    status_reason: result.statusReason,
     interval_seconds: stats.intervalSeconds,
     timings_ms: Object.fromEntries(Object.entries(result.durations).map(([k, v]) => [k, finite(v, 3)])),
     cycle_ms: finite(stats.lastCycleMs, 3),
