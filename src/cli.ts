@@ -6,6 +6,7 @@
 import { defineCommand, runCommand, showUsage, type ArgsDef, type CommandDef } from "citty";
 import { createConsola, LogLevels } from "consola";
 import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { createApp } from "./app.ts";
 import { loadInputFrom, parseCycles, runArgs, type RunArgs } from "./cli-args.ts";
 import { configCommand } from "./config/commands.ts";
@@ -13,7 +14,9 @@ import { processEnvironment } from "./config/env.ts";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import { activeConfigDocument } from "./config/render.ts";
 import { createConfigStore } from "./config/store.ts";
-import { ExitStatus } from "./exit.ts";
+import type { EngineStats } from "./sinks/types.ts";
+import { describeFsError, ExitStatus, StartError } from "./exit.ts";
+import { acquireLock, describeHolder, LockHeldError, lockHolder, type DataDirLock } from "./lock.ts";
 import { underDataDir } from "./sinks/csv/sink.ts";
 import { writeFileAtomic } from "./sinks/status/sink.ts";
 import { createRunDashboard, panelsCommand, summaryCommand, type Host } from "./summary/commands.ts";
@@ -48,6 +51,30 @@ function processHost(): Host {
   };
 }
 
+/** Exit status of a forced stop by a second signal: 128 + the signal number, as shells report it. */
+const FORCED_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** The one line printed on exit: cycles, rows, errors and where the data is. */
+function exitLine(stats: Readonly<EngineStats>, dataDir: string): string {
+  const sinkErrors = Object.values(stats.sinks).reduce((n, t) => n + t.errors, 0);
+  const rows = stats.sinks.csv?.rows;
+  return (
+    `g6: stopped after ${stats.cyclesRun} cycle${stats.cyclesRun === 1 ? "" : "s"}` +
+    (rows === undefined ? "" : ` · ${rows} CSV rows written`) +
+    ` · ${stats.cyclesFailed + sinkErrors} errors · data in ${resolve(dataDir)}`
+  );
+}
+
+/** Writes the active config document, or refuses the start (nothing else has been written). */
+function writeActiveConfig(dataDir: string, text: string): void {
+  const path = underDataDir(dataDir, "active_config.json");
+  try {
+    writeFileAtomic(path, text);
+  } catch (err) {
+    throw new StartError(`storage.data_dir: cannot write ${path}: ${describeFsError(err)}`);
+  }
+}
+
 const run = defineCommand({
   meta: { name: "run", description: "Run the collector (the default command)" },
   args: runCommandArgs,
@@ -56,20 +83,15 @@ const run = defineCommand({
     const input = loadInputFrom(args as RunArgs, processEnvironment());
     const store = createConfigStore(input, loadConfig(input));
     const config = store.current;
+    const dataDir = config.storage.data_dir;
+    // Refuse at once, before the server binds or anything is written, when another g6 holds the
+    // data directory (checked again, atomically, when the lock is taken).
+    const holder = lockHolder(dataDir);
+    if (holder) throw new LockHeldError(dataDir, holder);
+    const startedAt = new Date();
     const dashboard = createRunDashboard(processHost(), config, Boolean(args.plain));
     const log = createConsola({ level: LogLevels[config.log.level], ...(dashboard.reporters ? { reporters: dashboard.reporters } : {}) }).withTag("g6");
     for (const w of store.loaded.warnings) log.warn(w);
-    const active = activeConfigDocument(store.loaded, new Date());
-    writeFileAtomic(underDataDir(config.storage.data_dir, "active_config.json"), `${JSON.stringify(active, null, 2)}\n`);
-    log.info(`config ${active.hash} (${Object.keys(active.sources).length} values set outside the defaults${store.loaded.file ? `, file ${store.loaded.file}` : ""})`);
-    const controller = new AbortController();
-    const stop = (signal: string) => {
-      if (controller.signal.aborted) return;
-      log.info(`${signal}: finishing the current cycle, then flushing`);
-      controller.abort();
-    };
-    process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGTERM", () => stop("SIGTERM"));
     const reload = () => {
       try {
         const result = store.reload();
@@ -82,26 +104,56 @@ const run = defineCommand({
         return { ok: false as const, error: message };
       }
     };
-    process.on("SIGHUP", () => void reload());
     const app = createApp(config, { log, currentConfig: () => store.current, onSummary: (snapshot) => dashboard.display.show(snapshot) });
     dashboard.attach(app.summary);
+    // Nothing is written before the server has its port and the lock is ours: a refused start
+    // leaves the data directory (and a running engine's files) as they were.
     let server: G6Server | null = null;
-    if (config.server.enabled) {
-      try {
-        server = startServer(config.server, app.observability, log.withTag("server"), { reload });
-      } catch (err) {
-        await app.pool?.close();
-        throw err;
-      }
-      log.info(`HTTP API on ${server.url}`);
+    let lock: DataDirLock | null = null;
+    try {
+      if (config.server.enabled) server = startServer(config.server, app.observability, log.withTag("server"), { reload });
+      lock = acquireLock(dataDir, startedAt);
+      const active = activeConfigDocument(store.loaded, startedAt);
+      writeActiveConfig(dataDir, `${JSON.stringify(active, null, 2)}\n`);
+      if (lock.tookOverFrom) log.warn(`took over the lock of ${dataDir} left by a g6 that did not stop cleanly (${describeHolder(lock.tookOverFrom)})`);
+      log.info(`config ${active.hash} (${Object.keys(active.sources).length} values set outside the defaults${store.loaded.file ? `, file ${store.loaded.file}` : ""})`);
+    } catch (err) {
+      await server?.stop();
+      lock?.release();
+      await app.pool?.close();
+      dashboard.display.close();
+      throw err;
     }
-    log.info(`provider ${app.provider.name}, ${cycles || "unbounded"} cycles, interval ${config.interval}s, data in ${config.storage.data_dir}`);
+    if (server) log.info(`HTTP API on ${server.url}`);
+
+    // The first SIGINT/SIGTERM finishes the running cycle and flushes; a second one exits at
+    // once. Handlers run between cycles' synchronous writes, so no row is ever torn; the exit
+    // handler restores the terminal.
+    const controller = new AbortController();
+    const stop = (signal: string) => {
+      if (!controller.signal.aborted) {
+        log.info(`${signal}: finishing the current cycle, then flushing (${signal} again to exit at once)`);
+        controller.abort();
+        return;
+      }
+      dashboard.display.close();
+      lock?.release();
+      console.error(`g6: second ${signal}: exiting without finishing the running cycle; rows already written are complete`);
+      console.log(exitLine(app.engine.stats, dataDir));
+      process.exit(FORCED_EXIT[signal] ?? 1);
+    };
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGHUP", () => void reload());
+    log.info(`provider ${app.provider.name}, ${cycles || "unbounded"} cycles, interval ${config.interval}s, data in ${dataDir}`);
     try {
       await app.run({ cycles, signal: controller.signal });
     } finally {
       await server?.stop();
       dashboard.display.close();
+      lock.release();
     }
+    console.log(exitLine(app.engine.stats, dataDir));
   },
 });
 
@@ -155,7 +207,7 @@ async function cli(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof ExitStatus) return err.code;
-    if (err instanceof ConfigError || err instanceof ServerStartError) {
+    if (err instanceof ConfigError || err instanceof ServerStartError || err instanceof LockHeldError || err instanceof StartError) {
       console.error(`g6: ${err.message}`);
       return 2;
     }

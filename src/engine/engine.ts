@@ -55,6 +55,7 @@ export function createEngine(deps: EngineDeps): Engine {
     cyclesRun: 0,
     cyclesFailed: 0,
     skippedTicks: 0,
+    lateTicks: 0,
     overruns: 0,
     lastCycleMs: 0,
     budgetUsed: 0,
@@ -136,6 +137,9 @@ export function createEngine(deps: EngineDeps): Engine {
           runCycle: cycle,
           onSkip: (ticks) => {
             stats.skippedTicks += ticks;
+          },
+          onLate: () => {
+            stats.lateTicks++;
           },
         });
       } finally {

@@ -37,7 +37,12 @@ export type Observability = {
   onCycle: CycleObserver;
   /** Adds an observer called after each cycle's metrics are updated; returns its removal. */
   subscribe(observer: CycleObserver): () => void;
-  /** The Prometheus text exposition, rendered now (scrape-time groups filled first). */
+  /**
+   * The Prometheus text exposition. Rendered at most once per cycle (scrape-time groups filled
+   * first) and served from that rendering until the next cycle, so scrapes, however many, never
+   * take the engine's time: the exposition only changes with a cycle. Process figures (CPU,
+   * memory) are as of that rendering.
+   */
   render(): Promise<string>;
   readonly contentType: string;
   /** Ready once a cycle has succeeded and the provider is open; else the reasons why not. */
@@ -83,9 +88,13 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
   let succeeded = false;
   let wrapped: InstrumentedProvider | null = null;
   let cpuMicros = 0;
+  /** Cycles observed so far, and the rendering made after the last of them. */
+  let cyclesSeen = 0;
+  let rendered: { cycles: number; text: Promise<string> } | null = null;
 
   function onCycle(result: CycleResult, stats: Readonly<EngineStats>): void {
     last = { result, stats };
+    cyclesSeen++;
     if (!result.errors.length && result.status !== "EMPTY") succeeded = true;
     recordCycle(cycle, result, stats, delta, deps.now());
     recordStorage(storage, stats, delta);
@@ -132,10 +141,13 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
       observers.add(observer);
       return () => observers.delete(observer);
     },
-    async render() {
-      refreshProcess();
-      if (detail) fillDetail(detail, last?.result.batch ?? null, guard.level, band);
-      return registry.metrics();
+    render() {
+      if (rendered?.cycles !== cyclesSeen) {
+        refreshProcess();
+        if (detail) fillDetail(detail, last?.result.batch ?? null, guard.level, band);
+        rendered = { cycles: cyclesSeen, text: registry.metrics() };
+      }
+      return rendered.text;
     },
     contentType: registry.contentType,
     readiness() {

@@ -41,6 +41,7 @@ export function recordCycle(h: GroupHandles<typeof CYCLE_METRICS>, r: CycleResul
   h.phase.observe({ phase: "emit" }, seconds(Math.max(0, s.lastCycleMs - r.durations.total)));
   h.overruns.inc(delta("overruns", s.overruns));
   h.skipped.inc(delta("skipped", s.skippedTicks));
+  h.late.inc(delta("late", s.lateTicks));
   h.budget.set(s.budgetUsed);
   h.last.set(r.cycle);
 }

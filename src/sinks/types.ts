@@ -15,6 +15,8 @@ export type EngineStats = {
   cyclesRun: number;
   cyclesFailed: number;
   skippedTicks: number;
+  /** Ticks whose cycle started late because the event loop was busy (see scheduler.ts). */
+  lateTicks: number;
   overruns: number;
   /** Last cycle's wall time including emission, ms; and that over the interval. */
   lastCycleMs: number;

@@ -70,6 +70,54 @@ describe("scheduler", () => {
     });
     expect(n).toBe(5);
     expect(ran).toBe(5);
-    expect(v.sleeps).toEqual([]);
+    // Each turn yields (a zero sleep) so signals and I/O run between back-to-back cycles.
+    expect(v.sleeps).toEqual([0, 0, 0, 0]);
+  });
+
+  test("a wake-up after its tick (busy event loop) is counted late, and ticks slept past are skipped", async () => {
+    const v = virtualClock(0);
+    const starts: number[] = [];
+    let skipped = 0;
+    const late: number[] = [];
+    // The timer for the tick at 1000 fires at 1300 (late), the one for 2000 at 4200 (two ticks slept past).
+    const oversleep = [300, 2200, 0];
+    let sleeps = 0;
+    v.clock.sleep = async (ms) => {
+      v.advance(ms + oversleep[sleeps++]!);
+    };
+    await runScheduler({
+      intervalMs: () => 1000,
+      cycles: 4,
+      clock: v.clock,
+      signal: new AbortController().signal,
+      runCycle: async () => {
+        starts.push(v.now());
+        v.advance(10);
+      },
+      onSkip: (ticks) => (skipped += ticks),
+      onLate: (ms) => late.push(ms),
+    });
+    expect(starts).toEqual([0, 1300, 4200, 5000]);
+    expect(late).toEqual([300, 200]);
+    expect(skipped).toBe(2);
+  });
+
+  test("on the real clock, back-to-back cycles let timers and signals run between cycles", async () => {
+    const controller = new AbortController();
+    // A timer due in 20 ms must fire while synchronous cycles run back to back.
+    setTimeout(() => controller.abort(), 20);
+    const { systemClock } = await import("../../src/engine/scheduler.ts");
+    const n = await runScheduler({
+      intervalMs: () => 0,
+      cycles: 1_000_000,
+      clock: systemClock,
+      signal: controller.signal,
+      runCycle: async () => {
+        const until = performance.now() + 0.2;
+        while (performance.now() < until);
+      },
+    });
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThan(1_000_000);
   });
 });

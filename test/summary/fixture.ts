@@ -29,6 +29,7 @@ export async function fixedCycle(): Promise<{ result: CycleResult; stats: Engine
     cyclesRun: 3,
     cyclesFailed: 0,
     skippedTicks: 0,
+    lateTicks: 0,
     overruns: 0,
     lastCycleMs: 40,
     budgetUsed: 40 / 60_000,

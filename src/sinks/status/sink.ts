@@ -30,6 +30,7 @@ export function statusDocument(result: CycleResult, stats: Readonly<EngineStats>
     cycles_run: stats.cyclesRun,
     cycles_failed: stats.cyclesFailed,
     skipped_ticks: stats.skippedTicks,
+    late_ticks: stats.lateTicks,
     overruns: stats.overruns,
     legs: { requested: result.legsRequested, collected: result.legsCollected },
     pool: stats.pool
