@@ -3,14 +3,15 @@
  * follow the conventions, and docs/METRICS.md is what the generator produces.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApp } from "../../src/app.ts";
 import { allDescriptors, metricsCatalog } from "../../src/metrics/index.ts";
 import { OPTIONAL_GROUPS } from "../../src/metrics/types.ts";
+import { requireBinary } from "../helpers/binaries.ts";
 import { instantClock, quietLog, tempDir, testConfig } from "../helpers/engine.ts";
 
-const PROMTOOL = "/usr/bin/promtool";
+
 
 async function exposition(groups: readonly string[], pool: number): Promise<string> {
   const config = testConfig({
@@ -26,12 +27,12 @@ async function exposition(groups: readonly string[], pool: number): Promise<stri
 
 describe("exposition", () => {
   test("promtool check metrics passes on every group, option detail included", async () => {
-    expect(existsSync(PROMTOOL)).toBe(true);
+    const promtool = requireBinary("promtool");
     const text = await exposition(OPTIONAL_GROUPS, 2);
     for (const name of ["g6_cycles_total", "g6_index_spot", "g6_chain_pcr_oi_ratio", "g6_iv_failures_total", "g6_pool_jobs_total", "g6_process_cpu_seconds_total", "g6_option_iv_ratio", "g6_storage_rows_written_total"]) {
       expect(text).toContain(`# TYPE ${name} `);
     }
-    const proc = Bun.spawnSync([PROMTOOL, "check", "metrics"], { stdin: Buffer.from(text) });
+    const proc = Bun.spawnSync([promtool, "check", "metrics"], { stdin: Buffer.from(text) });
     expect(proc.stdout.toString() + proc.stderr.toString()).toBe("");
     expect(proc.exitCode).toBe(0);
   }, 30_000);

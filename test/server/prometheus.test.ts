@@ -1,15 +1,16 @@
 /**
  * A real Prometheus server scrapes a real g6 process (started through the CLI) and answers
- * queries about it. Fails, not skips, when /usr/bin/prometheus is missing.
+ * queries about it. Fails, not skips, when prometheus is missing (scripts/test-deps.sh installs it).
  */
 import { afterEach, expect, test } from "bun:test";
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/engine.ts";
 import { freePort } from "../helpers/net.ts";
+import { requireBinary } from "../helpers/binaries.ts";
 
 const CLI = join(import.meta.dir, "../../src/cli.ts");
-const PROMETHEUS = "/usr/bin/prometheus";
+
 
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<T> {
   const deadline = performance.now() + timeoutMs;
@@ -39,7 +40,7 @@ afterEach(async () => {
 });
 
 test("prometheus scrapes g6 and answers g6_cycles_total and a per-index gauge", async () => {
-  expect(existsSync(PROMETHEUS)).toBe(true);
+  const prometheus = requireBinary("prometheus");
   const dir = tempDir();
   const g6Port = freePort();
   const cfg = join(dir, "g6.json");
@@ -61,7 +62,7 @@ test("prometheus scrapes g6 and answers g6_cycles_total and a per-index gauge", 
     ["global:", "  scrape_interval: 1s", "scrape_configs:", "  - job_name: g6", "    static_configs:", `      - targets: ["127.0.0.1:${g6Port}"]`, ""].join("\n"),
   );
   const prom = Bun.spawn(
-    [PROMETHEUS, `--config.file=${promCfg}`, `--storage.tsdb.path=${join(dir, "tsdb")}`, `--web.listen-address=127.0.0.1:${promPort}`],
+    [prometheus, `--config.file=${promCfg}`, `--storage.tsdb.path=${join(dir, "tsdb")}`, `--web.listen-address=127.0.0.1:${promPort}`],
     { stdout: "ignore", stderr: "ignore" },
   );
   procs.push(prom);
