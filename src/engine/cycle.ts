@@ -3,7 +3,7 @@
  * engine's job; this function only produces the CycleResult. A provider failure does not throw
  * out of the cycle: it is recorded, and the affected data stays missing.
  */
-import { createBatch, type ChainBatch } from "../chain/batch.ts";
+import { createBatch, rejectInvalidQuotes, type ChainBatch } from "../chain/batch.ts";
 import type { EnrichParams } from "../chain/enrich.ts";
 import { scoreGroup, scoreIndex, type ExpirySummary, type IndexSummary } from "../chain/score.ts";
 import type { G6Config } from "../config/schema.ts";
@@ -134,6 +134,8 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
     } catch (err) {
       errors.push(toCycleError("fetch", err));
     }
+    // Whatever the provider wrote (even before failing) is checked here, once for every provider.
+    rejectInvalidQuotes(batch);
   }
   lap("fetch");
 

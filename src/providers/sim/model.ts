@@ -103,7 +103,10 @@ export function simulateQuotes(b: ChainBatch, g0: number, g1: number, gi: SimGro
       const oiLots = 60_000 * gi.activity[g]! * nearness * roundBoost * sideBias * contractNoise * (1 + 0.2 * progress * (intraNoise - 0.9));
       const zero = fault >= p.missingRate && fault < p.missingRate + p.zeroPriceRate;
       b.last[i] = zero ? 0 : last;
-      b.bid[i] = zero ? 0 : Math.max(toTick(last - halfSpread, p.tick), 0);
+      // A bid that would be at or below zero is no bid (NaN), as on the exchange; the last trade
+      // of a far-from-the-money contract is the minimum tick, a price that does trade.
+      const bid = toTick(last - halfSpread, p.tick);
+      b.bid[i] = zero ? 0 : bid > 0 ? bid : Number.NaN;
       b.ask[i] = zero ? 0 : toTick(last + halfSpread, p.tick);
       b.avg[i] = zero ? 0 : Math.max(toTick(last * (0.97 + 0.06 * unit(mix(contract, 3))), p.tick), p.tick);
       b.volume[i] = Math.round(volLots) * lot;
