@@ -68,5 +68,7 @@ describe("zero prices from the provider end to end", () => {
     // The zero-priced legs count as legs without quotes.
     const last = results.at(-1)!;
     expect(last.legsCollected).toBeLessThan(last.legsRequested);
+    expect(last.status).toBe("PARTIAL");
+    expect(last.statusReason).toMatch(/^NIFTY PARTIAL: this_week: \d+ of 42 legs without quotes \(/);
   });
 });
