@@ -10,7 +10,18 @@ import { enrichParams, type Enricher } from "./engine/cycle.ts";
 import { createWorkerPool, type WorkerPool } from "./engine/pool.ts";
 import { createEngine, type Engine, type EngineDeps } from "./engine/engine.ts";
 import { systemClock, type SchedulerClock } from "./engine/scheduler.ts";
-import { createMarketCalendar, formatG6Timestamp, type MarketCalendar } from "./market/index.ts";
+import {
+  createExchangeCalendars,
+  exchangeOfIndex,
+  expiryCoverageWarnings,
+  formatG6Timestamp,
+  generateExpiries,
+  istDate,
+  resolveExpiry,
+  type Exchange,
+  type MarketCalendar,
+} from "./market/index.ts";
+import { enabledIndices } from "./engine/plan.ts";
 import { createObservability, type Observability } from "./metrics/index.ts";
 import { createSimClock, simStart } from "./providers/sim/clock.ts";
 import { createSimProvider } from "./providers/sim/provider.ts";
@@ -99,14 +110,40 @@ export function createSinks(
   return sinks;
 }
 
+/**
+ * The expiries G6 plans to collect on ISO date `date` under the simulator's listing rules
+ * (ladder: each enabled index's configured selectors; universe: every listed expiry).
+ */
+export function plannedExpiries(
+  config: Readonly<G6Config>,
+  calendars: Readonly<Record<Exchange, MarketCalendar>>,
+  date: string,
+): { index: string; expiry: string }[] {
+  const out: { index: string; expiry: string }[] = [];
+  const counts = { weeks: config.provider.sim.listed_weeks, months: config.provider.sim.listed_months };
+  for (const index of enabledIndices(config)) {
+    const rule = config.indices[index];
+    const listed = generateExpiries({ weekday: rule.expiry_weekday, weekly: rule.weekly }, calendars[exchangeOfIndex(index)], date, counts);
+    const chosen = config.collection_mode === "universe" ? listed : rule.expiries.map((tag) => resolveExpiry(tag, listed, date));
+    for (const expiry of chosen) if (expiry !== undefined) out.push({ index, expiry });
+  }
+  return out;
+}
+
 export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const clock = opts.clock ?? systemClock;
-  const calendar = createMarketCalendar({ holidays: config.market.holidays, open: config.market.open, close: config.market.close });
+  const calendars = createExchangeCalendars(config.market);
+  // Sessions follow NSE (BSE keeps the same hours); each index's expiries roll on its exchange's holidays.
+  const calendar = calendars.NSE;
   const pool = createPool(config);
   const observability = createObservability(config, { now: () => clock.now(), poolStats: () => pool?.stats ?? null });
-  const provider = observability.instrumentProvider(createSimProvider({ config, calendar, pool, minShardLegs: config.pool.min_shard_legs }));
+  const provider = observability.instrumentProvider(createSimProvider({ config, calendar, calendars, pool, minShardLegs: config.pool.min_shard_legs }));
   const stepSeconds = config.provider.sim.step_seconds ?? (config.interval > 0 ? config.interval : 60);
-  const simClock = createSimClock(calendar, simStart(calendar, config.provider.sim.start, clock.now()), stepSeconds * 1000);
+  const startMs = simStart(calendar, config.provider.sim.start, clock.now());
+  const simClock = createSimClock(calendar, startMs, stepSeconds * 1000);
+  const startDate = istDate(calendar.isOpen(startMs) ? startMs : calendar.nextOpen(startMs));
+  const calendarLog = opts.log.withTag("calendar");
+  for (const line of expiryCoverageWarnings(calendars, startDate, plannedExpiries(config, calendars, startDate))) calendarLog.warn(line);
   const now = () => clock.now();
   const sinks = createSinks(config, calendar, { now, pool }).map((s) => observability.instrumentSink(s));
   const summary = opts.onSummary ? configuredTracker(config, calendar, { now, pool }) : null;

@@ -167,6 +167,44 @@ export function createBatch(specs: readonly GroupSpec[]): ChainBatch {
   return batch;
 }
 
+/** Per-leg price fields: a value ≤ 0 or not finite is not a price. */
+const PRICE_FIELDS = ["last", "avg", "bid", "ask"] as const;
+/** Per-leg count fields: zero is a real value (an untraded contract), a negative one is not. */
+const COUNT_FIELDS = ["volume", "oi"] as const;
+
+/**
+ * The provider boundary: makes every value a provider wrote into legs [0, legs) one G6 can
+ * trust, in place. A price (last, avg, bid, ask) ≤ 0 or not finite becomes NaN (missing):
+ * feeds send 0 for "no trade" or "no bid", and summing it would make up a straddle or a day
+ * change. Volume and OI of 0 stay (a contract can have no open interest); negative or
+ * non-finite ones become NaN. Returns the number of values set to NaN.
+ */
+export function rejectInvalidQuotes(b: ChainBatch): number {
+  let rejected = 0;
+  for (const f of PRICE_FIELDS) {
+    const a = b[f];
+    for (let i = 0; i < b.legs; i++) {
+      const x = a[i]!;
+      // NaN fails both tests and is left alone (already missing, not counted).
+      if (x <= 0 || x === Number.POSITIVE_INFINITY) {
+        a[i] = Number.NaN;
+        rejected++;
+      }
+    }
+  }
+  for (const f of COUNT_FIELDS) {
+    const a = b[f];
+    for (let i = 0; i < b.legs; i++) {
+      const x = a[i]!;
+      if (x < 0 || x === Number.POSITIVE_INFINITY) {
+        a[i] = Number.NaN;
+        rejected++;
+      }
+    }
+  }
+  return rejected;
+}
+
 /** True when the leg has a usable quote (a positive last price or a two-sided market). */
 export function hasPrice(b: ChainBatch, i: number): boolean {
   return b.last[i]! > 0 || (b.bid[i]! > 0 && b.ask[i]! > 0);

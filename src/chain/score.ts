@@ -87,6 +87,70 @@ function column(field: Float64Array, from: number, n: number): Float64Array {
   return out;
 }
 
+/** What is missing in one group: per strike pair, which sides lack a price; per quoted leg, which fields. */
+export type Gaps = {
+  legsCollected: number;
+  /** Quoted legs with volume and OI present. */
+  fullFields: number;
+  strikesWithData: number;
+  /** Strikes with neither side quoted, only the put quoted (CE missing), only the call quoted (PE missing). */
+  bothMissing: number;
+  ceMissing: number;
+  peMissing: number;
+  /** Quoted legs without OI, without volume. */
+  oiMissing: number;
+  volumeMissing: number;
+};
+
+function countGaps(b: ChainBatch, start: number, n: number): Gaps {
+  const g: Gaps = { legsCollected: 0, fullFields: 0, strikesWithData: 0, bothMissing: 0, ceMissing: 0, peMissing: 0, oiMissing: 0, volumeMissing: 0 };
+  const countFields = (i: number) => {
+    g.legsCollected++;
+    const hasVolume = Number.isFinite(b.volume[i]!);
+    const hasOi = Number.isFinite(b.oi[i]!);
+    if (hasVolume && hasOi) g.fullFields++;
+    if (!hasOi) g.oiMissing++;
+    if (!hasVolume) g.volumeMissing++;
+  };
+  for (let k = 0; k < n; k++) {
+    const c = start + 2 * k;
+    const ce = hasPrice(b, c);
+    const pe = hasPrice(b, c + 1);
+    if (ce) countFields(c);
+    if (pe) countFields(c + 1);
+    if (ce || pe) g.strikesWithData++;
+    if (!ce && !pe) g.bothMissing++;
+    else if (!ce) g.ceMissing++;
+    else if (!pe) g.peMissing++;
+  }
+  return g;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The one status rule, the same for every index and expiry: EMPTY when no leg has a price, OK
+ * when every requested leg has a price, volume and OI, else PARTIAL. The reason says what is
+ * missing: legs without a price (by strike: both sides, CE only, PE only), then quoted legs
+ * without OI or volume. `n` is the number of strikes requested (2n legs).
+ */
+export function expiryStatus(gaps: Gaps, n: number): { status: Status; reason: string } {
+  const legs = 2 * n;
+  if (gaps.legsCollected === 0) return { status: "EMPTY", reason: legs === 0 ? "no strikes to collect" : `no quotes for any of ${legs} legs` };
+  const parts: string[] = [];
+  const unquoted = legs - gaps.legsCollected;
+  if (unquoted > 0) {
+    const where: string[] = [];
+    if (gaps.bothMissing) where.push(`${plural(gaps.bothMissing, "strike")} missing CE+PE`);
+    if (gaps.ceMissing) where.push(`${where.length ? gaps.ceMissing : plural(gaps.ceMissing, "strike")} missing CE`);
+    if (gaps.peMissing) where.push(`${where.length ? gaps.peMissing : plural(gaps.peMissing, "strike")} missing PE`);
+    parts.push(`${unquoted} of ${legs} legs without quotes (${where.join(", ")})`);
+  }
+  if (gaps.oiMissing) parts.push(`${plural(gaps.oiMissing, "leg")} missing OI`);
+  if (gaps.volumeMissing) parts.push(`${plural(gaps.volumeMissing, "leg")} missing volume`);
+  return parts.length ? { status: "PARTIAL", reason: parts.join(", ") } : { status: "OK", reason: "" };
+}
+
 /** Aggregates of one group (expiry) of the batch. */
 export function scoreGroup(b: ChainBatch, g: number): ExpirySummary {
   const start = b.start[g]!;
@@ -95,19 +159,8 @@ export function scoreGroup(b: ChainBatch, g: number): ExpirySummary {
   const K = column(b.strike, start, n);
   const callOi = column(b.oi, start, n);
   const putOi = column(b.oi, start + 1, n);
-  let legsCollected = 0;
-  let fullFields = 0;
-  let strikesWithData = 0;
-  for (let k = 0; k < n; k++) {
-    let any = false;
-    for (let i = start + 2 * k; i < start + 2 * k + 2; i++) {
-      if (!hasPrice(b, i)) continue;
-      any = true;
-      legsCollected++;
-      if (Number.isFinite(b.volume[i]!) && Number.isFinite(b.oi[i]!)) fullFields++;
-    }
-    if (any) strikesWithData++;
-  }
+  const gaps = countGaps(b, start, n);
+  const { legsCollected, fullFields, strikesWithData } = gaps;
   const spot = b.g_spot[g]!;
   const atm = b.g_atm[g]!;
   let atmK = -1;
@@ -125,18 +178,7 @@ export function scoreGroup(b: ChainBatch, g: number): ExpirySummary {
   const skew = skew25(column(b.delta, start, n), column(b.iv, start, n), column(b.delta, start + 1, n), column(b.iv, start + 1, n), atmIv);
   const strikeCoverage = n === 0 ? 0 : strikesWithData / n;
   const fieldCoverage = legsCollected === 0 ? Number.NaN : fullFields / legsCollected;
-  let status: Status = "OK";
-  let reason = "";
-  if (legsCollected === 0) {
-    status = "EMPTY";
-    reason = "no quotes";
-  } else if (strikesWithData < n) {
-    status = "PARTIAL";
-    reason = `${n - strikesWithData} of ${n} strikes without quotes`;
-  } else if (fullFields < legsCollected) {
-    status = "PARTIAL";
-    reason = `${legsCollected - fullFields} legs missing volume or OI`;
-  }
+  const { status, reason } = expiryStatus(gaps, n);
   return {
     index: b.labels.index[g]!,
     tag: b.labels.tag[g]!,
@@ -189,7 +231,7 @@ export function scoreIndex(plan: IndexPlan, expiries: readonly ExpirySummary[]):
   const reasons: string[] = [];
   if (plan.error) reasons.push(plan.error);
   if (plan.unresolved.length) reasons.push(`not listed: ${plan.unresolved.join(", ")}`);
-  for (const e of expiries) if (e.status !== "OK") reasons.push(`${e.tag} ${e.status}`);
+  for (const e of expiries) if (e.status !== "OK") reasons.push(`${e.tag}: ${e.reason}`);
   if (collected === 0) status = "EMPTY";
   else if (collected < expected || reasons.length) status = "PARTIAL";
   return {

@@ -95,16 +95,6 @@ function indexEntry(
 const WEEKLY = ["this_week", "next_week", "this_month", "next_month"];
 const MONTHLY = ["this_month", "next_month"];
 
-/** NSE trading holidays (weekday closures) for 2025–2026. Operators keep this list current. */
-export const DEFAULT_HOLIDAYS = [
-  "2025-02-26", "2025-03-14", "2025-03-31", "2025-04-10", "2025-04-14", "2025-04-18",
-  "2025-05-01", "2025-08-15", "2025-08-27", "2025-10-02", "2025-10-21", "2025-10-22",
-  "2025-11-05", "2025-12-25",
-  "2026-01-26", "2026-03-03", "2026-03-26", "2026-03-31", "2026-04-03", "2026-04-14",
-  "2026-05-01", "2026-05-28", "2026-06-26", "2026-09-14", "2026-10-02", "2026-10-20",
-  "2026-11-10", "2026-11-24", "2026-12-25",
-];
-
 export const ConfigSchema = v.strictObject({
   interval: field(
     v.pipe(v.number(), v.minValue(0), v.maxValue(3600)),
@@ -130,9 +120,17 @@ export const ConfigSchema = v.strictObject({
   ),
   market: group(
     {
-      holidays: field(v.array(IsoDate), DEFAULT_HOLIDAYS, "Exchange trading holidays (YYYY-MM-DD).", {
-        unit: "dates",
-      }),
+      holidays: field(
+        v.array(IsoDate),
+        [],
+        "Extra exchange trading holidays (YYYY-MM-DD), added to the NSE and BSE lists shipped with G6 (src/market/holidays.json). Listing any date of a year marks that year's holidays as known: G6 stops warning that the year is not covered.",
+        { unit: "dates" },
+      ),
+      shipped_holidays: field(
+        v.boolean(),
+        true,
+        "Use the NSE and BSE holiday lists shipped with G6; false: only market.holidays (to drop a shipped date, list the year's holidays yourself).",
+      ),
       open: field(ClockTime, "09:15", "Session open, IST.", { unit: "HH:MM IST" }),
       close: field(ClockTime, "15:30", "Session close, IST; also the expiry instant for time to expiry.", {
         unit: "HH:MM IST",
@@ -202,7 +200,7 @@ export const ConfigSchema = v.strictObject({
           faults: group(
             {
               missing_rate: field(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0, "Fraction of legs returned with no quote.", { unit: "fraction" }),
-              zero_price_rate: field(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0, "Fraction of legs quoted with zero prices.", { unit: "fraction" }),
+              zero_price_rate: field(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0, "Fraction of legs quoted with zero prices, as some feeds send for untraded contracts (G6 treats them as missing).", { unit: "fraction" }),
               stale_rate: field(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0, "Fraction of legs whose quote is from the session open (stale).", { unit: "fraction" }),
               latency_ms: field(v.pipe(v.number(), v.minValue(0), v.maxValue(60_000)), 0, "Added latency per quote request.", { unit: "milliseconds" }),
             },

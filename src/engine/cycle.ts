@@ -3,12 +3,12 @@
  * engine's job; this function only produces the CycleResult. A provider failure does not throw
  * out of the cycle: it is recorded, and the affected data stays missing.
  */
-import { createBatch, type ChainBatch } from "../chain/batch.ts";
+import { createBatch, rejectInvalidQuotes, type ChainBatch } from "../chain/batch.ts";
 import type { EnrichParams } from "../chain/enrich.ts";
 import { scoreGroup, scoreIndex, type ExpirySummary, type IndexSummary } from "../chain/score.ts";
 import type { G6Config } from "../config/schema.ts";
 import { IV_FAILURE_REASONS } from "../analytics/index.ts";
-import { istDate } from "../market/index.ts";
+import { createExchangeCalendars, expiryCoverageWarnings, istDate } from "../market/index.ts";
 import { ProviderError, type ErrorCode, type Provider, type SpotQuote } from "../providers/types.ts";
 import type { RenderedRows } from "../sinks/csv/format.ts";
 import type { ComputeReport, EnrichOutput } from "./compute.ts";
@@ -46,6 +46,8 @@ export type CycleResult = {
    * and (added by the engine during emission) the sink targets that could not be written.
    */
   statusReason: string;
+  /** Standing conditions people should know of, e.g. a holiday calendar not covering the expiries collected. */
+  warnings: string[];
   errors: CycleError[];
   /** Shards and worker failures (retries, inline redos) of the compute phases. */
   compute: { fetch: ComputeReport; enrich: ComputeReport };
@@ -134,6 +136,8 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
     } catch (err) {
       errors.push(toCycleError("fetch", err));
     }
+    // Whatever the provider wrote (even before failing) is checked here, once for every provider.
+    rejectInvalidQuotes(batch);
   }
   lap("fetch");
 
@@ -162,6 +166,7 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
     .filter((s) => s.status !== "OK")
     .map((s) => `${s.index} ${s.status}${s.reason ? `: ${s.reason}` : ""}`)
     .join("; ");
+  const warnings = expiryCoverageWarnings(createExchangeCalendars(config.market), date, expiries);
   const compute = { fetch: fetchReport, enrich: enrichReport };
-  return { cycle, at, date, durations, batch, expiries, indices, ivFailures, legsRequested, legsCollected, status, statusReason, errors, compute, rendered };
+  return { cycle, at, date, durations, batch, expiries, indices, ivFailures, legsRequested, legsCollected, status, statusReason, warnings, errors, compute, rendered };
 }

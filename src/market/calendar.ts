@@ -13,9 +13,20 @@ import {
   weekdayOfDay,
 } from "./ist.ts";
 
+/**
+ * How a calendar's holiday list covers a calendar year: the exchange's published list shipped
+ * with G6 ("official"), a shipped list not yet published by the exchange ("provisional"), dates
+ * the user configured for that year ("configured"), or nothing ("none": every weekday trades).
+ */
+export type YearCoverage = "official" | "provisional" | "configured" | "none";
+
 export type MarketCalendarOptions = {
   /** Exchange trading holidays, 'YYYY-MM-DD'. */
   holidays: readonly string[];
+  /** Coverage by year; a year absent is "none". Default: each year with a date in `holidays` is "configured". */
+  coverage?: ReadonlyMap<number, YearCoverage>;
+  /** Whose calendar this is, for messages (e.g. "NSE"); default "market". */
+  name?: string;
   /** Session open, IST 'HH:MM' (default "09:15"). */
   open?: string;
   /** Session close, IST 'HH:MM' (default "15:30"). */
@@ -23,6 +34,10 @@ export type MarketCalendarOptions = {
 };
 
 export type MarketCalendar = {
+  /** Whose calendar this is, for messages (e.g. "NSE"). */
+  readonly name: string;
+  /** How the holiday list covers calendar year `year` (a year "none" has every weekday trading). */
+  coverage(year: number): YearCoverage;
   /** Session open as configured, IST 'HH:MM'. */
   readonly open: string;
   /** Session close as configured, IST 'HH:MM'. */
@@ -55,10 +70,13 @@ export function createMarketCalendar(opts: MarketCalendarOptions): MarketCalenda
   const closeMs = clockTimeMs(close);
   if (!(openMs < closeMs)) throw new Error(`invalid session: open ${open} is not before close ${close}`);
   const holidays = new Set<number>();
+  const configuredYears = new Map<number, YearCoverage>();
   for (const h of opts.holidays) {
     if (!isValidIsoDate(h)) throw new Error(`invalid holiday "${h}" (expected a real YYYY-MM-DD date)`);
     holidays.add(dayNumber(h));
+    configuredYears.set(Number(h.slice(0, 4)), "configured");
   }
+  const coverage = new Map(opts.coverage ?? configuredYears);
 
   const trades = (n: number): boolean => {
     const wd = weekdayOfDay(n);
@@ -78,6 +96,8 @@ export function createMarketCalendar(opts: MarketCalendarOptions): MarketCalenda
   const closeOf = (n: number): number => n * DAY_MS + closeMs - IST_OFFSET_MS;
 
   return Object.freeze({
+    name: opts.name ?? "market",
+    coverage: (year: number) => coverage.get(year) ?? "none",
     open,
     close,
     isTradingDay: (date: string) => trades(dayNumber(date)),

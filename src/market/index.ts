@@ -3,3 +3,4 @@ export * from "./indices.ts";
 export * from "./calendar.ts";
 export * from "./expiry.ts";
 export * from "./ladder.ts";
+export * from "./holidays.ts";

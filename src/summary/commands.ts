@@ -7,7 +7,7 @@ import { defineCommand } from "citty";
 import type { ConsolaReporter } from "consola";
 import { loadConfig } from "../config/load.ts";
 import type { G6Config } from "../config/schema.ts";
-import { createMarketCalendar } from "../market/calendar.ts";
+import { createExchangeCalendar } from "../market/holidays.ts";
 import { underDataDir } from "../sinks/csv/sink.ts";
 import { verifyExitCode, verifyPanels } from "../sinks/panels/verify.ts";
 import { alertReporter, createDisplay, resolveMode, runSummaryClient, summaryLinks, type Display, type TerminalIo } from "./dashboard.ts";
@@ -87,7 +87,7 @@ export function summaryCommand(host: Host) {
       const display = displayFor(host, config, Boolean(args.plain));
       const controller = new AbortController();
       host.onStop(() => controller.abort());
-      const calendar = createMarketCalendar({ holidays: config.market.holidays, open: config.market.open, close: config.market.close });
+      const calendar = createExchangeCalendar("NSE", config.market);
       try {
         await runSummaryClient({
           display,

@@ -1,12 +1,13 @@
 /**
  * The simulated market's pricing model (pure): a volatility smile with skew and a term
  * structure, Black-76 prices rounded to the tick, spreads that widen away from the money,
- * and volume/OI profiles that peak near the money and at round strikes and grow through
- * the session. Each leg's quote is a pure function of its inputs, so generation can run in
+ * volume that peaks near the money and at round strikes and grows through the session, and
+ * open interest that belongs to each contract (see `simOiLots`). Each leg's quote is a pure function of its inputs, so generation can run in
  * any worker with identical results.
  */
 import { black76 } from "../../analytics/index.ts";
 import type { ChainBatch } from "../../chain/batch.ts";
+import { YEAR_MS } from "../../market/expiry.ts";
 import { hashState, mix, unit } from "./random.ts";
 
 /** ATM volatility for time to expiry T (years): short expiries carry an event premium. */
@@ -55,6 +56,22 @@ export type SimQuoteParams = {
   staleRate: number;
 };
 
+/**
+ * Open interest of one contract, in lots. OI belongs to the contract (expiry, strike, side),
+ * not to where spot is now: its profile is fixed by the strike's standardised moneyness at the
+ * session open `x0` (ln(K/F) / (σ_atm √T), all at the open), peaking near that money and at
+ * round strikes (`roundBoost`), heavier on the out-of-the-money side through a smooth tanh (so
+ * nothing flips when spot crosses the strike), and drifts smoothly through the session
+ * (`progress` 0 → 1) at a per-contract rate from `driftUnit` ∈ [0, 1): −5 % … +15 % a session.
+ */
+export function simOiLots(activity: number, x0: number, roundBoost: number, isCall: boolean, contractNoise: number, driftUnit: number, progress: number): number {
+  const nearness = Math.exp(-0.25 * x0 * x0);
+  const outOfMoney = isCall ? x0 : -x0;
+  const sideBias = 1 + 0.25 * Math.tanh(2 * outOfMoney);
+  const drift = 1 + (0.2 * driftUnit - 0.05) * progress;
+  return 60_000 * activity * nearness * roundBoost * sideBias * contractNoise * drift;
+}
+
 const roundTick = (x: number, tick: number) => Math.round(x / tick) * tick;
 /** Rounds to the tick and to 2 decimals so CSV text is exact. */
 const toTick = (x: number, tick: number) => Math.round(roundTick(x, tick) * 100) / 100;
@@ -78,6 +95,10 @@ export function simulateQuotes(b: ChainBatch, g0: number, g1: number, gi: SimGro
     const lot = gi.lotSize[g]!;
     const key = gi.key[g]!;
     const termFactor = 0.3 + 0.7 * Math.exp((-T * 365) / 10);
+    // Moneyness scale at the session open, for open interest (constant through the session).
+    const Topen = T + Math.max(0, p.at - p.sessionOpen) / YEAR_MS;
+    const Fopen = gi.openSpot[g]! * Math.exp(p.r * Math.max(Topen, 0));
+    const scaleOpen = simAtmVol(baseVol, Topen) * Math.sqrt(Math.max(Topen, 1 / (365 * 24)));
     for (let i = b.start[g]!; i < b.end[g]!; i++) {
       const K = b.strike[i]!;
       if (K < gi.listedLo[g]! || K > gi.listedHi[g]!) continue;
@@ -98,12 +119,14 @@ export function simulateQuotes(b: ChainBatch, g0: number, g1: number, gi: SimGro
       const intraNoise = 0.9 + 0.2 * unit(mix(instant, 7));
       const nearness = Math.exp(-0.25 * x * x);
       const roundBoost = K % (step * 10) === 0 ? 2 : K % (step * 2) === 0 ? 1.3 : 1;
-      const sideBias = isCall ? (x > 0 ? 1.25 : 0.75) : x < 0 ? 1.25 : 0.75;
       const volLots = 40_000 * gi.activity[g]! * nearness * roundBoost * termFactor * contractNoise * intraNoise * (0.03 + 0.97 * progress);
-      const oiLots = 60_000 * gi.activity[g]! * nearness * roundBoost * sideBias * contractNoise * (1 + 0.2 * progress * (intraNoise - 0.9));
+      const oiLots = simOiLots(gi.activity[g]!, Math.log(K / Fopen) / scaleOpen, roundBoost, isCall, contractNoise, unit(mix(contract, 5)), progress);
       const zero = fault >= p.missingRate && fault < p.missingRate + p.zeroPriceRate;
       b.last[i] = zero ? 0 : last;
-      b.bid[i] = zero ? 0 : Math.max(toTick(last - halfSpread, p.tick), 0);
+      // A bid that would be at or below zero is no bid (NaN), as on the exchange; the last trade
+      // of a far-from-the-money contract is the minimum tick, a price that does trade.
+      const bid = toTick(last - halfSpread, p.tick);
+      b.bid[i] = zero ? 0 : bid > 0 ? bid : Number.NaN;
       b.ask[i] = zero ? 0 : toTick(last + halfSpread, p.tick);
       b.avg[i] = zero ? 0 : Math.max(toTick(last * (0.97 + 0.06 * unit(mix(contract, 3))), p.tick), p.tick);
       b.volume[i] = Math.round(volLots) * lot;

@@ -8,9 +8,11 @@ import type { G6Config } from "../../config/schema.ts";
 import {
   atmStrike,
   dayNumber,
+  exchangeOfIndex,
   generateExpiries,
   INDICES,
   istDate,
+  type Exchange,
   type IndexName,
   type MarketCalendar,
 } from "../../market/index.ts";
@@ -41,7 +43,10 @@ type IndexDay = {
 
 export type SimProviderOptions = {
   config: Readonly<G6Config>;
+  /** Sessions (open, close, trading days). */
   calendar: MarketCalendar;
+  /** Per-exchange calendars the expiry listings roll on (an index's options exchange); default `calendar`. */
+  calendars?: Readonly<Partial<Record<Exchange, MarketCalendar>>>;
   /** Waits `ms` (injected so tests need not sleep). */
   sleep?: (ms: number) => Promise<void>;
   /** Pool for quote generation (it is CPU work); null or absent: inline. */
@@ -100,7 +105,8 @@ export function createSimProvider(opts: SimProviderOptions): Provider & { baseVo
       if (!listed) {
         const rule = config.indices[index as IndexName];
         if (!rule) throw new ProviderError("bad_data", `simulator: unknown index ${index}`);
-        listed = generateExpiries({ weekday: rule.expiry_weekday, weekly: rule.weekly }, calendar, today, {
+        const rolls = opts.calendars?.[exchangeOfIndex(index)] ?? calendar;
+        listed = generateExpiries({ weekday: rule.expiry_weekday, weekly: rule.weekly }, rolls, today, {
           weeks: sim.listed_weeks,
           months: sim.listed_months,
         });

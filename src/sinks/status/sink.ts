@@ -23,6 +23,7 @@ export function statusDocument(result: CycleResult, stats: Readonly<EngineStats>
     snapshot_at: formatIsoIst(result.at),
     status: result.status,
     status_reason: result.statusReason,
+    warnings: result.warnings,
     interval_seconds: stats.intervalSeconds,
     timings_ms: Object.fromEntries(Object.entries(result.durations).map(([k, v]) => [k, finite(v, 3)])),
     cycle_ms: finite(stats.lastCycleMs, 3),
