@@ -1,14 +1,9 @@
 /**
- * Test preload.
- * - g6 processes started by tests listen on an ephemeral port (server.port 0), so they never
- *   collide with each other or with an engine already running on 9108.
- * - The per-test timeout: Bun reads it from `--timeout` or from setDefaultTimeout, not from
- *   bunfig.toml, so it is set here. End-to-end tests that start real processes and servers
- *   need more than Bun's 5 s default; each can still pass its own.
+ * Test preload: g6 processes started by tests listen on an ephemeral port (server.port 0), so
+ * they never collide with each other or with an engine already running on 9108.
+ *
+ * The per-test timeout (60 s: end-to-end tests start real processes and servers) is the
+ * `--timeout 60000` of `npm test`: Bun reads no bunfig key for it, and setDefaultTimeout in a
+ * preload applies to the first test file only.
  */
-import { setDefaultTimeout } from "bun:test";
-
-export const TEST_TIMEOUT_MS = 60_000;
-
 process.env.G6_SERVER__PORT ??= "0";
-setDefaultTimeout(TEST_TIMEOUT_MS);
