@@ -45,6 +45,7 @@ function processHost(): Host {
     },
     onExit: (fn) => void process.on("exit", fn),
     print: (line) => console.log(line),
+    error: (line) => console.error(line),
   };
 }
 
@@ -88,7 +89,7 @@ const run = defineCommand({
     let server: G6Server | null = null;
     if (config.server.enabled) {
       try {
-        server = startServer(config.server, app.observability, log.withTag("server"), { reload });
+        server = startServer(config.server, app.observability, log.withTag("server"), { reload, dataDir: config.storage.data_dir });
       } catch (err) {
         await app.pool?.close();
         throw err;
