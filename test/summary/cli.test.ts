@@ -2,13 +2,16 @@
  * The real `g6 summary` command against the real engine: as a process reading a data dir, and
  * following an engine process that stops and starts again.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApp } from "../../src/app.ts";
 import { startServer, type G6Server } from "../../src/server/server.ts";
 import { instantClock, quietLog, runEngine, tempDir, testConfig } from "../helpers/engine.ts";
 import { freePort } from "../helpers/net.ts";
+
+// Real engines and processes on a shared machine: generous bounds (each test bounds its own waits).
+setDefaultTimeout(60_000);
 
 const CLI = join(import.meta.dir, "../../src/cli.ts");
 const SIM = { start: "2026-11-20T10:00", seed: 9 };
@@ -63,7 +66,7 @@ describe("g6 summary (the command)", () => {
     expect(out).toContain("this_week  2026-11-23");
     expect(out).toContain("pool 0 workers, 0 restarts");
     expect(out).not.toMatch(/NaN|undefined/);
-  }, 60_000);
+  });
 
   test("--once with neither server nor status file exits 1 at once, naming both", () => {
     const dir = tempDir("g6-summary-none-");
@@ -74,7 +77,7 @@ describe("g6 summary (the command)", () => {
     expect(performance.now() - t0).toBeLessThan(10_000);
     expect(p.stderr.toString()).toBe(`g6 summary: no g6 to show: http://127.0.0.1:${port}: connection refused; ${dir}/runtime_status.json does not exist\n`);
     expect(p.stdout.toString()).toBe("");
-  }, 60_000);
+  });
 
   test("a server on the port writing another data dir is not shown: the requested dir's file is", async () => {
     const theirs = tempDir("g6-summary-theirs-");
@@ -98,7 +101,7 @@ describe("g6 summary (the command)", () => {
     expect(live.out()).toMatch(/\n  NIFTY +\d+\.\d\d +[+-]\d+\.\d\d \([+-]\d+\.\d\d%\)/);
     expect(live.out()).toMatch(/\n    this_week .* S \d+ R \d+  OK\n/);
     expect(live.out()).toMatch(/data age NIFTY \d+s, BANKNIFTY \d+s/);
-  }, 60_000);
+  });
 
   test("follows an engine that stops (status file) and starts again (live)", async () => {
     const dir = tempDir("g6-summary-follow-");

@@ -2,7 +2,7 @@
  * `g6 summary`'s loop against loopback servers: the real engine's server, and small servers that
  * misbehave the ways a real one can (drop the connection, never answer, go silent).
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApp } from "../../src/app.ts";
@@ -14,6 +14,9 @@ import { runSummaryClient, SummaryUnavailable, type SummaryClientOptions } from 
 import type { SummarySnapshot } from "../../src/summary/model.ts";
 import { instantClock, quietLog, runEngine, tempDir, testConfig } from "../helpers/engine.ts";
 import { freePort } from "../helpers/net.ts";
+
+// Real engines and processes on a shared machine: generous bounds (each test bounds its own waits).
+setDefaultTimeout(60_000);
 
 const SIM = { start: "2026-11-20T10:00", seed: 9 };
 

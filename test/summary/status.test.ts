@@ -2,7 +2,7 @@
  * Status documents as `g6 summary` shows them: missing numbers, the source and age of the
  * data, and sink faults in the storage panel and the alerts (also on the engine's own dashboard).
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SinkFault } from "../../src/sinks/types.ts";
@@ -14,6 +14,9 @@ import type { SummarySnapshot } from "../../src/summary/model.ts";
 import { renderPlain } from "../../src/summary/plain.ts";
 import { runEngine, tempDir, testConfig } from "../helpers/engine.ts";
 import { calendar, fixedCycle, fixedSnapshot, fixedTracker } from "./fixture.ts";
+
+// Real engines and processes on a shared machine: generous bounds (each test bounds its own waits).
+setDefaultTimeout(60_000);
 
 const dir = tempDir("g6-status-");
 await runEngine(testConfig({ pool: { size: 0 }, provider: { sim: { start: "2026-11-20T10:00", seed: 4 } }, storage: { data_dir: dir } }), 2);
