@@ -48,6 +48,7 @@ function processHost(): Host {
     },
     onExit: (fn) => void process.on("exit", fn),
     print: (line) => console.log(line),
+    error: (line) => console.error(line),
   };
 }
 
@@ -111,7 +112,7 @@ const run = defineCommand({
     let server: G6Server | null = null;
     let lock: DataDirLock | null = null;
     try {
-      if (config.server.enabled) server = startServer(config.server, app.observability, log.withTag("server"), { reload });
+      if (config.server.enabled) server = startServer(config.server, app.observability, log.withTag("server"), { reload, dataDir: config.storage.data_dir });
       lock = acquireLock(dataDir, startedAt);
       const active = activeConfigDocument(store.loaded, startedAt);
       writeActiveConfig(dataDir, `${JSON.stringify(active, null, 2)}\n`);

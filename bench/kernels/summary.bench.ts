@@ -26,7 +26,17 @@ export function defaultShapedSnapshot(): SummarySnapshot {
       EXPIRIES[index]!.map((tag, j) => ({ index, tag, expiry: `2026-12-0${j + 1}`, pcr: 0.9 + 0.05 * j, maxPain: 24000 + 1000 * k, maxPainDistance: -0.55, atmIv: 0.13 + 0.01 * j, impliedMove: 0.012 * (j + 1), support: 23500 + 1000 * k, resistance: 24500 + 1000 * k, status: "OK" as const })),
     ),
     performance: { lastMs: 31.2, p50Ms: 30.1, p95Ms: 44.8, windowCycles: 120, budgetUsed: 0.0005, overruns: 0, skippedTicks: 0, poolWorkers: 2, poolRestarts: 0 },
-    storage: { sinks: [{ name: "csv", rows: 12_348, bytes: 3_100_000, errors: 0 }, { name: "status", rows: 42, bytes: 340_000, errors: 0 }], rows: 12_390, points: 0, lagMs: 6.1, errors: 0 },
+    storage: {
+      sinks: [
+        { name: "csv", rows: 12_348, bytes: 3_100_000, errors: 0, failing: 0, firstFailing: null },
+        { name: "status", rows: 42, bytes: 340_000, errors: 0, failing: 0, firstFailing: null },
+      ],
+      rows: 12_390,
+      points: 0,
+      lagMs: 6.1,
+      errors: 0,
+      failing: 0,
+    },
     alerts: Array.from({ length: 8 }, (_, i) => ({ level: i % 2 ? ("warn" as const) : ("error" as const), at: "2026-11-20T09:59:00+05:30", message: `NIFTY PARTIAL: this_week PARTIAL (${i})` })),
     links: { metricsUrl: "http://127.0.0.1:9108/metrics", dataDir: "data" },
   };

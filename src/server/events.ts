@@ -6,7 +6,9 @@
  */
 import type { CycleResult } from "../engine/cycle.ts";
 import { formatIsoIst } from "../market/index.ts";
+import { statusDocument } from "../sinks/status/sink.ts";
 import type { EngineStats } from "../sinks/types.ts";
+import { newestQuotes } from "../summary/model.ts";
 
 export type HubEvent = { id: number; event: string; data: string };
 
@@ -107,6 +109,39 @@ export function createEventHub(opts: EventHubOptions): EventHub {
   };
 }
 
+const finite = (x: number, digits: number) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : null);
+
+/**
+ * Figures of a cycle that a remote dashboard shows but the status file does not carry: per
+ * index the change against the previous close (points, and as a fraction) and the data age
+ * (snapshot instant minus the newest quote, seconds); per expiry the support and resistance
+ * strikes. NaN becomes null.
+ */
+export function marketFigures(r: CycleResult) {
+  const newest = newestQuotes(r);
+  return {
+    indices: r.indices.map((i) => ({
+      index: i.index,
+      prev_close: finite(i.prevClose, 2),
+      change: finite(i.spot - i.prevClose, 2),
+      change_pct: finite((i.spot - i.prevClose) / i.prevClose, 6),
+      data_age_seconds: finite((r.at - (newest.get(i.index) ?? Number.NaN)) / 1000, 3),
+    })),
+    expiries: r.expiries.map((e) => ({ index: e.index, tag: e.tag, support: finite(e.support, 2), resistance: finite(e.resistance, 2) })),
+  };
+}
+
+export type MarketFigures = ReturnType<typeof marketFigures>;
+
+/**
+ * The document of /status and of the `snapshot` event: the status file's document plus the
+ * engine's data directory (absolute, so `g6 summary` can tell engines apart) and the cycle's
+ * market figures.
+ */
+export function liveStatusDocument(r: CycleResult, s: Readonly<EngineStats>, dataDir: string | null) {
+  return { ...statusDocument(r, s), data_dir: dataDir, market: marketFigures(r) };
+}
+
 /** A compact per-cycle event: what a dashboard needs to refresh without the full snapshot. */
 export function cycleEvent(r: CycleResult, s: Readonly<EngineStats>) {
   return {
@@ -116,6 +151,7 @@ export function cycleEvent(r: CycleResult, s: Readonly<EngineStats>) {
     cycle_ms: Number(s.lastCycleMs.toFixed(3)),
     legs: { requested: r.legsRequested, collected: r.legsCollected },
     indices: r.indices.map((i) => ({ index: i.index, status: i.status, spot: Number.isFinite(i.spot) ? i.spot : null })),
+    market: marketFigures(r),
   };
 }
 

@@ -6,10 +6,11 @@
  */
 import type { ConsolaInstance } from "consola";
 import { createHash, timingSafeEqual } from "node:crypto";
+import { realpathSync } from "node:fs";
+import { resolve } from "node:path";
 import type { G6Config } from "../config/schema.ts";
 import type { Observability } from "../metrics/index.ts";
-import { statusDocument } from "../sinks/status/sink.ts";
-import { createEventHub, cycleAlerts, cycleEvent } from "./events.ts";
+import { createEventHub, cycleAlerts, cycleEvent, liveStatusDocument } from "./events.ts";
 
 export type ServerSettings = Readonly<G6Config["server"]>;
 
@@ -48,20 +49,36 @@ export function bearerMatches(header: string | null, token: string): boolean {
  * Starts listening and returns at once. Throws ServerStartError when the address cannot be
  * bound (port in use, address not available). Subscribes to `obs` for /events.
  */
-/** Actions a client may ask of the running engine (POST routes). */
+/** Actions a client may ask of the running engine (POST routes), and what the server reports about it. */
 export type ServerActions = {
   /** POST /config/reload: re-read the config file; 200 with what applied, 422 when rejected. */
   reload?: () => { ok: true; applied: string[]; restartNeeded: string[] } | { ok: false; error: string };
+  /**
+   * The data directory the engine writes: /status and /events report it (absolute), so that
+   * `g6 summary --data-dir DIR` talks only to the engine writing DIR.
+   */
+  dataDir?: string;
 };
 
+/** `dir` as an absolute path with symlinks resolved when it exists (how engines are told apart). */
+export function canonicalDir(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return resolve(dir);
+  }
+}
+
 export function startServer(settings: ServerSettings, obs: Observability, log?: ConsolaInstance, actions: ServerActions = {}): G6Server {
+  // Resolved per request: the directory may appear (or be replaced by a link) after start.
+  const dataDir = () => (actions.dataDir === undefined ? null : canonicalDir(actions.dataDir));
   const hub = createEventHub({
     backlog: settings.sse_backlog,
     maxClients: settings.sse_max_clients,
     heartbeatMs: settings.heartbeat_seconds * 1000,
     snapshot: () => {
       const last = obs.latest();
-      return last ? statusDocument(last.result, last.stats) : { status: "starting", readiness: obs.readiness() };
+      return last ? liveStatusDocument(last.result, last.stats, dataDir()) : { status: "starting", data_dir: dataDir(), readiness: obs.readiness() };
     },
   });
   let prev: ReturnType<Observability["latest"]> = obs.latest();
@@ -80,7 +97,7 @@ export function startServer(settings: ServerSettings, obs: Observability, log?: 
     },
     "/status": () => {
       const last = obs.latest();
-      return last ? json(statusDocument(last.result, last.stats)) : json({ status: "starting", reasons: obs.readiness().reasons }, 503);
+      return last ? json(liveStatusDocument(last.result, last.stats, dataDir())) : json({ status: "starting", data_dir: dataDir(), reasons: obs.readiness().reasons }, 503);
     },
     "/events": (req, server) => {
       const res = hub.connect(req.headers.get("last-event-id"));

@@ -10,7 +10,8 @@ import type { G6Config } from "../config/schema.ts";
 import { createExchangeCalendar } from "../market/holidays.ts";
 import { underDataDir } from "../sinks/csv/sink.ts";
 import { verifyExitCode, verifyPanels } from "../sinks/panels/verify.ts";
-import { alertReporter, createDisplay, resolveMode, runSummaryClient, summaryLinks, type Display, type TerminalIo } from "./dashboard.ts";
+import { alertReporter, createDisplay, resolveMode, summaryLinks, type Display, type TerminalIo } from "./dashboard.ts";
+import { runSummaryClient, SummaryUnavailable } from "./follow.ts";
 import type { AlertLevel } from "./model.ts";
 import type { SummaryTracker } from "./tracker.ts";
 
@@ -28,7 +29,20 @@ export type Host = {
   onExit(fn: () => void): void;
   /** Prints a line to stdout. */
   print(line: string): void;
+  /** Prints a line to stderr. */
+  error(line: string): void;
 };
+
+/**
+ * Bounds of `g6 summary`'s requests: response headers within CONNECT_TIMEOUT_MS; then each read
+ * within two /events heartbeats and 5 s more (the server's own idle timeout). A server that is
+ * gone is retried after RETRY_MIN_MS, doubling up to RETRY_MAX_MS.
+ */
+const CONNECT_TIMEOUT_MS = 3000;
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+/** Redraws that keep the data age current, ms. */
+const TICK_MS = 1000;
 
 export type RunDashboard = {
   display: Display;
@@ -71,7 +85,10 @@ function configFor(host: Host, args: { config?: string; "data-dir"?: string }, e
   return loadConfig({ file: args.config, env: host.env, cli }).config;
 }
 
-/** `g6 summary`: the dashboard of a running engine (its /events stream, else its status file). */
+/**
+ * `g6 summary`: the dashboard of a running engine (its /events stream, else its status file).
+ * `--once` with nothing to show is a runtime failure: a message on stderr and exit status 1.
+ */
 export function summaryCommand(host: Host) {
   return defineCommand({
     meta: { name: "summary", description: "Show the dashboard of a running g6 (its /events stream, else its status file)" },
@@ -88,13 +105,19 @@ export function summaryCommand(host: Host) {
       const controller = new AbortController();
       host.onStop(() => controller.abort());
       const calendar = createExchangeCalendar("NSE", config.market);
+      const server = config.server;
+      const hostname = server.host.includes(":") ? `[${server.host}]` : server.host;
       try {
         await runSummaryClient({
           display,
-          eventsUrl: `http://${config.server.host}:${config.server.port}/events`,
-          token: config.server.token,
+          serverUrl: `http://${hostname}:${server.port}`,
+          token: server.token,
+          dataDir: config.storage.data_dir,
           statusFile: underDataDir(config.storage.data_dir, config.storage.status.file),
           pollMs: Math.max(50, Math.round(1000 / config.summary.refresh_per_second)),
+          timeouts: { connectMs: CONNECT_TIMEOUT_MS, readMs: (2 * server.heartbeat_seconds + 5) * 1000 },
+          retry: { minMs: RETRY_MIN_MS, maxMs: RETRY_MAX_MS },
+          tickMs: TICK_MS,
           calendar,
           links: summaryLinks(config),
           windowCycles: config.summary.history_cycles,
@@ -102,6 +125,11 @@ export function summaryCommand(host: Host) {
           signal: controller.signal,
           limit: args.once ? 1 : 0,
         });
+      } catch (err) {
+        if (!(err instanceof SummaryUnavailable)) throw err;
+        display.close();
+        host.error(`g6 summary: ${err.message}`);
+        throw new ExitStatus(1);
       } finally {
         display.close();
       }

@@ -1,8 +1,8 @@
 /**
  * The dashboard's wiring: which renderer runs (live, plain or none), the display that feeds it
- * snapshots, the log reporter used while the live screen owns the terminal, and the loop of
- * `g6 summary`. Process state (stdout, signals, environment) comes in through `TerminalIo` and
- * plain values from the command line; nothing here reads it directly.
+ * snapshots and notices, and the log reporter used while the live screen owns the terminal (the
+ * loop of `g6 summary` is in follow.ts). Process state (stdout, signals, environment) comes in
+ * through `TerminalIo` and plain values from the command line; nothing here reads it directly.
  *
  * Logs while live: the dashboard owns the screen, so log lines are not printed. Warnings and
  * errors become entries of the alerts panel; info and debug lines are dropped (the dashboard
@@ -11,7 +11,6 @@
 import type { ConsolaReporter } from "consola";
 import type { G6Config } from "../config/schema.ts";
 import type { MarketCalendar } from "../market/calendar.ts";
-import { pollStatusFile, snapshotFromStatus, sseDocuments, type StatusDocument } from "./client.ts";
 import type { AlertLevel, SummaryLinks, SummarySnapshot } from "./model.ts";
 import { createPlainPrinter } from "./plain.ts";
 import { createLiveScreen } from "./screen.ts";
@@ -39,16 +38,18 @@ export function resolveMode(setting: G6Config["summary"]["mode"], facts: { isTty
 export type Display = {
   readonly mode: SummaryMode;
   show(snapshot: SummarySnapshot): void;
+  /** Shows a line of text while there is no snapshot to show (e.g. what `g6 summary` waits for). */
+  notice(message: string): void;
   /** Restores the terminal (live) and stops listening for resizes. Idempotent. */
   close(): void;
 };
 
 /** A display in `mode` on `io`; a live display takes over the screen at once. */
 export function createDisplay(io: TerminalIo, mode: SummaryMode, opts: { color: boolean; maxFps: number }): Display {
-  if (mode === "off") return { mode, show() {}, close() {} };
+  if (mode === "off") return { mode, show() {}, notice() {}, close() {} };
   if (mode === "plain") {
     const printer = createPlainPrinter((text) => io.write(text));
-    return { mode, show: (s) => void printer.show(s), close() {} };
+    return { mode, show: (s) => void printer.show(s), notice: (m) => io.write(`[g6] ${m}\n`), close() {} };
   }
   const screen = createLiveScreen({ write: (t) => io.write(t), size: () => io.size(), color: opts.color, maxFps: opts.maxFps });
   screen.start();
@@ -56,6 +57,7 @@ export function createDisplay(io: TerminalIo, mode: SummaryMode, opts: { color: 
   return {
     mode,
     show: (s) => screen.show(s),
+    notice: (m) => screen.notice(m),
     close() {
       unsubscribe();
       screen.stop();
@@ -78,56 +80,6 @@ export function alertReporter(alert: (level: AlertLevel, message: string) => voi
 export function summaryLinks(config: Readonly<G6Config>): SummaryLinks {
   const { server } = config;
   return { metricsUrl: server.enabled ? `http://${server.host}:${server.port}/metrics` : null, dataDir: config.storage.data_dir };
-}
-
-export type SummaryClientOptions = {
-  display: Display;
-  /** The engine's /events URL, or null to go straight to the status file. */
-  eventsUrl: string | null;
-  token: string | null;
-  statusFile: string;
-  pollMs: number;
-  calendar: MarketCalendar;
-  links: SummaryLinks;
-  windowCycles: number;
-  now: () => number;
-  signal: AbortSignal;
-  /** Stop after this many snapshots (0: until aborted). */
-  limit: number;
-  /** Told which source is feeding the display. */
-  onSource?: (source: "events" | "status-file") => void;
-};
-
-/** Runs `g6 summary` until aborted (or `limit` snapshots): SSE first, else the status file. */
-export async function runSummaryClient(opts: SummaryClientOptions): Promise<"events" | "status-file"> {
-  const cycleMs: number[] = [];
-  let shown = 0;
-  let lastCycle = -1;
-  const inner = new AbortController();
-  opts.signal.addEventListener("abort", () => inner.abort(), { once: true });
-  const show = (doc: StatusDocument) => {
-    if (doc.cycle !== lastCycle && typeof doc.cycle_ms === "number") {
-      cycleMs.push(doc.cycle_ms);
-      if (cycleMs.length > opts.windowCycles) cycleMs.shift();
-    }
-    lastCycle = doc.cycle;
-    opts.display.show(snapshotFromStatus(doc, { calendar: opts.calendar, now: opts.now(), cycleMsHistory: cycleMs, links: opts.links }));
-    if (opts.limit > 0 && ++shown >= opts.limit) inner.abort();
-  };
-  if (opts.eventsUrl) {
-    let connected = false;
-    const statusUrl = opts.eventsUrl.replace(/\/events$/, "/status");
-    for await (const doc of sseDocuments(opts.eventsUrl, inner.signal, opts.token, statusUrl, (ok) => {
-      connected = ok;
-      if (ok) opts.onSource?.("events");
-    })) {
-      show(doc);
-    }
-    if (connected) return "events";
-  }
-  opts.onSource?.("status-file");
-  for await (const doc of pollStatusFile(opts.statusFile, opts.pollMs, inner.signal)) show(doc);
-  return "status-file";
 }
 
 /** A summary tracker set up from config: its window, links, wall clock and pool facts. */

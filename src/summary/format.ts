@@ -2,13 +2,18 @@
  * Text formatting shared by the summary renderers (pure). A missing value (NaN, null) prints
  * as "-", never as a number. Colour is ANSI SGR, applied only when the caller asks for it.
  */
-import type { AlertLevel, SummaryStatus } from "./model.ts";
+import type { AlertLevel, SummarySink, SummarySource, SummaryStatus } from "./model.ts";
 
 export const MISSING = "-";
 
 /** `x` with `digits` decimals, or "-" when not finite. */
 export function num(x: number | null, digits = 2): string {
   return x !== null && Number.isFinite(x) ? x.toFixed(digits) : MISSING;
+}
+
+/** A whole count ("12"), or "-" when not finite. */
+export function count(x: number | null): string {
+  return x !== null && Number.isFinite(x) ? String(Math.round(x)) : MISSING;
 }
 
 /** `x` with an explicit sign, or "-". */
@@ -41,8 +46,9 @@ export function age(seconds: number): string {
   return `${Math.floor(s / 86_400)}d`;
 }
 
-/** Bytes as "512 B", "1.2 KB", "3.4 MB". */
+/** Bytes as "512 B", "1.2 KB", "3.4 MB", or "-". */
 export function bytes(n: number): string {
+  if (!Number.isFinite(n)) return MISSING;
   if (n < 1024) return `${n} B`;
   if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
   if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
@@ -52,6 +58,20 @@ export function bytes(n: number): string {
 /** "2026-11-20 10:00:00 IST" from an ISO IST instant ("2026-11-20T10:00:00+05:30"). */
 export function istClock(iso: string | null): string {
   return iso === null ? MISSING : `${iso.slice(0, 10)} ${iso.slice(11, 19)} IST`;
+}
+
+/** Where the data comes from and how old it is: ["file: data/runtime_status.json", "age 53m", "STALE"]. */
+export function sourceWords(src: SummarySource): string[] {
+  const words = [`${src.kind}: ${src.location}`, `age ${age(src.ageSeconds)}`];
+  if (src.freshness !== "fresh") words.push(src.freshness.toUpperCase());
+  return words;
+}
+
+/** A sink's fault for people: "FAILING 2 (no_space): data/x.csv" (the first target), or "". */
+export function sinkFault(k: SummarySink): string {
+  if (k.failing === 0 || !Number.isFinite(k.failing)) return "";
+  const first = k.firstFailing ? ` (${k.firstFailing.code}): ${k.firstFailing.target}` : "";
+  return `FAILING ${k.failing}${first}`;
 }
 
 const SGR = { red: 31, green: 32, yellow: 33, cyan: 36, bold: 1, dim: 2 } as const;
@@ -76,17 +96,38 @@ export function levelStyle(level: AlertLevel): Style {
 
 /** ANSI CSI escape sequences (colours, cursor control). */
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+const ANSI_AT = /\x1b\[[0-9;?]*[A-Za-z]/y;
+const RESET = "\x1b[0m";
 
 /** Visible width of a string that may hold ANSI escapes (one column per code unit). */
 export function visibleLength(s: string): number {
   return s.replace(ANSI, "").length;
 }
 
-/** `s` padded with spaces or cut to exactly `width` visible columns (a cut drops its colour). */
+/**
+ * `s` padded with spaces or cut to exactly `width` visible columns. A cut ends in "…" and keeps
+ * the colours before it (a red error stays red when cut), closing an open one.
+ */
 export function fit(s: string, width: number): string {
   const len = visibleLength(s);
   if (len === width) return s;
   if (len < width) return s + " ".repeat(width - len);
-  const plain = s.replace(ANSI, "");
-  return width <= 1 ? plain.slice(0, width) : `${plain.slice(0, width - 1)}…`;
+  if (width <= 1) return s.replace(ANSI, "").slice(0, width);
+  let out = "";
+  let visible = 0;
+  let styled = false;
+  for (let i = 0; i < s.length && visible < width - 1; ) {
+    ANSI_AT.lastIndex = i;
+    const esc = ANSI_AT.exec(s);
+    if (esc) {
+      out += esc[0];
+      styled = esc[0] !== RESET;
+      i += esc[0].length;
+    } else {
+      out += s[i];
+      visible++;
+      i++;
+    }
+  }
+  return `${out}…${styled ? RESET : ""}`;
 }

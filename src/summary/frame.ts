@@ -4,7 +4,7 @@
  * by side; narrow ones drop the less important columns and stack panels. A frame is exactly
  * `rows` lines of exactly `columns` visible columns, so it never wraps or scrolls.
  */
-import { age, bytes, duration, fit, istClock, levelStyle, num, paint, pct, signed, statusStyle, visibleLength, type Style } from "./format.ts";
+import { age, bytes, count, duration, fit, istClock, levelStyle, num, paint, pct, signed, sinkFault, sourceWords, statusStyle, visibleLength, type Style } from "./format.ts";
 import type { SummaryExpiry, SummaryIndex, SummarySnapshot } from "./model.ts";
 
 export type FrameOptions = { columns: number; rows: number; color: boolean };
@@ -67,7 +67,7 @@ const INDEX_COLUMNS: Column<SummaryIndex>[] = [
   { head: "CHG", right: true, priority: 3, cell: (i) => signed(i.change) },
   { head: "CHG%", right: true, priority: 1, cell: (i) => pct(i.changePct, 2, true), style: (i) => (i.change >= 0 ? "green" : i.change < 0 ? "red" : null) },
   { head: "ATM", right: true, priority: 1, cell: (i) => num(i.atm, 0) },
-  { head: "LEGS", right: true, priority: 2, cell: (i) => `${i.legsCollected}/${i.legsRequested}` },
+  { head: "LEGS", right: true, priority: 2, cell: (i) => `${count(i.legsCollected)}/${count(i.legsRequested)}` },
   { head: "COV", right: true, priority: 1, cell: (i) => pct(i.coverage, 0) },
   { head: "AGE", right: true, priority: 3, cell: (i) => age(i.dataAgeSeconds) },
   { head: "STATUS", priority: 0, cell: (i) => i.status, style: (i) => statusStyle(i.status) },
@@ -116,10 +116,11 @@ function panels(s: SummarySnapshot, inner: number, color: boolean) {
         ...(h.nextOpen ? [`next open ${istClock(h.nextOpen)}`] : []),
         `provider ${h.provider}`,
         `auth ${paint(h.auth, statusStyle(h.auth), color)}`,
-        `cycle ${h.cycle}`,
-        `interval ${h.intervalSeconds}s`,
+        `cycle ${count(h.cycle)}`,
+        `interval ${count(h.intervalSeconds)}s`,
         `up ${duration(h.uptimeSeconds)}`,
         `status ${paint(h.status, statusStyle(h.status), color)}`,
+        ...(s.source ? sourceWords(s.source).map((w, k) => (k === 2 ? paint(w, "red", color) : w)) : []),
       ],
       inner,
     ),
@@ -128,17 +129,22 @@ function panels(s: SummarySnapshot, inner: number, color: boolean) {
     title: "Performance",
     lines: [
       `last ${num(p.lastMs, 1)} ms`,
-      `p50 ${num(p.p50Ms, 1)} ms  p95 ${num(p.p95Ms, 1)} ms (${p.windowCycles})`,
-      `budget ${pct(p.budgetUsed, 0)}  overruns ${p.overruns}  skipped ${p.skippedTicks}`,
-      `pool ${p.poolWorkers} workers  ${p.poolRestarts} restarts`,
+      `p50 ${num(p.p50Ms, 1)} ms  p95 ${num(p.p95Ms, 1)} ms (${count(p.windowCycles)})`,
+      `budget ${pct(p.budgetUsed, 0)}  overruns ${count(p.overruns)}  skipped ${count(p.skippedTicks)}`,
+      `pool ${count(p.poolWorkers)} workers  ${count(p.poolRestarts)} restarts`,
     ],
   };
   const storage: Panel = {
     title: "Storage",
     lines: [
-      `rows ${st.rows}  points ${st.points}`,
-      `lag ${num(st.lagMs, 1)} ms  errors ${st.errors > 0 ? paint(String(st.errors), "red", color) : "0"}`,
-      ...st.sinks.map((k) => `${k.name} ${k.rows} rows ${bytes(k.bytes)}${k.errors ? ` ${k.errors} errors` : ""}`),
+      `rows ${count(st.rows)}  points ${count(st.points)}`,
+      `lag ${num(st.lagMs, 1)} ms  errors ${st.errors > 0 ? paint(count(st.errors), "red", color) : count(st.errors)}` +
+        (st.failing > 0 ? `  ${paint(`failing ${count(st.failing)}`, "red", color)}` : ""),
+      ...st.sinks.flatMap((k) => {
+        const fault = sinkFault(k);
+        const line = `${k.name} ${count(k.rows)} rows ${bytes(k.bytes)}${k.errors ? ` ${count(k.errors)} errors` : ""}`;
+        return fault ? [line, `  ${paint(fault, "red", color)}`] : [line];
+      }),
     ],
   };
   const links: Panel = { title: "Links", lines: [`metrics ${s.links.metricsUrl ?? "off"}`, `data ${s.links.dataDir}`] };

@@ -2,12 +2,13 @@
  * The summary model: a `SummarySnapshot` is everything the dashboard, the plain renderer and the
  * panel files show about one cycle. `buildSummary` is pure: it takes the cycle result, the engine
  * stats, a short rolling history and the instants it needs, and computes every figure once, so
- * renderers only format. Missing data stays missing (NaN, or null where JSON must carry it).
+ * renderers only format. Missing data stays missing (NaN, or null where JSON must carry it);
+ * renderers show it as "-".
  */
 import type { CycleResult } from "../engine/cycle.ts";
 import type { MarketCalendar } from "../market/calendar.ts";
 import { formatIsoIst } from "../market/ist.ts";
-import type { EngineStats } from "../sinks/types.ts";
+import type { EngineStats, SinkFault } from "../sinks/types.ts";
 import { percentile } from "./stats.ts";
 
 export const SUMMARY_SCHEMA_VERSION = 1;
@@ -80,17 +81,33 @@ export type SummaryPerformance = {
   poolRestarts: number;
 };
 
+/**
+ * One sink's totals. `failing` counts the targets (files, endpoints) it could not write in the
+ * last cycle and `firstFailing` is the first of them (null when none): a sink fault.
+ */
+export type SummarySink = { name: string; rows: number; bytes: number; errors: number; failing: number; firstFailing: SinkFault | null };
+
 export type SummaryStorage = {
-  sinks: { name: string; rows: number; bytes: number; errors: number }[];
+  sinks: SummarySink[];
   /** Rows written by all sinks, and points (influx rows; 0 without an influx sink). */
   rows: number;
   points: number;
   /** Time the sinks took for the last cycle, ms (emission lag behind compute). */
   lagMs: number;
   errors: number;
+  /** Targets failing in the last cycle, all sinks. */
+  failing: number;
 };
 
 export type SummaryLinks = { metricsUrl: string | null; dataDir: string };
+
+/**
+ * Where a remote dashboard (`g6 summary`) reads its data: the engine's server ("live",
+ * `location` its base URL) or its status file ("file", `location` the path). `ageSeconds` is
+ * how old the data is (wall clock, NaN when unknown). `freshness` is "stale" when the data is
+ * older than three intervals and "stopped" when the engine said it stopped.
+ */
+export type SummarySource = { kind: "live" | "file"; location: string; ageSeconds: number; freshness: "fresh" | "stale" | "stopped" };
 
 export type SummarySnapshot = {
   schemaVersion: number;
@@ -101,6 +118,8 @@ export type SummarySnapshot = {
   storage: SummaryStorage;
   alerts: SummaryAlert[];
   links: SummaryLinks;
+  /** Set by `g6 summary` only (the engine's own dashboard shows its data as it is made). */
+  source?: SummarySource;
 };
 
 export type PoolFacts = { workers: number; restarts: number };
@@ -120,7 +139,7 @@ export type SummaryInput = {
 };
 
 /** Newest quote time per index (epoch ms; NaN without quotes), from the batch. */
-function newestQuotes(result: CycleResult): Map<string, number> {
+export function newestQuotes(result: CycleResult): Map<string, number> {
   const b = result.batch;
   const out = new Map<string, number>();
   for (let g = 0; g < b.groups; g++) {
@@ -140,7 +159,7 @@ export function buildSummary(input: SummaryInput): SummarySnapshot {
   const { result, stats, calendar } = input;
   const open = calendar.isOpen(result.at);
   const newest = newestQuotes(result);
-  const sinks = Object.entries(stats.sinks).map(([name, t]) => ({ name, rows: t.rows, bytes: t.bytes, errors: t.errors }));
+  const sinks = Object.entries(stats.sinks).map(([name, t]) => summarySink(name, t));
   const pool = input.pool ?? { workers: 0, restarts: 0 };
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
@@ -198,18 +217,44 @@ export function buildSummary(input: SummaryInput): SummarySnapshot {
       points: sinks.filter((s) => s.name === "influx").reduce((a, s) => a + s.rows, 0),
       lagMs: Math.max(0, stats.lastCycleMs - result.durations.total),
       errors: sinks.reduce((a, s) => a + s.errors, 0),
+      failing: sinks.reduce((a, s) => a + s.failing, 0),
     },
     alerts: [...input.alerts],
     links: input.links,
   };
 }
 
-/** Alerts a cycle raises by itself: phase errors, indices not OK, a new overrun. Pure. */
-export function cycleAlerts(result: CycleResult, stats: Readonly<EngineStats>, previousOverruns: number): SummaryAlert[] {
-  const at = formatIsoIst(result.at);
+/** Targets of one sink named in alerts; the rest are counted in one more line. */
+const NAMED_FAULT_ALERTS = 3;
+
+/** A sink's totals as the summary shows them (`failing` may be absent in older status files). */
+export function summarySink(name: string, t: { rows: number; bytes: number; errors: number; failing?: readonly SinkFault[] }): SummarySink {
+  const failing = t.failing ?? [];
+  return { name, rows: t.rows, bytes: t.bytes, errors: t.errors, failing: failing.length, firstFailing: failing[0] ?? null };
+}
+
+/** One error alert per failing target (the first few per sink, then a count), at `at`. Pure. */
+export function faultAlerts(sinks: Readonly<Record<string, { failing?: readonly SinkFault[] }>>, at: string): SummaryAlert[] {
   const out: SummaryAlert[] = [];
-  for (const e of result.errors) out.push({ level: "error", at, message: `${e.phase} failed (${e.code}): ${e.message}` });
-  for (const s of result.indices) if (s.status !== "OK") out.push({ level: "warn", at, message: `${s.index} ${s.status}${s.reason ? `: ${s.reason}` : ""}` });
-  if (stats.overruns > previousOverruns) out.push({ level: "warn", at, message: `cycle ${result.cycle} overran the ${stats.intervalSeconds}s interval (${stats.lastCycleMs.toFixed(0)} ms)` });
+  for (const [name, t] of Object.entries(sinks)) {
+    const failing = t.failing ?? [];
+    for (const f of failing.slice(0, NAMED_FAULT_ALERTS)) out.push({ level: "error", at, message: `${name}: cannot write ${f.target} (${f.reason})` });
+    if (failing.length > NAMED_FAULT_ALERTS) out.push({ level: "error", at, message: `${name}: ${failing.length - NAMED_FAULT_ALERTS} more targets failing` });
+  }
   return out;
+}
+
+/**
+ * Alerts a cycle raises by itself (pure). `events` happen once: phase errors and a new
+ * overrun. `conditions` stand while they last: indices not OK and sink targets failing; a
+ * tracker raises each when it appears rather than every cycle.
+ */
+export function cycleAlerts(result: CycleResult, stats: Readonly<EngineStats>, previousOverruns: number): { events: SummaryAlert[]; conditions: SummaryAlert[] } {
+  const at = formatIsoIst(result.at);
+  const events: SummaryAlert[] = result.errors.map((e) => ({ level: "error", at, message: `${e.phase} failed (${e.code}): ${e.message}` }));
+  const conditions: SummaryAlert[] = [];
+  for (const s of result.indices) if (s.status !== "OK") conditions.push({ level: "warn", at, message: `${s.index} ${s.status}${s.reason ? `: ${s.reason}` : ""}` });
+  conditions.push(...faultAlerts(stats.sinks, at));
+  if (stats.overruns > previousOverruns) events.push({ level: "warn", at, message: `cycle ${result.cycle} overran the ${stats.intervalSeconds}s interval (${stats.lastCycleMs.toFixed(0)} ms)` });
+  return { events, conditions };
 }

@@ -3,7 +3,7 @@
  * snapshot and computes nothing; `createPlainPrinter` prints a block only when its content
  * changed (ignoring the clock, cycle number, uptime and timings, which change every cycle).
  */
-import { age, istClock, num, pct, signed } from "./format.ts";
+import { age, count, istClock, num, pct, signed, sinkFault, sourceWords } from "./format.ts";
 import type { SummarySnapshot } from "./model.ts";
 
 /** The lines of a snapshot that describe the market and health (no per-cycle counters). */
@@ -11,13 +11,17 @@ function stableLines(s: SummarySnapshot): string[] {
   const lines: string[] = [];
   for (const i of s.indices) {
     lines.push(
-      `  ${i.index.padEnd(10)} ${num(i.spot).padStart(10)} ${signed(i.change).padStart(8)} (${pct(i.changePct, 2, true)})  atm ${num(i.atm, 0)}  legs ${i.legsCollected}/${i.legsRequested} ${pct(i.coverage, 0)}  ${i.status}${i.reason ? ` (${i.reason})` : ""}`,
+      `  ${i.index.padEnd(10)} ${num(i.spot).padStart(10)} ${signed(i.change).padStart(8)} (${pct(i.changePct, 2, true)})  atm ${num(i.atm, 0)}  legs ${count(i.legsCollected)}/${count(i.legsRequested)} ${pct(i.coverage, 0)}  ${i.status}${i.reason ? ` (${i.reason})` : ""}`,
     );
     for (const e of s.expiries.filter((x) => x.index === i.index)) {
       lines.push(
         `    ${e.tag.padEnd(10)} ${e.expiry}  pcr ${num(e.pcr)}  max pain ${num(e.maxPain, 0)} (${signed(e.maxPainDistance, 0)})  iv ${pct(e.atmIv)}  move ${pct(e.impliedMove, 2)}  S ${num(e.support, 0)} R ${num(e.resistance, 0)}  ${e.status}`,
       );
     }
+  }
+  for (const k of s.storage.sinks) {
+    const fault = sinkFault(k);
+    if (fault) lines.push(`  ! error ${k.name} ${fault}`);
   }
   for (const a of s.alerts.slice(-3)) lines.push(`  ! ${a.level} ${istClock(a.at)} ${a.message}`);
   return lines;
@@ -29,10 +33,10 @@ export function renderPlain(s: SummarySnapshot): string {
   const p = s.performance;
   const st = s.storage;
   const market = h.marketOpen ? "OPEN" : `CLOSED, next open ${istClock(h.nextOpen)}`;
-  const head = `[g6] ${istClock(h.clock)} ${market} | ${h.provider} auth ${h.auth} | #${h.cycle} every ${h.intervalSeconds}s | up ${age(h.uptimeSeconds)} | ${h.status}`;
+  const head = `[g6] ${istClock(h.clock)} ${market} | ${h.provider} auth ${h.auth} | #${count(h.cycle)} every ${count(h.intervalSeconds)}s | up ${age(h.uptimeSeconds)} | ${h.status}${s.source ? ` | ${sourceWords(s.source).join(", ")}` : ""}`;
   const ages = s.indices.map((i) => `${i.index} ${age(i.dataAgeSeconds)}`).join(", ");
-  const perf = `  perf last ${num(p.lastMs, 1)} ms, p50 ${num(p.p50Ms, 1)} p95 ${num(p.p95Ms, 1)} over ${p.windowCycles} | budget ${pct(p.budgetUsed, 0)} | overruns ${p.overruns} | pool ${p.poolWorkers} workers, ${p.poolRestarts} restarts`;
-  const storage = `  storage rows ${st.rows} | points ${st.points} | lag ${num(st.lagMs, 1)} ms | errors ${st.errors} | data age ${ages || "-"}`;
+  const perf = `  perf last ${num(p.lastMs, 1)} ms, p50 ${num(p.p50Ms, 1)} p95 ${num(p.p95Ms, 1)} over ${count(p.windowCycles)} | budget ${pct(p.budgetUsed, 0)} | overruns ${count(p.overruns)} | pool ${count(p.poolWorkers)} workers, ${count(p.poolRestarts)} restarts`;
+  const storage = `  storage rows ${count(st.rows)} | points ${count(st.points)} | lag ${num(st.lagMs, 1)} ms | errors ${count(st.errors)} | data age ${ages || "-"}`;
   return [head, ...stableLines(s), perf, storage].join("\n");
 }
 
@@ -46,7 +50,10 @@ export function createPlainPrinter(write: (text: string) => void): PlainPrinter 
   let lastKey = "";
   return {
     show(s) {
-      const key = `${s.header.status}|${s.header.marketOpen}|${s.header.auth}|${s.storage.errors}|${stableLines(s).join("\n")}`;
+      // The source's kind, place and freshness are in the key (a switch to the file or to stale
+      // prints a block); its age is not, as it changes every second.
+      const src = s.source ? `${s.source.kind}|${s.source.location}|${s.source.freshness}` : "";
+      const key = `${s.header.status}|${s.header.marketOpen}|${s.header.auth}|${s.storage.errors}|${src}|${stableLines(s).join("\n")}`;
       if (key === lastKey) return false;
       lastKey = key;
       write(`${renderPlain(s)}\n`);

@@ -24,6 +24,8 @@ export type ScreenOptions = {
 export type LiveScreen = {
   start(): void;
   show(snapshot: SummarySnapshot): void;
+  /** Shows one line of text on an otherwise empty screen, until the first snapshot. */
+  notice(message: string): void;
   resize(): void;
   stop(): void;
   /** Frames drawn so far. */
@@ -73,6 +75,11 @@ export function createLiveScreen(opts: ScreenOptions): LiveScreen {
     show(snapshot) {
       latest = snapshot;
       schedule();
+    },
+    notice(message) {
+      if (!active || latest !== null) return;
+      const { columns } = opts.size();
+      opts.write(`\x1b[2J${frameText([message.slice(0, Math.max(1, columns))])}`);
     },
     resize() {
       if (!active) return;

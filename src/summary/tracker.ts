@@ -43,13 +43,11 @@ export function createSummaryTracker(opts: SummaryTrackerOptions): SummaryTracke
     observe(result, stats) {
       cycleMs.push(stats.lastCycleMs);
       if (cycleMs.length > opts.windowCycles) cycleMs.splice(0, cycleMs.length - opts.windowCycles);
-      const conditions = new Set<string>();
-      for (const a of cycleAlerts(result, stats, previousOverruns)) {
-        // A standing warning is raised when it appears, not repeated every cycle.
-        if (a.level === "warn") conditions.add(a.message);
-        if (a.level === "error" || !previousConditions.has(a.message)) push(a);
-      }
-      previousConditions = conditions;
+      const raised = cycleAlerts(result, stats, previousOverruns);
+      for (const a of raised.events) push(a);
+      // A standing condition is raised when it appears, not repeated every cycle.
+      for (const a of raised.conditions) if (!previousConditions.has(a.message)) push(a);
+      previousConditions = new Set(raised.conditions.map((a) => a.message));
       previousOverruns = stats.overruns;
       return buildSummary({
         result,

@@ -53,6 +53,20 @@ describe("dashboard frame", () => {
 });
 
 describe("live screen", () => {
+  test("a notice shows on the empty screen until the first snapshot, then no more", () => {
+    const out: string[] = [];
+    const screen = createLiveScreen({ write: (s) => out.push(s), size: () => ({ columns: 30, rows: 10 }), color: false, maxFps: 10, elapsed: () => 0 });
+    screen.start();
+    screen.notice("waiting for g6: data/runtime_status.json does not exist");
+    expect(out.at(-1)).toBe("\x1b[2J\x1b[H\x1b[1;1Hwaiting for g6: data/runtime_s\x1b[0m");
+    screen.show(snapshot);
+    const writes = out.length;
+    screen.notice("waiting again");
+    expect(out).toHaveLength(writes);
+    screen.stop();
+  });
+
+
   test("enters the alternate screen, throttles frames, and restores the terminal once", async () => {
     const out: string[] = [];
     let t = 0;
