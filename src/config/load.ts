@@ -12,7 +12,8 @@
 import * as v from "valibot";
 import { existsSync, readFileSync } from "node:fs";
 import { checkConfig } from "./checks.ts";
-import { ConfigError, readJsonObject } from "./errors.ts";
+import { ConfigError } from "./errors.ts";
+import { readJsonObject } from "./json-file.ts";
 import { deepFreeze, deletePath, getPath, isObject, leaves, setPath, type Raw } from "./paths.ts";
 import { describeSchema, type SettingDoc } from "./describe.ts";
 import { unknownEnvWarning } from "./hygiene.ts";
