@@ -129,11 +129,11 @@ function sourceOf(prov: Provenance, path: string): Source | undefined {
 /** One problem line for a schema issue at `path`: what was expected, what was given, from where. */
 function issueProblem(path: string, issue: v.BaseIssue<unknown>, source: Source | undefined, secret: boolean): string {
   // valibot's own messages start with "Invalid"; custom ones (e.g. "an expiry tag …") say what is expected.
-  let expected = issue.message.startsWith("Invalid") ? issue.expected : issue.message;
-  if (issue.type === "number" && typeof issue.input === "string" && (source?.layer === "env" || source?.layer === "cli")) {
-    expected = "number (written in decimal, e.g. 16 or 0.5)";
-  }
-  return `${path}: expected ${expected}; got ${secret ? "***" : describeValue(issue.input)} (from ${sourceLabel(source)})`;
+  const expected = issue.message.startsWith("Invalid") ? issue.expected : issue.message;
+  const line = `${path}: expected ${expected}; got ${secret ? "***" : describeValue(issue.input)} (from ${sourceLabel(source)})`;
+  // "0x10" or "1e3" is a number to JavaScript, so say why it is refused here.
+  const jsNumber = typeof issue.input === "string" && issue.input.trim() !== "" && !Number.isNaN(Number(issue.input));
+  return issue.type === "number" && jsNumber && (source?.layer === "env" || source?.layer === "cli") ? `${line}; write numbers in plain decimal (e.g. 16 or 0.5)` : line;
 }
 
 /** Values of a layer that must be objects (the setting groups) but are not: problems, and removed from `raw`. */

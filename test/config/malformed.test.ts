@@ -12,6 +12,7 @@ import { tempDir } from "../helpers/engine.ts";
 const CLI = join(import.meta.dir, "../../src/cli.ts");
 const ROOT = join(import.meta.dir, "../..");
 const ALL_INDICES = ["NIFTY", "BANKNIFTY", "FINNIFTY", "MIDCPNIFTY", "SENSEX"];
+const DECIMAL_HINT = "; write numbers in plain decimal (e.g. 16 or 0.5)";
 
 type Ctx = { dir: string; out: string; config: string };
 type Case = {
@@ -97,9 +98,9 @@ const CASES: Case[] = [
   { name: "FIFO as the secrets file", file: withSecrets(fifo("secrets.fifo")), expect: [(c) => `secrets file ${c.dir}/secrets.fifo: is a FIFO`], validate: true },
   { name: "data dir on /proc in the file", file: json({ storage: { data_dir: "/proc/g6-test-out" } }), args: (c) => ["--cycles", "1", "--config", c.config], expect: ["storage.data_dir: cannot be created: /proc is on the kernel's proc file system"], validate: true },
   // Environment values.
-  { name: "hex number in the environment (also overridden by --interval)", env: { G6_INTERVAL: "0x10" }, expect: ['interval: expected number (written in decimal, e.g. 16 or 0.5); got "0x10" (from environment G6_INTERVAL)'] },
-  { name: "exponent number in the environment", env: { G6_PROVIDER__SIM__SEED: "1e3" }, expect: ['provider.sim.seed: expected number (written in decimal, e.g. 16 or 0.5); got "1e3" (from environment G6_PROVIDER__SIM__SEED)'] },
-  { name: "word for a number in the environment", env: { G6_INDICES__NIFTY__STRIKES_BELOW: "ten" }, expect: ['indices.NIFTY.strikes_below: expected number (written in decimal, e.g. 16 or 0.5); got "ten"'] },
+  { name: "hex number in the environment (also overridden by --interval)", env: { G6_INTERVAL: "0x10" }, expect: [`interval: expected number; got "0x10" (from environment G6_INTERVAL)${DECIMAL_HINT}`] },
+  { name: "exponent number in the environment", env: { G6_PROVIDER__SIM__SEED: "1e3" }, expect: [`provider.sim.seed: expected number; got "1e3" (from environment G6_PROVIDER__SIM__SEED)${DECIMAL_HINT}`] },
+  { name: "word for a number in the environment", env: { G6_INDICES__NIFTY__STRIKES_BELOW: "ten" }, expect: ['indices.NIFTY.strikes_below: expected number; got "ten" (from environment G6_INDICES__NIFTY__STRIKES_BELOW)\n'] },
   { name: "impossible date in the environment", env: { G6_MARKET__HOLIDAYS: "2026-02-30" }, expect: ["market.holidays.0: expected a real calendar date", "(from environment G6_MARKET__HOLIDAYS)"] },
   { name: "bad file value overridden by the environment", file: json({ provider: { sim: { seed: -5 } } }), env: { G6_PROVIDER__SIM__SEED: "3" }, expect: ["provider.sim.seed: expected >=0; got -5 (from config file"] },
   // Flags.
@@ -111,7 +112,7 @@ const CASES: Case[] = [
   { name: "flag missing its value before another flag", args: (c) => ["--cycles", "--interval", "0", "--data-dir", c.out], expect: ["flag --cycles needs a value (N)"] },
   { name: "flag with an empty value", args: (c) => ["--cycles=", "--data-dir", c.out], expect: ["flag --cycles needs a value (N)"] },
   { name: "hex --cycles", args: (c) => ["--cycles", "0x10", "--data-dir", c.out], expect: ['--cycles: expected a whole number ≥ 0; got "0x10"'] },
-  { name: "hex --interval", args: (c) => ["--cycles", "1", "--interval", "0x10", "--data-dir", c.out], expect: ['interval: expected number (written in decimal, e.g. 16 or 0.5); got "0x10" (from flag --interval)'] },
+  { name: "hex --interval", args: (c) => ["--cycles", "1", "--interval", "0x10", "--data-dir", c.out], expect: [`interval: expected number; got "0x10" (from flag --interval)${DECIMAL_HINT}`] },
   { name: "word for --pool", extra: ["--pool", "lots"], expect: ["pool.size: expected", "(from flag --pool)"] },
   { name: "unknown preset", extra: ["--preset", "nope"], expect: ['--preset: unknown preset "nope"'] },
   { name: "value for a boolean flag", extra: ["--strict=maybe"], expect: ['flag --strict takes no value; got "maybe"'] },
