@@ -4,7 +4,7 @@
  */
 import type { ArgsDef } from "citty";
 import { ConfigError } from "./config/errors.ts";
-import type { LoadInput } from "./config/load.ts";
+import { decimalOrRaw, type LoadInput } from "./config/load.ts";
 
 export const runArgs = {
   config: { type: "string", description: "JSON config file (default: config/g6.json if present)", valueHint: "FILE" },
@@ -20,8 +20,6 @@ export const runArgs = {
 
 export type RunArgs = { [K in Exclude<keyof typeof runArgs, "strict">]?: string } & { strict?: boolean };
 
-const numberOrRaw = (s: string) => (s.trim() !== "" && Number.isFinite(Number(s)) ? Number(s) : s);
-
 /** Maps CLI flags onto config key paths (the CLI layer). */
 export function cliLayer(args: RunArgs): NonNullable<LoadInput["cli"]> {
   const out: NonNullable<LoadInput["cli"]> = [];
@@ -29,11 +27,11 @@ export function cliLayer(args: RunArgs): NonNullable<LoadInput["cli"]> {
     const value = args[flag];
     if (value !== undefined) out.push({ path, value: parse(value), flag: `--${flag}` });
   };
-  add("interval", "interval", numberOrRaw);
+  add("interval", "interval", decimalOrRaw);
   add("provider", "provider.kind", (s) => s);
-  add("seed", "provider.sim.seed", numberOrRaw);
+  add("seed", "provider.sim.seed", decimalOrRaw);
   add("data-dir", "storage.data_dir", (s) => s);
-  add("pool", "pool.size", (s) => (s === "auto" ? s : numberOrRaw(s)));
+  add("pool", "pool.size", (s) => (s === "auto" ? s : decimalOrRaw(s)));
   return out;
 }
 
@@ -42,9 +40,9 @@ export function loadInputFrom(args: RunArgs, env: Record<string, string | undefi
   return { preset: args.preset, file: args.config, useDefaultFile: true, env, cli: cliLayer(args), strict: Boolean(args.strict) };
 }
 
-/** `--cycles`: a whole number ≥ 0. */
+/** `--cycles`: a whole number ≥ 0 written in decimal digits ("" or "0x10" is not one). */
 export function parseCycles(raw: string | undefined): number {
-  const n = Number(raw ?? "0");
-  if (!Number.isInteger(n) || n < 0) throw new ConfigError([`--cycles: expected a whole number ≥ 0; got ${JSON.stringify(raw)}`]);
+  const n = /^\d+$/.test((raw ?? "0").trim()) ? Number(raw ?? "0") : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw new ConfigError([`--cycles: expected a whole number ≥ 0; got ${JSON.stringify(raw)}`]);
   return n;
 }

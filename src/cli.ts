@@ -9,6 +9,7 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createApp } from "./app.ts";
 import { loadInputFrom, parseCycles, runArgs, type RunArgs } from "./cli-args.ts";
+import { parseCommandLine } from "./cli-parse.ts";
 import { configCommand } from "./config/commands.ts";
 import { processEnvironment } from "./config/env.ts";
 import { ConfigError, loadConfig } from "./config/load.ts";
@@ -172,36 +173,48 @@ const metrics = defineCommand({
   subCommands: { docs: metricsDocs },
 });
 
+const VERSION = "0.1.0";
+
 const main = defineCommand({
-  meta: { name: "g6", version: "0.1.0", description: "Options-chain collection and analytics for Indian index options" },
+  meta: { name: "g6", version: VERSION, description: "Options-chain collection and analytics for Indian index options" },
   args: runCommandArgs,
   subCommands: { run, config: configCommand(processEnvironment), metrics, summary: summaryCommand(processHost()), panels: panelsCommand(processHost()) },
   default: "run",
 });
 
-/** The command a help request is about: follow subcommand names from the start of argv. */
-async function helpTarget(argv: string[]): Promise<[CommandDef, CommandDef | undefined]> {
-  let cmd: CommandDef = main as CommandDef;
-  let parent: CommandDef | undefined;
-  for (const arg of argv) {
-    if (arg.startsWith("-")) break;
-    const subs = (typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands) as Record<string, CommandDef> | undefined;
-    const next = subs?.[arg];
-    if (!next) break;
-    [parent, cmd] = [cmd, next];
-  }
-  return [cmd, parent];
+/**
+ * One line saying what failed. The stack is for G6's developers: it is added when the thrown
+ * value carries no message of its own, or at log level debug (G6_LOG__LEVEL=debug).
+ */
+function failureText(err: unknown, debug: boolean): string {
+  const message = err instanceof Error && err.message.trim() !== "" ? err.message.replace(/\s*\n\s*/g, " ") : undefined;
+  if (message === undefined) return `g6: failed: ${Bun.inspect(err)}`;
+  return debug && err instanceof Error && err.stack ? `g6: ${message}\n${err.stack}` : `g6: ${message}`;
 }
 
 async function cli(argv: string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    const [cmd, parent] = await helpTarget(argv);
-    await showUsage(cmd, parent);
+  const debug = processEnvironment().G6_LOG__LEVEL === "debug";
+  // Failures outside the awaited chain (a timer, a stream callback) end the process the same way.
+  const fatal = (err: unknown) => {
+    console.error(failureText(err, debug));
+    process.exit(1);
+  };
+  process.on("uncaughtException", fatal);
+  process.on("unhandledRejection", fatal);
+  // `g6 help [COMMAND…]` is `g6 [COMMAND…] --help`.
+  const helpCommand = argv[0] === "help";
+  const line = await parseCommandLine(main as CommandDef, helpCommand ? [...argv.slice(1), "--help"] : argv);
+  if (line.help && line.problem?.kind !== "command") {
+    await showUsage(...line.helpFor);
     return 0;
   }
-  if (argv.includes("--version")) {
-    console.log("0.1.0");
+  if (line.version && !line.problem) {
+    console.log(VERSION);
     return 0;
+  }
+  if (line.problem) {
+    console.error(`g6: ${line.problem.message}`);
+    return 2;
   }
   try {
     await runCommand(main, { rawArgs: argv });
@@ -216,7 +229,7 @@ async function cli(argv: string[]): Promise<number> {
       console.error(`g6: ${err.message}`);
       return 2;
     }
-    console.error("g6: fatal:", err instanceof Error ? (err.stack ?? err.message) : err);
+    console.error(failureText(err, debug));
     return 1;
   }
 }

@@ -12,7 +12,8 @@
 import * as v from "valibot";
 import { existsSync, readFileSync } from "node:fs";
 import { checkConfig } from "./checks.ts";
-import { ConfigError, readJsonObject } from "./errors.ts";
+import { ConfigError } from "./errors.ts";
+import { readJsonObject } from "./json-file.ts";
 import { deepFreeze, deletePath, getPath, isObject, leaves, setPath, type Raw } from "./paths.ts";
 import { describeSchema, type SettingDoc } from "./describe.ts";
 import { unknownEnvWarning } from "./hygiene.ts";
@@ -55,6 +56,19 @@ export type LoadInput = {
   checkDataDir?: boolean;
 };
 
+/**
+ * A number as a person writes it in decimal: optional sign, digits, optional fraction
+ * ("16", "-0.5", ".5"). Hex ("0x10"), binary, exponents ("1e3"), "Infinity" and blanks are not
+ * numbers here, although JavaScript's Number() accepts them.
+ */
+const DECIMAL_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
+/** `s` as a number when it is a plain decimal number (see DECIMAL_NUMBER), else `s` unchanged. */
+export function decimalOrRaw(s: string): number | string {
+  const trimmed = s.trim();
+  return DECIMAL_NUMBER.test(trimmed) ? Number(trimmed) : s;
+}
+
 /** Parses an environment string by the target field's type (number, boolean, array, null). */
 export function parseEnvValue(raw: string, setting: SettingDoc): unknown {
   const trimmed = raw.trim();
@@ -75,7 +89,7 @@ export function parseEnvValue(raw: string, setting: SettingDoc): unknown {
     if (/^(false|0|no|off)$/i.test(trimmed)) return false;
     return raw;
   }
-  if (/number/.test(setting.type) && trimmed !== "" && Number.isFinite(Number(trimmed))) return Number(trimmed);
+  if (/number/.test(setting.type)) return decimalOrRaw(raw);
   return raw;
 }
 
@@ -112,16 +126,43 @@ function sourceOf(prov: Provenance, path: string): Source | undefined {
   return undefined;
 }
 
+/** One problem line for a schema issue at `path`: what was expected, what was given, from where. */
+function issueProblem(path: string, issue: v.BaseIssue<unknown>, source: Source | undefined, secret: boolean): string {
+  // valibot's own messages start with "Invalid"; custom ones (e.g. "an expiry tag …") say what is expected.
+  const expected = issue.message.startsWith("Invalid") ? issue.expected : issue.message;
+  const line = `${path}: expected ${expected}; got ${secret ? "***" : describeValue(issue.input)} (from ${sourceLabel(source)})`;
+  // "0x10" or "1e3" is a number to JavaScript, so say why it is refused here.
+  const jsNumber = typeof issue.input === "string" && issue.input.trim() !== "" && !Number.isNaN(Number(issue.input));
+  return issue.type === "number" && jsNumber && (source?.layer === "env" || source?.layer === "cli") ? `${line}; write numbers in plain decimal (e.g. 16 or 0.5)` : line;
+}
+
+/** Values of a layer that must be objects (the setting groups) but are not: problems, and removed from `raw`. */
+function groupShapeProblems(raw: Raw, groupPaths: readonly string[], source: (path: string) => Source): string[] {
+  const problems: string[] = [];
+  for (const path of groupPaths) {
+    const value = getPath(raw, path);
+    if (value === undefined || isObject(value)) continue;
+    problems.push(`${path}: expected an object of settings ({…}); got ${describeValue(value)} (from ${sourceLabel(source(path))})`);
+    deletePath(raw, path);
+  }
+  return problems;
+}
+
 /** Loads, merges and validates the configuration. Throws `ConfigError` listing every problem. */
 export function loadConfig(input: LoadInput = {}): LoadedConfig {
-  const { settings } = describeSchema();
+  const { settings, groups } = describeSchema();
+  const groupPaths = groups.map((g) => g.path);
   const byPath = new Map(settings.map((s) => [s.path, s]));
   const byEnv = new Map(settings.map((s) => [s.env, s]));
   const prov: Provenance = new Map();
   const merged: Raw = {};
   const warnings: string[] = [];
   const problems: string[] = [];
+  /** Every layer applied, so that a value later overridden is still validated. */
+  const applied: { raw: Raw; source: (path: string) => Source }[] = [];
   const apply = (raw: Raw, source: (path: string) => Source) => {
+    problems.push(...groupShapeProblems(raw, groupPaths, source));
+    applied.push({ raw, source });
     for (const [path, value] of leaves(raw)) {
       // An empty group adds nothing; it must not wipe what lower layers set in it.
       if (!(isObject(value) && isObject(getPath(merged, path)))) setPath(merged, path, value);
@@ -192,16 +233,32 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
     }
   }
 
+  // A bad value stays an error when a higher layer overrides it: the file must be fixed anyway,
+  // and the override may be gone on the next start.
+  for (const { raw, source } of applied) {
+    for (const s of settings) {
+      const value = getPath(raw, s.path);
+      const final = prov.get(s.path);
+      if (value === undefined || s.stage === "removed" || final === undefined || final.layer === source(s.path).layer) continue;
+      const check = v.safeParse(s.node as unknown as v.GenericSchema, value);
+      if (check.success) continue;
+      for (const issue of check.issues) {
+        const at = [s.path, ...(issue.path ?? []).map((p) => String(p.key))].join(".");
+        problems.push(issueProblem(at, issue, source(s.path), s.secret));
+      }
+    }
+  }
+
   // Unknown keys are found here rather than by the schema, which stops looking for them
   // inside an object once one of its known entries is invalid.
-  const groupPaths = new Set(describeSchema().groups.map((g) => g.path));
+  const groupSet = new Set(groupPaths);
   const unknown = new Set<string>();
   for (const path of prov.keys()) {
     const keys = path.split(".");
     for (let i = 1; i <= keys.length; i++) {
       const prefix = keys.slice(0, i).join(".");
       if (byPath.has(prefix)) break;
-      if (!groupPaths.has(prefix)) {
+      if (!groupSet.has(prefix)) {
         if (!unknown.has(prefix)) problems.push(`${prefix}: unknown setting (from ${sourceLabel(sourceOf(prov, prefix))})`);
         unknown.add(prefix);
         break;
@@ -218,10 +275,7 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
         if (!unknown.has(path)) problems.push(`${path}: unknown setting (from ${sourceLabel(source)})`);
         continue;
       }
-      // valibot's own messages start with "Invalid"; custom ones (e.g. "an expiry tag …") say what is expected.
-      const expected = issue.message.startsWith("Invalid") ? issue.expected : issue.message;
-      const shown = byPath.get(path)?.secret ? "***" : describeValue(issue.input);
-      problems.push(`${path}: expected ${expected}; got ${shown} (from ${sourceLabel(source)})`);
+      problems.push(issueProblem(path, issue, source, byPath.get(path)?.secret ?? false));
     }
   } else {
     for (const c of checkConfig(result.output, { checkDataDir: input.checkDataDir ?? true })) {

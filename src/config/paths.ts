@@ -22,9 +22,15 @@ export function getPath(obj: unknown, path: string): unknown {
   return node;
 }
 
-/** Sets the value at `path`, creating intermediate objects. */
+/**
+ * Sets the value at `path`, creating intermediate objects. A prototype key would write into
+ * Object.prototype (or replace a prototype); the file readers reject such keys, and this
+ * refuses them too rather than pollute every object.
+ */
 export function setPath(obj: Raw, path: string, value: unknown): void {
   const keys = path.split(".");
+  const bad = keys.find((k) => k === "__proto__" || k === "constructor" || k === "prototype");
+  if (bad !== undefined) throw new Error(`key path ${path}: the key "${bad}" is not allowed`);
   let node = obj;
   for (const key of keys.slice(0, -1)) {
     if (!isObject(node[key])) node[key] = {};

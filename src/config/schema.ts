@@ -7,6 +7,7 @@
  * (`--cycles`) are CLI flags, not settings.
  */
 import * as v from "valibot";
+import { isValidIsoDate } from "../market/ist.ts";
 import { OPTIONAL_GROUPS } from "../metrics/types.ts";
 
 /** Metadata attached to each setting; read by `config docs` and the loader. */
@@ -39,7 +40,16 @@ function group<const E extends v.ObjectEntries>(entries: E, description: string)
   return v.optional(schema, {} as v.InferInput<typeof schema>);
 }
 
-const IsoDate = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, "a date YYYY-MM-DD"));
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_DATE_TIME = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}))?$/;
+/** Reports only strings already shaped YYYY-MM-DD (the regex reports the others). */
+const realDate = v.check((s: string) => !ISO_DATE.test(s) || isValidIsoDate(s), "a real calendar date");
+const IsoDate = v.pipe(v.string(), v.regex(ISO_DATE, "a date YYYY-MM-DD"), realDate);
+/** YYYY-MM-DD or YYYY-MM-DDTHH:MM, both parts real (no 2026-02-30, no 24:00). */
+function isRealDateTime(s: string): boolean {
+  const m = ISO_DATE_TIME.exec(s);
+  return m === null || (isValidIsoDate(m[1]!) && (m[2] === undefined || /^([01]\d|2[0-3]):[0-5]\d$/.test(m[2])));
+}
 const ClockTime = v.pipe(v.string(), v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time HH:MM (24 h)"));
 
 export const EXPIRY_TAG_VALUES = ["this_week", "next_week", "this_month", "next_month"] as const;
@@ -47,9 +57,10 @@ export const EXPIRY_TAG_VALUES = ["this_week", "next_week", "this_month", "next_
 const ExpirySelector = v.pipe(
   v.string(),
   v.check(
-    (s) => (EXPIRY_TAG_VALUES as readonly string[]).includes(s) || /^\d{4}-\d{2}-\d{2}$/.test(s),
+    (s) => (EXPIRY_TAG_VALUES as readonly string[]).includes(s) || ISO_DATE.test(s),
     "an expiry tag (this_week, next_week, this_month, next_month) or a date YYYY-MM-DD",
   ),
+  realDate,
 );
 
 
@@ -146,7 +157,7 @@ export const ConfigSchema = v.strictObject({
       MIDCPNIFTY: indexEntry({ enabled: true, expiries: MONTHLY, weekday: 2, weekly: false }),
       SENSEX: indexEntry({ enabled: true, expiries: WEEKLY, weekday: 4, weekly: true }),
     },
-    "Per-index collection settings.",
+    "Per-index collection settings; at least one index must be enabled.",
   ),
   analytics: group(
     {
@@ -178,7 +189,13 @@ export const ConfigSchema = v.strictObject({
         {
           seed: field(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 32 - 1)), 1, "Simulator seed."),
           start: field(
-            v.nullable(v.union([IsoDate, v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, "a date and IST time YYYY-MM-DDTHH:MM"))], "YYYY-MM-DD or YYYY-MM-DDTHH:MM (IST)")),
+            v.nullable(
+              v.pipe(
+                v.string(),
+                v.regex(ISO_DATE_TIME, "YYYY-MM-DD or YYYY-MM-DDTHH:MM (IST)"),
+                v.check(isRealDateTime, "a real calendar date and time"),
+              ),
+            ),
             null,
             "Simulated session start (IST). null: 09:15 of the current or last trading day.",
           ),

@@ -6,7 +6,7 @@
 import { statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { SettingDoc } from "./describe.ts";
-import { readJsonObject } from "./errors.ts";
+import { readJsonObject } from "./json-file.ts";
 import { leaves, type Raw } from "./paths.ts";
 
 /** The G6 installation directory (the repository root). */

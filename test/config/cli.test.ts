@@ -55,6 +55,35 @@ describe("g6 config", () => {
   });
 });
 
+describe("usage, help, version and failures", () => {
+  test("-v and --version print the version; g6 help [COMMAND] prints usage", () => {
+    expect(g6(["-v"])).toMatchObject({ code: 0, stdout: "0.1.0\n" });
+    expect(g6(["--version"])).toMatchObject({ code: 0, stdout: "0.1.0\n" });
+    const top = g6(["help"]);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toContain("USAGE g6 [OPTIONS] run|config|metrics|summary|panels");
+    const validate = g6(["help", "config", "validate"]);
+    expect(validate.code).toBe(0);
+    expect(validate.stdout).toContain("USAGE config validate [OPTIONS] [FILE]");
+    expect(g6(["config", "validate", "--help"]).stdout).toBe(validate.stdout);
+    const unknown = g6(["help", "confg"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe("g6: unknown command confg; did you mean config? (commands: run, config, metrics, summary, panels)\n");
+  });
+
+  test("a runtime failure is one line naming what failed, exit 1; the stack only at log level debug", () => {
+    const out = join(tempDir(), "missing/dir/METRICS.md");
+    const res = g6(["metrics", "docs", "--out", out]);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toBe("");
+    expect(res.stderr).toBe(`g6: ENOENT: no such file or directory, open '${out}'\n`);
+    const debug = g6(["metrics", "docs", "--out", out], { G6_LOG__LEVEL: "debug" });
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toStartWith(`g6: ENOENT: no such file or directory, open '${out}'\n`);
+    expect(debug.stderr).toMatch(/^ {4}at /m);
+  });
+});
+
 describe("g6 run and its config", () => {
   test("writes active_config.json with provenance and logs its hash; secrets redacted", () => {
     const dir = tempDir();
@@ -105,5 +134,51 @@ describe("g6 run and its config", () => {
     expect(await proc.exited).toBe(0);
     const rows = readCsv(join(dir, "out/g6_data/NIFTY/this_week/-500/2026-11-20.csv")).rows;
     expect(rows.length).toBeGreaterThanOrEqual(1);
+  }, 40_000);
+
+  test("a reload of a file with a prototype key or an impossible date is rejected; the engine keeps running", async () => {
+    const dir = tempDir();
+    const cfg = join(dir, "g6.json");
+    const base = { interval: 0.2, provider: { sim: { start: "2026-11-20T10:00" } }, indices: { BANKNIFTY: { enabled: false }, FINNIFTY: { enabled: false }, MIDCPNIFTY: { enabled: false }, SENSEX: { enabled: false } } };
+    writeFileSync(cfg, JSON.stringify(base));
+    const proc = Bun.spawn([process.execPath, CLI, "--config", cfg, "--data-dir", join(dir, "out")], {
+      cwd: ROOT,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, NO_COLOR: "1", G6_LOG__LEVEL: "debug", G6_SUMMARY__MODE: "off", G6_SERVER__PORT: "0" },
+    });
+    // Log lines from both streams (errors go to stderr), in arrival order.
+    let out = "";
+    const pump = async (stream: ReadableStream<Uint8Array>) => {
+      for await (const chunk of stream) out += new TextDecoder().decode(chunk);
+    };
+    const pumped = Promise.all([pump(proc.stdout), pump(proc.stderr)]);
+    const waitFor = async (pattern: RegExp, from = 0) => {
+      const deadline = Date.now() + 20_000;
+      while (!pattern.test(out.slice(from)) && Date.now() < deadline) await Bun.sleep(20);
+      expect(out.slice(from)).toMatch(pattern);
+      return from + out.slice(from).search(pattern);
+    };
+    try {
+      await waitFor(/HTTP API on http:\/\/\S+/);
+      const url = /HTTP API on (http:\/\/\S+)/.exec(out)![1]!;
+      await waitFor(/cycle 1 ·/);
+      writeFileSync(cfg, `{"interval": 0.2, "__proto__": {"enabled": false}, "provider": {"sim": {"start": "2026-11-20T10:00"}}}`);
+      proc.kill("SIGHUP");
+      const rejected = await waitFor(/config reload rejected, running config unchanged: __proto__: the key "__proto__" is not allowed/);
+      await waitFor(/cycle \d+ ·/, rejected);
+      writeFileSync(cfg, JSON.stringify({ ...base, market: { holidays: ["2026-02-30"] } }));
+      const res = await fetch(`${url}/config/reload`, { method: "POST" });
+      expect(res.status).toBe(422);
+      expect(await res.text()).toContain("market.holidays.0: expected a real calendar date");
+      const again = await waitFor(/config reload rejected, running config unchanged: market\.holidays\.0: expected a real calendar date/, rejected + 1);
+      await waitFor(/cycle \d+ ·/, again);
+      proc.kill("SIGINT");
+      expect(await proc.exited).toBe(0);
+      await pumped;
+      expect(out).not.toMatch(/^ {4}at /m);
+    } finally {
+      proc.kill("SIGKILL");
+    }
   }, 40_000);
 });

@@ -89,3 +89,48 @@ describe("bad input names the key path and the layer", () => {
     expect(problemsOf(() => loadConfig({ file: "/nonexistent/g6.json" }))[0]).toBe("config file /nonexistent/g6.json: cannot be read (ENOENT)");
   });
 });
+
+const DECIMAL_HINT = "; write numbers in plain decimal (e.g. 16 or 0.5)";
+
+describe("values a person would not mean", () => {
+  test("a bad value is reported even when a higher layer overrides it", () => {
+    const file = fileWith(JSON.stringify({ interval: "soon", provider: { sim: { seed: -5 } } }));
+    const problems = problemsOf(() =>
+      loadConfig({ file, env: { G6_PROVIDER__SIM__SEED: "3", G6_INTERVAL: "0x10" }, cli: [{ path: "interval", value: 5, flag: "--interval" }] }),
+    );
+    expect(problems).toEqual([
+      `interval: expected number; got "soon" (from config file ${file}#interval)`,
+      `provider.sim.seed: expected >=0; got -5 (from config file ${file}#provider.sim.seed)`,
+      `interval: expected number; got "0x10" (from environment G6_INTERVAL)${DECIMAL_HINT}`,
+    ]);
+  });
+
+  test("environment numbers are plain decimal", () => {
+    expect(loadConfig({ env: { G6_INTERVAL: " 16 ", G6_RISK_FREE_RATE: ".07", G6_ANALYTICS__TICK: "0.5" } }).config).toMatchObject({ interval: 16, risk_free_rate: 0.07, analytics: { tick: 0.5 } });
+    for (const raw of ["0x10", "1e3", "Infinity", "0b11", "0o7"]) {
+      expect(problemsOf(() => loadConfig({ env: { G6_INTERVAL: raw } }))).toEqual([`interval: expected number; got ${JSON.stringify(raw)} (from environment G6_INTERVAL)${DECIMAL_HINT}`]);
+    }
+    for (const raw of ["1_000", "", "fast"]) {
+      expect(problemsOf(() => loadConfig({ env: { G6_INTERVAL: raw } }))).toEqual([`interval: expected number; got ${JSON.stringify(raw)} (from environment G6_INTERVAL)`]);
+    }
+  });
+
+  test("an array or a scalar where a group is expected", () => {
+    const file = fileWith(JSON.stringify({ storage: [], indices: { NIFTY: 5 } }));
+    expect(problemsOf(() => loadConfig({ file })).sort()).toEqual([
+      `indices.NIFTY: expected an object of settings ({…}); got 5 (from config file ${file}#indices.NIFTY)`,
+      `storage: expected an object of settings ({…}); got [] (from config file ${file}#storage)`,
+    ]);
+  });
+
+  test("impossible dates in every date setting; real ones pass", () => {
+    const file = fileWith(JSON.stringify({ market: { holidays: ["2024-02-29", "2026-02-29"] }, provider: { sim: { start: "2026-04-31T09:15" } }, indices: { NIFTY: { expiries: ["2026-00-10"] } } }));
+    expect(problemsOf(() => loadConfig({ file }))).toEqual([
+      `market.holidays.1: expected a real calendar date; got "2026-02-29" (from config file ${file}#market.holidays)`,
+      `indices.NIFTY.expiries.0: expected a real calendar date; got "2026-00-10" (from config file ${file}#indices.NIFTY.expiries)`,
+      `provider.sim.start: expected a real calendar date and time; got "2026-04-31T09:15" (from config file ${file}#provider.sim.start)`,
+    ]);
+    const good = fileWith(JSON.stringify({ market: { holidays: ["2024-02-29"] }, provider: { sim: { start: "2026-04-30T23:59" } }, indices: { NIFTY: { expiries: ["2026-12-31"] } } }));
+    expect(loadConfig({ file: good }).config.provider.sim.start).toBe("2026-04-30T23:59");
+  });
+});
