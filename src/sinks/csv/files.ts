@@ -118,7 +118,9 @@ export function createFilePool(opts: FilePoolOptions): FilePool {
   let repairedBytes = 0;
   let cycle = 0;
 
-  const fault = (file: CsvFile, code: SinkFaultCode, reason: string) => faults.set(file.path, { target: file.path, code, reason });
+  /** Records the file's fault; the reason drops the path errno messages repeat (the target names it). */
+  const fault = (file: CsvFile, code: SinkFaultCode, reason: string) =>
+    faults.set(file.path, { target: file.path, code, reason: reason.replace(` '${file.path}'`, "") });
 
   function openFd(file: CsvFile): number {
     if (file.fd !== null) {

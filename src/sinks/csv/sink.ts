@@ -169,17 +169,18 @@ export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedB
   };
 
   const writer = new ByteWriter();
-  /** Appends one cycle's text for a file unless the file already has rows at or after `at`. */
+  /** Appends one cycle's text for a file unless the file already has rows at or after `at`; false if the append faulted. */
   const appendOnce = (file: CsvFile, data: Uint8Array, rows: number, at: number, report: SinkReport) => {
     if (at <= file.lastTs) {
       report.duplicatesSkipped += rows;
-      return;
+      return true;
     }
     const n = pool.append(file, data);
-    if (n < 0) return;
+    if (n < 0) return false;
     report.bytes += n;
     report.rows += rows;
     file.lastTs = at;
+    return true;
   };
 
   return {
@@ -210,12 +211,18 @@ export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedB
       let current: CsvFile | null = null;
       let segmentStart = 0;
       let segmentRows = 0;
+      let firstTps: TpByOffset = new Map();
+      /** Offsets whose day reference was set by a row of the current segment. */
+      const newFirsts: number[] = [];
       const flushSegment = () => {
-        if (current && segmentRows > 0) appendOnce(current, writer.view(segmentStart), segmentRows, at, report);
+        if (current && segmentRows > 0 && !appendOnce(current, writer.view(segmentStart), segmentRows, at, report)) {
+          // Those rows are not in the file: the day's reference stays what the file holds.
+          for (const offset of newFirsts) firstTps.delete(offset);
+        }
+        newFirsts.length = 0;
         segmentStart = writer.pos;
         segmentRows = 0;
       };
-      let firstTps: TpByOffset = new Map();
       let previousTps: TpByOffset = new Map();
       const perExpiry = opts.layout === "expiry_v1";
       for (const e of result.expiries) {
@@ -251,7 +258,10 @@ export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedB
           writer.bytes(r.bytes.subarray(i === 0 ? 0 : r.pairEnd[i - 1]!, r.pairEnd[i]!));
           const tp = straddleAt(b, c);
           // The day's reference is its first complete straddle: a row missing a leg has no tp.
-          if (tp === tp && !firstTps.has(offset)) firstTps.set(offset, tp);
+          if (tp === tp && !firstTps.has(offset)) {
+            firstTps.set(offset, tp);
+            newFirsts.push(offset);
+          }
           writeRowTail(writer, tp - (previousTps.get(offset) ?? Number.NaN), tp - (firstTps.get(offset) ?? Number.NaN));
           segmentRows++;
         }
