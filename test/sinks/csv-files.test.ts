@@ -65,13 +65,15 @@ describe("csv file pool", () => {
   test("a file with another header is set aside untouched and the file starts afresh", async () => {
     const base = dir();
     const path = join(base, "2026-11-20.csv");
-    writeFileSync(path, "other,header\n1,2\n");
+    // Its last line is not ended either: not even that is cut.
+    writeFileSync(path, "other,header\n1,2\n3");
     const pool = createFilePool({ maxOpen: 8, now: () => NOW });
     const f = pool.touch(path, HEADER);
     expect(f.writable).toBe(true);
     pool.append(f, bytes("20-11-2026 10:15:00,1,2\n"));
     await pool.close();
-    expect(readFileSync(join(base, "2026-11-20.foreign-20261120T101500.csv"), "utf8")).toBe("other,header\n1,2\n");
+    expect(readFileSync(join(base, "2026-11-20.foreign-20261120T101500.csv"), "utf8")).toBe("other,header\n1,2\n3");
+    expect(pool.repairedBytes).toBe(0);
     expect(readFileSync(path, "utf8")).toBe(`${HEADER}\n20-11-2026 10:15:00,1,2\n`);
     const [fault] = pool.takeFaults();
     expect(fault).toEqual({
@@ -80,6 +82,17 @@ describe("csv file pool", () => {
       reason: 'its header is not G6\'s (found "other,header"); set aside as 2026-11-20.foreign-20261120T101500.csv, a new file was started',
     });
     expect(pool.takeFaults()).toEqual([]);
+  });
+
+  test("a file without a line end is set aside unless it is a torn G6 header", () => {
+    const base = dir();
+    const path = join(base, "2026-11-20.csv");
+    writeFileSync(path, "a single line of something else");
+    const pool = createFilePool({ maxOpen: 8, now: () => NOW });
+    expect(pool.touch(path, HEADER).writable).toBe(true);
+    expect(readFileSync(join(base, "2026-11-20.foreign-20261120T101500.csv"), "utf8")).toBe("a single line of something else");
+    expect(readFileSync(path, "utf8")).toBe(`${HEADER}\n`);
+    expect(pool.takeFaults()[0]!.reason).toBe('it has no header line (found "a single line of something else"); set aside as 2026-11-20.foreign-20261120T101500.csv, a new file was started');
   });
 
   test("a file whose last timestamp cannot be read is set aside too; names never collide", () => {

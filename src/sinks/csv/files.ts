@@ -2,8 +2,8 @@
  * Append-only CSV files: crash safety, faults confined to one file, a bound on open descriptors.
  *
  * A file is loaded when first touched and again whenever it changed under us (deleted,
- * replaced, truncated or appended to by another writer: checked with one stat per file per
- * cycle): a torn trailing line (a crash mid-write) is cut off, the header is checked, and the
+ * truncated or appended to by another writer, or replaced while its descriptor was closed:
+ * checked with one fstat per file per cycle): a torn trailing line (a crash mid-write) is cut off, the header is checked, and the
  * last row's timestamp is read, so that a restart never writes a row at or before the last
  * recorded instant (no duplicates). A G6 header ending "\r\n" (the Python G6's csv module)
  * makes rows append with "\r\n". A file with another header, or whose last timestamp cannot be
@@ -16,7 +16,7 @@
  * skipped for the cycle and retried on the next; every other file carries on. Descriptors are
  * closed least-recently-used beyond `maxOpen`; per-file state survives eviction.
  */
-import { existsSync, fstatSync, mkdirSync, openSync, renameSync, statSync } from "node:fs";
+import { existsSync, fstatSync, mkdirSync, openSync, renameSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { formatIsoIst, parseG6Timestamp } from "../../market/index.ts";
 import { faultCodeOf, type SinkFault, type SinkFaultCode } from "../types.ts";
@@ -181,23 +181,28 @@ export function createFilePool(opts: FilePoolOptions): FilePool {
     const fd = openFd(file);
     if (created) syncer.markDir(dir);
     const st = fstatSync(fd);
+    file.ino = st.ino;
+    file.lastTs = Number.NEGATIVE_INFINITY;
+    file.eol = "\n";
+    // The header is checked before anything is cut: a foreign file is never modified.
+    const head = st.size > 0 ? headLine(fd, st.size) : null;
+    if (head && !head.complete && !file.header.startsWith(head.text.replace(/\r$/, ""))) {
+      return setAside(file, "foreign", `it has no header line (found "${clip(head.text)}")`);
+    }
+    if (head?.complete && head.text !== file.header) return setAside(file, "foreign", `its header is not G6's (found "${clip(head.text)}")`);
+    // A torn trailing line (a crash mid-write) is cut; a torn header leaves nothing.
     const complete = completeLength(fd, st.size);
     if (complete < st.size) {
       io.ftruncate(fd, complete);
       repairedBytes += st.size - complete;
     }
-    file.ino = st.ino;
     file.size = complete;
-    file.lastTs = Number.NEGATIVE_INFINITY;
-    file.eol = "\n";
     if (complete === 0) {
       writeAll(file, fd, encoder.encode(`${file.header}\n`));
       syncer.markFile(file);
       return (file.loaded = true);
     }
-    const head = headLine(fd, complete);
-    if (head?.text !== file.header) return setAside(file, "foreign", `its header is not G6's (found "${clip(head?.text ?? "no header line")}")`);
-    file.eol = head.crlf ? "\r\n" : "\n";
+    file.eol = head!.crlf ? "\r\n" : "\n";
     const last = lastLineOf(fd, complete);
     if (last !== file.header) {
       const comma = last.indexOf(",");
@@ -234,8 +239,9 @@ export function createFilePool(opts: FilePoolOptions): FilePool {
         io.ftruncate(openFd(file), file.size);
         file.tailDirty = false;
       }
-      const st = statSync(file.path, { throwIfNoEntry: false });
-      if (st !== undefined && st.ino === file.ino && st.size === file.size) return true;
+      // One fstat: a reopened descriptor (after eviction) shows a replaced file by its inode.
+      const st = fstatSync(file.fd ?? openFd(file));
+      if (st.nlink > 0 && st.ino === file.ino && st.size === file.size) return true;
       // Deleted, replaced, truncated or appended to by another writer: read it again.
       return load(file);
     } catch (err) {

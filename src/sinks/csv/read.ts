@@ -19,13 +19,17 @@ function readRange(fd: number, position: number, length: number): string {
 
 const stripCr = (line: string) => (line.endsWith("\r") ? line.slice(0, -1) : line);
 
-/** The first line of an open file (without its line end) and whether it ends "\r\n"; null when it has no complete first line within 4 KiB. */
-export function headLine(fd: number, size: number): { text: string; crlf: boolean } | null {
+/**
+ * The first line of an open file of `size` bytes, without its line end, and whether it ends
+ * "\r\n". `complete` is false when there is no line end within the first 4 KiB: `text` is
+ * then what was read.
+ */
+export function headLine(fd: number, size: number): { text: string; crlf: boolean; complete: boolean } {
   const head = readRange(fd, 0, Math.min(size, HEAD_LIMIT));
   const end = head.indexOf("\n");
-  if (end < 0) return null;
+  if (end < 0) return { text: head, crlf: false, complete: false };
   const crlf = end > 0 && head[end - 1] === "\r";
-  return { text: head.slice(0, crlf ? end - 1 : end), crlf };
+  return { text: head.slice(0, crlf ? end - 1 : end), crlf, complete: true };
 }
 
 /** The complete lines in the last 64 KiB of an open file of `size` bytes (the first may be cut), oldest first. */

@@ -14,8 +14,13 @@ import { closeSync } from "node:fs";
 import { faultCodeOf, type SinkFault } from "../types.ts";
 import type { FileIo } from "./io.ts";
 
-/** Syncs in flight at once (the thread pool has a few threads; more only queue there). */
-export const SYNC_CONCURRENCY = 4;
+/**
+ * Syncs in flight at once. Each completion needs a turn of the event loop to issue the next,
+ * so a few in flight stretch a round over many turns when cycles run back to back; the disk
+ * sets the pace anyway (measured: 300 fdatasyncs take ~0.5 s on a virtio ext4 disk whether 32
+ * or 300 are in flight, ~1.5 s with 4).
+ */
+export const SYNC_CONCURRENCY = 32;
 
 /** What the syncer needs of a file: its path, its current descriptor, whether it awaits a sync. */
 export type SyncTarget = { readonly path: string; fd: number | null; unsynced: boolean };
