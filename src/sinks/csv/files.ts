@@ -235,13 +235,18 @@ export function createFilePool(opts: FilePoolOptions): FilePool {
   function check(file: CsvFile): boolean {
     try {
       if (!file.loaded) return load(file);
-      if (file.tailDirty) {
-        io.ftruncate(openFd(file), file.size);
-        file.tailDirty = false;
-      }
       // One fstat: a reopened descriptor (after eviction) shows a replaced file by its inode.
-      const st = fstatSync(file.fd ?? openFd(file));
-      if (st.nlink > 0 && st.ino === file.ino && st.size === file.size) return true;
+      const fd = file.fd ?? openFd(file);
+      const st = fstatSync(fd);
+      if (st.nlink > 0 && st.ino === file.ino) {
+        if (st.size === file.size) return true;
+        if (file.tailDirty && st.size > file.size) {
+          // The rest of an append that failed and could not be cut back then.
+          io.ftruncate(fd, file.size);
+          file.tailDirty = false;
+          return true;
+        }
+      }
       // Deleted, replaced, truncated or appended to by another writer: read it again.
       return load(file);
     } catch (err) {

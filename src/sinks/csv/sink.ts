@@ -7,7 +7,9 @@
  *   and rows, for universes where the per-offset layout would need tens of thousands of files.
  * Each file gets at most one write per cycle. Rows at or before a file's last recorded instant
  * are skipped, so a restart or a replayed session never duplicates (index, expiry, offset,
- * timestamp).
+ * timestamp). A file that cannot be written is reported in `SinkReport.faults` and retried next
+ * cycle while every other file is written (files.ts). Written files are synced in the
+ * background after a cycle's writes, every `syncIntervalSeconds` (sync.ts).
  */
 import { isAbsolute, join } from "node:path";
 import type { CycleResult } from "../../engine/cycle.ts";
