@@ -114,8 +114,9 @@ function createSeriesMemory(layout: CsvLayout, calendar: MarketCalendar): Series
     first(file) {
       let m = first.get(file);
       if (!m) {
-        // Read once per file and day; g6 files hold one series, so the scan stops early.
-        m = tpByOffset(file.path, "first", single);
+        // Read once per file and day (a file without rows has nothing to read); g6 files hold
+        // one series, so the scan stops at its first complete row.
+        m = file.lastTs === Number.NEGATIVE_INFINITY ? new Map() : tpByOffset(file.path, "first", single);
         first.set(file, m);
       }
       return m;
