@@ -33,6 +33,8 @@ const { values } = parseArgs({
 type WorkloadResult = {
   preset: string;
   pool: string;
+  /** storage.csv.sync_interval_seconds of the run (null: the default). */
+  sync: string | null;
   workers: number;
   legs: number;
   cycles: number;
@@ -51,12 +53,24 @@ const PLAN: Record<string, { full: [number, number]; quick: [number, number] }> 
   universe: { full: [3, 20], quick: [3, 8] },
 };
 const POOLS = ["0", "auto"];
+/**
+ * The sync comparison: the default preset inline with background syncs off (0: only at close)
+ * and started after every cycle (a 1 ms interval, shorter than any cycle: a round starts
+ * whenever the previous one has finished), in the same run.
+ */
+const SYNC_PRESET = "default";
+const SYNC = { off: "0", every: "0.001" };
 const BASELINE = join(import.meta.dir, "baseline.json");
 
-function runWorkload(preset: string, pool: string): WorkloadResult {
+function runWorkload(preset: string, pool: string, sync?: string): WorkloadResult {
   const [warmup, cycles] = PLAN[preset]![values.quick ? "quick" : "full"];
   const proc = Bun.spawnSync(
-    [process.execPath, join(import.meta.dir, "workload.ts"), "--preset", preset, "--pool", pool, "--warmup", String(warmup), "--cycles", String(cycles)],
+    [
+      process.execPath,
+      join(import.meta.dir, "workload.ts"),
+      ...["--preset", preset, "--pool", pool, "--warmup", String(warmup), "--cycles", String(cycles)],
+      ...(sync === undefined ? [] : ["--sync", sync]),
+    ],
     { stderr: "inherit" },
   );
   if (proc.exitCode !== 0) throw new Error(`workload ${preset} pool=${pool} failed (exit ${proc.exitCode})`);
@@ -69,14 +83,16 @@ const pad = (s: string, n: number) => s.padStart(n);
 const presets = Object.keys(PLAN).filter((p) => !values.only || values.only.split(",").includes(p));
 const workloads: WorkloadResult[] = [];
 for (const preset of presets) for (const pool of POOLS) workloads.push(runWorkload(preset, pool));
+const syncRuns = presets.includes(SYNC_PRESET) ? [runWorkload(SYNC_PRESET, "0", SYNC.off), runWorkload(SYNC_PRESET, "0", SYNC.every)] : [];
 const kernels: KernelResult[] = runKernels(values.quick);
 
 console.log("\ncycle latency, ms per cycle: wall p50/p95/max (sim fetch through every sink), compute = spot..score p50,");
 console.log("main cpu = main thread's CPU (mean), all cpu = process CPU p50 incl. workers, JIT and GC threads");
-console.log(["workload", "pool", "legs", "p50", "p95", "max", "compute", "main cpu", "all cpu", "comp/cal", "rss MB"].map((h, i) => (i < 2 ? h.padEnd(i ? 6 : 12) : pad(h, 9))).join(" "));
-for (const w of workloads) {
+console.log(["workload", "pool", "legs", "p50", "p95", "max", "compute", "main cpu", "all cpu", "comp/cal", "rss MB"].map((h, i) => (i < 2 ? h.padEnd(i ? 6 : 18) : pad(h, 9))).join(" "));
+const SYNC_LABEL: Record<string, string> = { [SYNC.off]: "+sync off", [SYNC.every]: "+sync/cycle" };
+for (const w of [...workloads, ...syncRuns]) {
   console.log(
-    [w.preset.padEnd(12), `${w.pool}${w.pool === "auto" ? `(${w.workers})` : ""}`.padEnd(6), pad(String(w.legs), 9), pad(f(w.wall.p50), 9), pad(f(w.wall.p95), 9), pad(f(w.wall.max), 9), pad(f(w.computeP50), 9), pad(f(w.mainCpuMs), 9), pad(f(w.cpu.p50), 9), pad(f(w.computeP50 / w.calibrationMs, 3), 9), pad(f(w.peakRssMb, 0), 9)].join(" "),
+    [`${w.preset}${w.sync === null ? "" : SYNC_LABEL[w.sync]}`.padEnd(18), `${w.pool}${w.pool === "auto" ? `(${w.workers})` : ""}`.padEnd(6), pad(String(w.legs), 9), pad(f(w.wall.p50), 9), pad(f(w.wall.p95), 9), pad(f(w.wall.max), 9), pad(f(w.computeP50), 9), pad(f(w.mainCpuMs), 9), pad(f(w.cpu.p50), 9), pad(f(w.computeP50 / w.calibrationMs, 3), 9), pad(f(w.peakRssMb, 0), 9)].join(" "),
   );
 }
 const ratios: Record<string, number> = {};
@@ -86,6 +102,9 @@ for (const preset of presets) {
   ratios[preset] = inline.wall.p50 / pooled.wall.p50;
 }
 console.log(`\npool speed-up (inline p50 / pooled p50): ${Object.entries(ratios).map(([k, v]) => `${k} ${f(v)}×`).join(", ")}`);
+/** Cost of background syncs after every cycle: wall p50 and main-thread CPU, on over off (reported, not gated: disk-bound). */
+const syncCost = syncRuns.length ? { wallP50: syncRuns[1]!.wall.p50 / syncRuns[0]!.wall.p50, mainCpu: syncRuns[1]!.mainCpuMs / syncRuns[0]!.mainCpuMs } : null;
+if (syncCost) console.log(`csv sync after every cycle (${SYNC_PRESET}, inline), on / off: wall p50 ${f(syncCost.wallP50)}×, main cpu ${f(syncCost.mainCpu)}×`);
 console.log("\nkernels");
 for (const k of kernels) console.log(`  ${k.name.padEnd(28)} ${pad(f(k.value, k.value < 10 ? 3 : 0), 14)} ${k.unit}`);
 
@@ -94,7 +113,7 @@ const gated: Record<string, number> = {};
 for (const w of workloads) gated[`${w.preset}/pool=${w.pool}/compute_p50_over_calibration`] = w.computeP50 / w.calibrationMs;
 for (const [k, v] of Object.entries(ratios)) gated[`${k}/inline_over_pooled`] = v;
 
-if (values.json) writeFileSync(values.json, `${JSON.stringify({ workloads, ratios, kernels, gated }, null, 2)}\n`);
+if (values.json) writeFileSync(values.json, `${JSON.stringify({ workloads, syncRuns, ratios, syncCost, kernels, gated }, null, 2)}\n`);
 
 if (values.update) {
   writeFileSync(BASELINE, `${JSON.stringify({ note: "bun bench --update; figures are ratios (see bench/run.ts)", gated }, null, 2)}\n`);

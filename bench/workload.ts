@@ -1,6 +1,6 @@
 /**
  * One benchmark workload, run in its own process so that its peak RSS is its own:
- *   bun bench/workload.ts --preset NAME --pool N|auto --warmup W --cycles C
+ *   bun bench/workload.ts --preset NAME --pool N|auto --warmup W --cycles C [--sync SECONDS]
  * Prints one JSON line: per-cycle wall and CPU percentiles, peak RSS, legs, and the calibration
  * loop measured in the same process just before (ratios against it cancel machine speed).
  */
@@ -8,6 +8,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config/load.ts";
+import type { SchedulerClock } from "../src/engine/scheduler.ts";
 import { quietLog, instantClock, tempDir } from "./support.ts";
 import { calibrate, percentile } from "./stats.ts";
 
@@ -17,17 +18,28 @@ const { values } = parseArgs({
     pool: { type: "string", default: "0" },
     warmup: { type: "string", default: "10" },
     cycles: { type: "string", default: "100" },
+    /** storage.csv.sync_interval_seconds (absent: the default). */
+    sync: { type: "string" },
   },
 });
+
+/**
+ * Sync runs wait between cycles as a scheduled recorder does, but without waiting: a sleep that
+ * yields one event-loop turn, in which the background syncs' completions run. (Back to back,
+ * interval 0, never leaves the loop to them.) The interval then only sets the simulated step.
+ */
+const yieldingClock: SchedulerClock = { now: instantClock.now, sleep: () => new Promise((resolve) => setImmediate(resolve)) };
+const syncRun = values.sync !== undefined;
 
 const dataDir = tempDir("g6-bench-");
 const { config } = loadConfig({
   preset: values.preset,
   cli: [
     { path: "storage.data_dir", value: dataDir, flag: "bench" },
-    { path: "interval", value: 0, flag: "bench" },
+    { path: "interval", value: syncRun ? 60 : 0, flag: "bench" },
     { path: "pool.size", value: values.pool === "auto" ? "auto" : Number(values.pool), flag: "bench" },
     { path: "provider.sim.start", value: "2026-11-20T09:15", flag: "bench" },
+    ...(syncRun ? [{ path: "storage.csv.sync_interval_seconds", value: Number(values.sync), flag: "bench" }] : []),
   ],
 });
 const warmup = Number(values.warmup);
@@ -58,7 +70,7 @@ let lastCpu = process.cpuUsage();
 let n = 0;
 const app = createApp(config, {
   log: quietLog,
-  clock: instantClock,
+  clock: syncRun ? yieldingClock : instantClock,
   onCycle: (result, stats) => {
     const now = process.cpuUsage(lastCpu);
     lastCpu = process.cpuUsage();
@@ -85,6 +97,7 @@ console.log(
   JSON.stringify({
     preset: values.preset,
     pool: values.pool,
+    sync: values.sync ?? null,
     workers: app.pool?.size ?? 0,
     legs,
     cycles: wall.length,

@@ -98,6 +98,7 @@ export function createSinks(
         dir: underDataDir(storage.data_dir, storage.csv.dir),
         layout: storage.csv.layout,
         maxOpenFiles: storage.csv.max_open_files,
+        syncIntervalSeconds: storage.csv.sync_interval_seconds,
         calendar,
       }),
     );

@@ -248,6 +248,12 @@ export const ConfigSchema = v.strictObject({
           max_open_files: field(v.pipe(v.number(), v.integer(), v.minValue(4), v.maxValue(4096)), 512, "Bound on CSV files kept open.", {
             unit: "files",
           }),
+          sync_interval_seconds: field(
+            v.pipe(v.number(), v.minValue(0), v.maxValue(3600)),
+            1,
+            "Seconds between syncs to disk (fdatasync) of the CSV files written since the previous one. A sync starts after a cycle's writes and runs in the background, so a power cut loses at most the rows of about this long or one cycle, whichever is longer. 0: only when files are closed (end of day, shutdown).",
+            { unit: "seconds" },
+          ),
         },
         "G6 CSV sink.",
       ),

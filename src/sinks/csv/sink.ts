@@ -7,15 +7,18 @@
  *   and rows, for universes where the per-offset layout would need tens of thousands of files.
  * Each file gets at most one write per cycle. Rows at or before a file's last recorded instant
  * are skipped, so a restart or a replayed session never duplicates (index, expiry, offset,
- * timestamp).
+ * timestamp). A file that cannot be written is reported in `SinkReport.faults` and retried next
+ * cycle while every other file is written (files.ts). Written files are synced in the
+ * background after a cycle's writes, every `syncIntervalSeconds` (sync.ts).
  */
-import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { CycleResult } from "../../engine/cycle.ts";
 import { formatG6Timestamp, type MarketCalendar } from "../../market/index.ts";
-import type { Sink, SinkReport } from "../types.ts";
-import { createFilePool, lastLine, type CsvFile } from "./files.ts";
+import type { Sink, SinkFault, SinkReport } from "../types.ts";
+import { createFilePool, type CsvFile, type FilePool } from "./files.ts";
 import { ByteWriter } from "./bytes.ts";
+import type { FileIo } from "./io.ts";
+import { lastLines, scanLines } from "./read.ts";
 import {
   OPTION_HEADER,
   OVERVIEW_HEADER,
@@ -38,6 +41,15 @@ export type CsvSinkOptions = {
   layout: CsvLayout;
   maxOpenFiles: number;
   calendar: MarketCalendar;
+  /**
+   * Seconds between background syncs of the files written since the previous one (each
+   * started after a cycle's writes, never awaited by a cycle); 0: only when files are closed.
+   */
+  syncIntervalSeconds: number;
+  /** File-system calls (tests inject faults here). */
+  io?: FileIo;
+  /** Wall clock, epoch ms: paces syncs and names set-aside files. */
+  now?: () => number;
 };
 
 /** Resolves a storage path: absolute as is, else under the data directory. */
@@ -52,18 +64,33 @@ export function expiryPath(base: string, index: string, tag: string, date: strin
 const OFFSET_COLUMN = OPTION_HEADER.split(",").indexOf("offset");
 const tpOf = (fields: readonly string[]) => (fields[TP_COLUMN] ? Number(fields[TP_COLUMN]) : Number.NaN);
 
-/** First (or last) tp per offset over a file's rows; empty when the file does not exist. */
-function tpByOffset(path: string, keep: "first" | "last"): Map<number, number> {
+/**
+ * First (or last) finite tp per offset over a file's rows: a row missing a leg has no tp and
+ * is no reference. `single`: the file holds one series, so the scan stops at the first one.
+ * Empty when the file does not exist.
+ */
+function tpByOffset(path: string, keep: "first" | "last", single: boolean): Map<number, number> {
   const out = new Map<number, number>();
-  if (!existsSync(path)) return out;
-  const lines = readFileSync(path, "utf8").split("\n");
-  for (let i = 1; i < lines.length; i++) {
-    const fields = lines[i]!.split(",");
-    if (fields.length <= TP_COLUMN) continue;
+  scanLines(path, (line) => {
+    const fields = line.split(",");
+    const tp = fields.length > TP_COLUMN ? tpOf(fields) : Number.NaN;
+    if (!Number.isFinite(tp)) return false;
     const offset = Number(fields[OFFSET_COLUMN]);
-    if (keep === "last" || !out.has(offset)) out.set(offset, tpOf(fields));
-  }
+    if (keep === "last" || !out.has(offset)) out.set(offset, tp);
+    return single && keep === "first";
+  });
   return out;
+}
+
+/** The last finite tp of a one-series file (searched in its last 64 KiB), by offset. */
+function lastTpOf(path: string): Map<number, number> {
+  const lines = lastLines(path);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const fields = lines[i]!.split(",");
+    const tp = fields.length > TP_COLUMN ? tpOf(fields) : Number.NaN;
+    if (Number.isFinite(tp)) return new Map([[Number(fields[OFFSET_COLUMN]), tp]]);
+  }
+  return new Map();
 }
 
 /** tp references per series of a file: offset → tp. */
@@ -82,13 +109,14 @@ function createSeriesMemory(layout: CsvLayout, calendar: MarketCalendar): Series
   const first = new Map<CsvFile, TpByOffset>();
   const previous = new Map<string, TpByOffset>();
   const prevPath = (path: string, date: string) => path.slice(0, -"YYYY-MM-DD.csv".length) + `${calendar.previousTradingDay(date)}.csv`;
-  const fromRow = (fields: readonly string[]): TpByOffset => new Map(fields.length > TP_COLUMN ? [[Number(fields[OFFSET_COLUMN]), tpOf(fields)]] : []);
+  const single = layout === "g6";
   return {
     first(file) {
       let m = first.get(file);
       if (!m) {
-        // g6 files hold one series: the first row is enough. expiry_v1 files are scanned once.
-        m = layout === "g6" ? fromRow(file.firstRow) : tpByOffset(file.path, "first");
+        // Read once per file and day (a file without rows has nothing to read); g6 files hold
+        // one series, so the scan stops at its first complete row.
+        m = file.lastTs === Number.NEGATIVE_INFINITY ? new Map() : tpByOffset(file.path, "first", single);
         first.set(file, m);
       }
       return m;
@@ -97,12 +125,7 @@ function createSeriesMemory(layout: CsvLayout, calendar: MarketCalendar): Series
       let m = previous.get(path);
       if (!m) {
         const p = prevPath(path, date);
-        if (layout === "g6") {
-          const last = lastLine(p);
-          m = last && last !== OPTION_HEADER ? fromRow(last.split(",")) : new Map();
-        } else {
-          m = tpByOffset(p, "last");
-        }
+        m = single ? lastTpOf(p) : tpByOffset(p, "last", false);
         previous.set(path, m);
       }
       return m;
@@ -116,23 +139,51 @@ function createSeriesMemory(layout: CsvLayout, calendar: MarketCalendar): Series
 
 export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedBytes: number } {
   const name = "csv";
-  let pool = createFilePool(name, opts.maxOpenFiles);
+  const now = opts.now ?? Date.now;
+  const newPool = () => createFilePool({ maxOpen: opts.maxOpenFiles, io: opts.io, now });
+  let pool = newPool();
   let day = "";
   let repairedBefore = 0;
+  /** Closing of the previous days' pools (syncing then closing), in the background. */
+  let retired: Promise<void> = Promise.resolve();
+  /** Faults of retired pools (a failed final sync), reported with the next cycle. */
+  let lateFaults: SinkFault[] = [];
+  const syncMs = opts.syncIntervalSeconds * 1000;
+  let lastSyncAt = Number.NEGATIVE_INFINITY;
   const memory = createSeriesMemory(opts.layout, opts.calendar);
   const pathOf = (index: string, tag: string, offset: number, date: string) =>
     opts.layout === "g6" ? optionPath(opts.dir, index, tag, offset, date) : expiryPath(opts.dir, index, tag, date);
+  const encoder = new TextEncoder();
+
+  const retire = (old: FilePool) => {
+    repairedBefore += old.repairedBytes;
+    retired = retired.then(async () => {
+      await old.close();
+      lateFaults.push(...old.takeFaults());
+    });
+  };
+
+  /** Starts a background sync when one is due; the cycle never waits for it. */
+  const syncIfDue = () => {
+    if (syncMs <= 0) return;
+    const t = now();
+    // A clock stepped back must not postpone syncs until it catches up.
+    if ((t - lastSyncAt >= syncMs || t < lastSyncAt) && pool.startSync()) lastSyncAt = t;
+  };
 
   const writer = new ByteWriter();
-  /** Appends one cycle's text for a file unless the file already has rows at or after `at`. */
-  const appendOnce = (file: CsvFile, data: string | Uint8Array, rows: number, at: number, report: SinkReport) => {
+  /** Appends one cycle's text for a file unless the file already has rows at or after `at`; false if the append faulted. */
+  const appendOnce = (file: CsvFile, data: Uint8Array, rows: number, at: number, report: SinkReport) => {
     if (at <= file.lastTs) {
       report.duplicatesSkipped += rows;
-      return;
+      return true;
     }
-    report.bytes += pool.append(file, data);
+    const n = pool.append(file, data);
+    if (n < 0) return false;
+    report.bytes += n;
     report.rows += rows;
     file.lastTs = at;
+    return true;
   };
 
   return {
@@ -146,12 +197,14 @@ export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedB
       const { batch: b, at, date } = result;
       if (date !== day) {
         // A new trading day: the previous day's files are done.
-        repairedBefore += pool.repairedBytes;
-        pool.closeAll();
-        pool = createFilePool(name, opts.maxOpenFiles);
-        memory.clear();
+        if (day !== "") {
+          retire(pool);
+          pool = newPool();
+          memory.clear();
+        }
         day = date;
       }
+      pool.beginCycle();
       // Row bodies come rendered from enrichment (on the pool); render them here otherwise.
       const rendered: RenderedRows[] = result.rendered ?? [renderRowBodies(b, 0, b.groups, formatG6Timestamp(at))];
       let shard = 0;
@@ -161,12 +214,18 @@ export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedB
       let current: CsvFile | null = null;
       let segmentStart = 0;
       let segmentRows = 0;
+      let firstTps: TpByOffset = new Map();
+      /** Offsets whose day reference was set by a row of the current segment. */
+      const newFirsts: number[] = [];
       const flushSegment = () => {
-        if (current && segmentRows > 0) appendOnce(current, writer.view(segmentStart), segmentRows, at, report);
+        if (current && segmentRows > 0 && !appendOnce(current, writer.view(segmentStart), segmentRows, at, report)) {
+          // Those rows are not in the file: the day's reference stays what the file holds.
+          for (const offset of newFirsts) firstTps.delete(offset);
+        }
+        newFirsts.length = 0;
         segmentStart = writer.pos;
         segmentRows = 0;
       };
-      let firstTps: TpByOffset = new Map();
       let previousTps: TpByOffset = new Map();
       const perExpiry = opts.layout === "expiry_v1";
       for (const e of result.expiries) {
@@ -182,11 +241,15 @@ export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedB
             if (file !== current) {
               flushSegment();
               current = file;
-              firstTps = memory.first(file);
-              previousTps = memory.previous(path, date);
+              if (file.writable) {
+                firstTps = memory.first(file);
+                previousTps = memory.previous(path, date);
+              }
             }
           }
           const file = current!;
+          // A file that faulted this cycle is skipped (its fault is reported); the rest carry on.
+          if (!file.writable) continue;
           if (at <= file.lastTs) {
             report.duplicatesSkipped++;
             continue;
@@ -197,24 +260,38 @@ export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedB
           const i = k - r.pairStart;
           writer.bytes(r.bytes.subarray(i === 0 ? 0 : r.pairEnd[i - 1]!, r.pairEnd[i]!));
           const tp = straddleAt(b, c);
-          if (!firstTps.has(offset)) firstTps.set(offset, tp);
-          writeRowTail(writer, tp - (previousTps.get(offset) ?? Number.NaN), tp - firstTps.get(offset)!);
+          // The day's reference is its first complete straddle: a row missing a leg has no tp.
+          if (tp === tp && !firstTps.has(offset)) {
+            firstTps.set(offset, tp);
+            newFirsts.push(offset);
+          }
+          writeRowTail(writer, tp - (previousTps.get(offset) ?? Number.NaN), tp - (firstTps.get(offset) ?? Number.NaN));
           segmentRows++;
         }
       }
       flushSegment();
       for (const s of result.indices) {
         const file = pool.touch(overviewPath(opts.dir, s.index, date), OVERVIEW_HEADER);
-        appendOnce(file, `${overviewRow(s, result.expiries, at)}\n`, 1, at, report);
+        if (file.writable) appendOnce(file, encoder.encode(`${overviewRow(s, result.expiries, at)}\n`), 1, at, report);
       }
+      const faults = pool.takeFaults();
+      if (lateFaults.length) {
+        faults.push(...lateFaults);
+        lateFaults = [];
+      }
+      if (faults.length) report.faults = faults;
+      syncIfDue();
       return report;
     },
     async flush() {
-      pool.sync();
+      await retired;
+      await pool.sync();
     },
     async close() {
+      await retired;
       repairedBefore += pool.repairedBytes;
-      pool.closeAll();
+      await pool.close();
+      pool = newPool();
     },
   };
 }
