@@ -5,7 +5,7 @@
 import type { ConsolaInstance } from "consola";
 import type { G6Config } from "../config/schema.ts";
 import type { Provider } from "../providers/types.ts";
-import { describeFaults, type EngineStats, type Sink, type SinkFault, type SinkTotals } from "../sinks/types.ts";
+import { describeFault, describeFaults, type EngineStats, type Sink, type SinkFault, type SinkTotals } from "../sinks/types.ts";
 import type { PoolStats } from "./pool.ts";
 import { runCycle, type CycleResult, type Enricher } from "./cycle.ts";
 import { createListingCache } from "./listing.ts";
@@ -75,7 +75,7 @@ export function createEngine(deps: EngineDeps): Engine {
   const noteFaults = (sink: string, totals: SinkTotals, faults: SinkFault[]) => {
     const before = new Set(totals.failing.map((f) => f.target));
     const now = new Set(faults.map((f) => f.target));
-    for (const f of faults) if (!before.has(f.target)) recordError(`sink ${sink}: cannot write ${f.target}: ${f.reason}`);
+    for (const f of faults) if (!before.has(f.target)) recordError(`sink ${sink}: ${describeFault(f)}`);
     for (const t of before) if (!now.has(t)) log.info(`sink ${sink}: ${t} is being written again`);
     totals.errors += faults.length;
     totals.failing = faults;

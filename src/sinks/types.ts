@@ -51,9 +51,14 @@ export type SinkReport = { rows: number; bytes: number; duplicatesSkipped: numbe
 /** Most fault targets named in a reason; the rest are counted. */
 const NAMED_FAULTS = 3;
 
+/** One fault in words: a foreign file was set aside (and the target written afresh), anything else could not be written. */
+export function describeFault(f: SinkFault): string {
+  return f.code === "foreign_file" ? `${f.target}: ${f.reason}` : `cannot write ${f.target} (${f.reason})`;
+}
+
 /** "path (reason)" for the first few faults, then "+N more". */
 export function describeFaults(faults: readonly SinkFault[]): string {
-  const named = faults.slice(0, NAMED_FAULTS).map((f) => `cannot write ${f.target} (${f.reason})`);
+  const named = faults.slice(0, NAMED_FAULTS).map(describeFault);
   const more = faults.length - NAMED_FAULTS;
   return named.join("; ") + (more > 0 ? `; +${more} more` : "");
 }
