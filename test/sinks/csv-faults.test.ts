@@ -129,7 +129,7 @@ describe("one bad file does not stop the others (real engine)", () => {
     expect(read(join(dir, aside[0]!))).toBe(foreign);
     expect(read(join(base, FOREIGN))).toBe(refText(FOREIGN));
     const first = run.results[0]!.statusReason;
-    expect(first).toContain(`cannot write ${join(base, FOREIGN)} (its header is not G6's (found "date,close"); set aside as ${aside[0]}, a new file was started)`);
+    expect(first).toContain(`${join(base, FOREIGN)}: its header is not G6's (found "date,close"); set aside as ${aside[0]}, a new file was started`);
     expect(run.results[1]!.statusReason).not.toContain(FOREIGN);
   });
 
