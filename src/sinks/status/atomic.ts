@@ -1,0 +1,127 @@
+/**
+ * Atomic, durable file replacement. A replace writes a temp file beside the target and renames
+ * it over the target, so a reader sees the old or the new file, never a mix. Durability needs
+ * two fsyncs as well: of the temp file before the rename (else, after a power loss or a forced
+ * read-only remount, the new name can point at an empty file) and of the directory after it
+ * (else the rename itself can be lost). Those fsyncs cost about a millisecond each, with a long
+ * tail under disk load, so the cycle-path sinks do the write and rename synchronously and the
+ * fsyncs in the background (see `background.ts` and docs/ARCHITECTURE.md).
+ */
+import * as nodeFs from "node:fs";
+import { open } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+/** The synchronous file-system calls a replace makes (node:fs; tests pass recording wrappers). */
+export type ReplaceFs = Pick<typeof nodeFs, "mkdirSync" | "openSync" | "writeSync" | "fsyncSync" | "closeSync" | "renameSync" | "rmSync">;
+
+/**
+ * A file that could not be written: the message names the target path; `reason` is the cause
+ * alone (for a SinkFault, whose target already names the file); `code` keeps the errno code
+ * (see faultCodeOf).
+ */
+export class FileWriteError extends Error {
+  readonly code: string | undefined;
+  readonly reason: string;
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`cannot write ${path}: ${reason}`, { cause });
+    this.name = "FileWriteError";
+    this.reason = reason;
+    this.code = (cause as NodeJS.ErrnoException | null)?.code;
+  }
+}
+
+/**
+ * Temp names must be unique per call within the process (two replaces of one path may be under
+ * way at once, e.g. a background retry and a cycle's write), and the pid keeps processes apart:
+ * one process-wide sequence does both, so it lives at module level.
+ */
+let tempSequence = 0;
+
+/** The temp file name for one replace of `path`: `<path>.tmp-<pid>-<n>`. */
+export function tempPathFor(path: string): string {
+  tempSequence += 1;
+  return `${path}.tmp-${process.pid}-${tempSequence}`;
+}
+
+/** True when `name` is a temp file left by a replace of the file named `target` (same directory). */
+export function isTempOf(target: string, name: string): boolean {
+  return name.startsWith(`${target}.tmp-`);
+}
+
+/** Removes temp files a crashed replace left beside `path` (best effort: a leftover only costs space). */
+export function removeTempLeftovers(path: string): void {
+  const dir = dirname(path);
+  let names: string[];
+  try {
+    names = nodeFs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) if (isTempOf(basename(path), name)) nodeFs.rmSync(join(dir, name), { force: true });
+}
+
+function fsyncDirSync(fs: ReplaceFs, dir: string): void {
+  const fd = fs.openSync(dir, "r");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Replaces `path` with `text` (UTF-8) through a unique temp file; returns the bytes written.
+ * `durable`: fsync the temp file before the rename and the directory after it. On failure the
+ * temp file is removed and a FileWriteError naming `path` is thrown.
+ */
+export function replaceFile(path: string, text: string, opts: { durable: boolean; fs?: ReplaceFs }): number {
+  const fs = opts.fs ?? nodeFs;
+  const tmp = tempPathFor(path);
+  const data = Buffer.from(text, "utf8");
+  let created = false;
+  try {
+    fs.mkdirSync(dirname(path), { recursive: true });
+    const fd = fs.openSync(tmp, "w", 0o644);
+    created = true;
+    try {
+      for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off, data.length - off);
+      if (opts.durable) fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, path);
+    created = false;
+    if (opts.durable) fsyncDirSync(fs, dirname(path));
+  } catch (err) {
+    if (created) fs.rmSync(tmp, { force: true });
+    throw new FileWriteError(path, err);
+  }
+  return data.length;
+}
+
+/**
+ * Writes `text` to `path` atomically and durably: a reader sees the old or the new file, never a
+ * mix, and once this returns the new file survives a crash. Blocks for the fsyncs (use it off
+ * the cycle path: startup, shutdown). Returns the bytes written; throws a FileWriteError.
+ */
+export function writeFileAtomic(path: string, text: string, fs: ReplaceFs = nodeFs): number {
+  return replaceFile(path, text, { durable: true, fs });
+}
+
+/** fsync of a file or directory by path, off the main thread; rejects with a FileWriteError. */
+export async function syncPath(path: string): Promise<void> {
+  try {
+    const handle = await open(path, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    throw new FileWriteError(path, err);
+  }
+}
