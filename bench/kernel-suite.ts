@@ -45,7 +45,7 @@ export function runKernels(quick: boolean): KernelResult[] {
     { name: "summary frame render", value: benchFrame(ms), unit: "µs per 160x50 frame" },
     { name: "status replace", value: replace.statusUs, unit: "µs p50 (write + rename)" },
     { name: "status replace + 2 fsyncs", value: replace.statusDurableUs, unit: "µs p50 (were it synced in the cycle)" },
-    { name: "panels generation", value: replace.panelsUs, unit: "µs p50 (write/link + switch)" },
+    { name: "panels generation", value: replace.panelsUs, unit: "µs p50 (write/link, switch, remove old)" },
     { name: "panels generation + fsyncs", value: replace.panelsDurableUs, unit: "µs p50 (10 fsyncs, were they in the cycle)" },
     { name: "fsync, p95", value: replace.fsyncP95Us, unit: "µs (one file or directory)" },
   ];

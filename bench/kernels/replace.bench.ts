@@ -7,8 +7,8 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeGeneration, type Generation } from "../../src/sinks/panels/sink.ts";
-import { generationName } from "../../src/sinks/panels/generations.ts";
-import { replaceFile } from "../../src/sinks/status/atomic.ts";
+import { generationName, pruneGenerations } from "../../src/sinks/panels/generations.ts";
+import { replaceFile, writeFileAtomic } from "../../src/sinks/status/atomic.ts";
 import { percentile } from "../stats.ts";
 import { tempDir } from "../support.ts";
 import { defaultShapedSnapshot } from "./summary.bench.ts";
@@ -40,17 +40,14 @@ function p50Us(n: number, fn: (i: number) => void): number {
   return percentile(us, 0.5);
 }
 
-/** p50 per replace: status file (rename only, and with its two fsyncs) and a panels generation (likewise, ten fsyncs). */
+/** p50 per replace: the status file and a panels generation (with the switch and the removal of an old one), without and with their fsyncs. */
 export function benchReplace(quick: boolean): ReplaceFigures {
   const n = quick ? 100 : 400;
   const dir = tempDir("g6-bench-replace-");
   const fsyncs: number[] = [];
   const status = join(dir, "runtime_status.json");
-  const statusUs = p50Us(n, () => replaceFile(status, STATUS_TEXT, { durable: false }));
-  const statusDurableUs = p50Us(n, () => {
-    replaceFile(status, STATUS_TEXT, { durable: false });
-    fsyncs.push(fsyncPath(status), fsyncPath(dir));
-  });
+  const statusUs = p50Us(n, () => replaceFile(status, STATUS_TEXT));
+  const statusDurableUs = p50Us(n, () => writeFileAtomic(status, STATUS_TEXT));
 
   const panels = join(dir, "panels");
   const snapshot = defaultShapedSnapshot();
@@ -61,6 +58,7 @@ export function benchReplace(quick: boolean): ReplaceFigures {
     const s = { ...snapshot, header: { ...snapshot.header, cycle: seq }, performance: { ...snapshot.performance, lastMs: seq } };
     const name = generationName(seq, seq);
     previous = writeGeneration(panels, name, s, new Date(0).toISOString(), previous).generation;
+    if (seq > 0) pruneGenerations(panels, seq - 1);
     if (durable) {
       for (const e of previous.entries) fsyncs.push(fsyncPath(join(panels, name, e.file)));
       fsyncs.push(fsyncPath(join(panels, name, "manifest.json")), fsyncPath(join(panels, name)), fsyncPath(panels));

@@ -1,5 +1,8 @@
-/** A stand-in for fsync by path: records the paths it synced, and completes only once released. */
-export function heldSync() {
+/**
+ * A stand-in for fsync by path: records the paths it was asked to sync, and completes only once
+ * released, then through `then` (e.g. the real fsync; default: nothing).
+ */
+export function heldSync(then: (path: string) => Promise<void> = async () => {}) {
   const synced: string[] = [];
   let release = () => {};
   const held = new Promise<void>((r) => (release = r));
@@ -9,6 +12,7 @@ export function heldSync() {
     sync: async (path: string) => {
       await held;
       synced.push(path);
+      await then(path);
     },
   };
 }

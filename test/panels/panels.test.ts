@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, s
 import { join } from "node:path";
 import { canonicalJson, canonicalSha256 } from "../../src/sinks/panels/canonical.ts";
 import { createPanelsSink, PANEL_NAMES } from "../../src/sinks/panels/sink.ts";
+import { syncPath } from "../../src/sinks/status/atomic.ts";
 import { verifyPanels } from "../../src/sinks/panels/verify.ts";
 import { runEngine, tempDir, testConfig } from "../helpers/engine.ts";
 import { heldSync } from "../helpers/sync.ts";
@@ -165,22 +166,39 @@ describe("panel generations", () => {
     expect(JSON.parse(stdout)).toMatchObject({ generation: "gen-2-1", problems: ["manifest.json: cannot be read (ENOENT)"] });
   });
 
-  test("fsyncs run off the cycle; older generations are removed only once the newest is durable", async () => {
+  test("fsyncs of the newest generation run in the background; flush waits for them", async () => {
     const { result, stats } = await fixedCycle();
     const dir = join(tempDir("g6-panels-"), "panels");
     const disk = heldSync();
     const sink = createPanelsSink({ dir, everyNCycles: 1, tracker: fixedTracker(), now: () => NOW, sync: disk.sync });
     await sink.open();
     for (let cycle = 1; cycle <= 4; cycle++) expect((await sink.write({ ...result, cycle }, stats)).faults).toBeUndefined();
-    expect(readdirSync(dir).sort()).toEqual(["current", "gen-1-0", "gen-2-1", "gen-3-2", "gen-4-3"]);
+    expect(readdirSync(dir).sort()).toEqual(["current", "gen-3-2", "gen-4-3"]);
     expect(readlinkSync(join(dir, "current"))).toBe("gen-4-3");
     expect(disk.synced).toEqual([]);
+    let flushed = false;
+    const flushing = sink.flush().then(() => (flushed = true));
+    await Bun.sleep(20);
+    expect(flushed).toBe(false);
     disk.release();
-    await sink.flush();
-    expect(readdirSync(dir).sort()).toEqual(["current", "gen-3-2", "gen-4-3"]);
-    // One run for the generation being synced when the writes came, one more for the newest.
+    await flushing;
+    // One run for the generation current when the writes came, one more for the newest.
     const newest = [...PANEL_NAMES.map((p) => join(dir, "gen-4-3", `${p}.json`)), join(dir, "gen-4-3", "manifest.json"), join(dir, "gen-4-3"), dir];
     expect(disk.synced).toEqual([...newest.map((p) => p.replace("gen-4-3", "gen-1-0")), ...newest]);
+  });
+
+  test("a generation removed while its fsync waited is skipped, not a fault", async () => {
+    const { result, stats } = await fixedCycle();
+    const dir = join(tempDir("g6-panels-"), "panels");
+    const disk = heldSync(syncPath);
+    const sink = createPanelsSink({ dir, everyNCycles: 1, tracker: fixedTracker(), now: () => NOW, sync: disk.sync });
+    await sink.open();
+    for (let cycle = 1; cycle <= 3; cycle++) await sink.write({ ...result, cycle }, stats);
+    disk.release();
+    await sink.flush();
+    expect(disk.synced).toContain(join(dir, "gen-1-0", "header.json"));
+    expect(disk.synced.at(-1)).toBe(dir);
+    expect((await sink.write({ ...result, cycle: 4 }, stats)).faults).toBeUndefined();
   });
 
   test("a generation that cannot be written is a fault naming the panels dir; current stays on the last good one", async () => {

@@ -4,11 +4,9 @@
  * switching the symlink `current` to it (a temp symlink renamed over `current`, which is atomic).
  * A reader that resolves `current` once and reads the files of that generation always sees a
  * consistent set. `seq` grows across restarts (the next one is found at open), so names never
- * repeat and order generations. The previous generation is kept for readers still in it; older
- * ones are removed once the newest is durable.
+ * repeat and order generations. The previous generation is kept for readers still in it.
  */
 import { readdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import { join } from "node:path";
 
 export const CURRENT_LINK = "current";
@@ -67,10 +65,10 @@ export function recoverPanelsDir(dir: string, names: readonly string[]): { curre
   return { current, nextSeq: maxSeq + 1 };
 }
 
-/** Removes the generations numbered below `keepFromSeq` (newer ones, being written, stay). */
-export async function pruneGenerations(dir: string, keepFromSeq: number): Promise<void> {
+/** Removes the generations numbered below `keepFromSeq` (the previous and newer ones stay). */
+export function pruneGenerations(dir: string, keepFromSeq: number): void {
   for (const entry of readdirSync(dir)) {
     const seq = generationSeq(entry);
-    if (seq !== null && seq < keepFromSeq) await rm(join(dir, entry), { recursive: true, force: true });
+    if (seq !== null && seq < keepFromSeq) rmSync(join(dir, entry), { recursive: true, force: true });
   }
 }

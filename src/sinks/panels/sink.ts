@@ -3,9 +3,10 @@
  * per panel, each an envelope { panel, schema_version, generated_at, data, sha256 } where sha256
  * is the SHA-256 of the canonical JSON of `data`, plus `manifest.json` listing each file with its
  * hash. Each write is a new generation directory made visible at once by switching the `current`
- * symlink (see generations.ts), so a reader never sees a mix of two writes. At flush the latest
- * cycle is written if it was skipped, so the files always end on the last cycle. The fsyncs that
- * make a generation durable run in the background, off the cycle, and are awaited at flush.
+ * symlink (see generations.ts), so a reader never sees a mix of two writes; generations older
+ * than the previous one are then removed. The fsyncs that make the newest generation durable run
+ * in the background (writes meanwhile coalesce into one more run) and are awaited at flush. At
+ * flush the latest cycle is written if it was skipped, so the files always end on the last cycle.
  */
 import { linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -116,26 +117,27 @@ export function createPanelsSink(opts: PanelsSinkOptions): Sink {
   let pending: SummarySnapshot | null = null;
   /** Next generation number; null until the directory has been recovered (at open, else at the next write). */
   let nextSeq: number | null = null;
-  /** Sequence numbers of the last two generations, oldest first (the first may be the one found at open). */
-  const recent: number[] = [];
+  /** The newest generation (`current`) and the sequence number of the one before it. */
   let latest: Generation | null = null;
+  let previousSeq: number | null = null;
   const recover = (): number => {
     mkdirSync(dir, { recursive: true });
     const found = recoverPanelsDir(dir, [MANIFEST_FILE, ...PANEL_NAMES.map((p) => `${p}.json`)]);
-    const seq = found.current === null ? null : generationSeq(found.current);
-    if (seq !== null) recent.push(seq);
+    previousSeq = found.current === null ? null : generationSeq(found.current);
     return found.nextSeq;
   };
-  // Makes the newest generation durable (its files, its directory, `current`), then removes the
-  // ones before the previous: a reader still in the previous generation finishes undisturbed.
+  // Syncs the newest generation's files, its directory and `dir` (its entry and `current`). A
+  // generation removed meanwhile was superseded: the write that superseded it asked for a run.
   const durability = createBackgroundWork(async () => {
     const gen = latest!;
-    const keepFromSeq = recent[0]!;
-    for (const e of gen.entries) await sync(join(dir, gen.name, e.file));
-    await sync(join(dir, gen.name, MANIFEST_FILE));
-    await sync(join(dir, gen.name));
-    await sync(dir);
-    await pruneGenerations(dir, keepFromSeq);
+    try {
+      for (const file of [...gen.entries.map((e) => e.file), MANIFEST_FILE]) await sync(join(dir, gen.name, file));
+      await sync(join(dir, gen.name));
+      await sync(dir);
+    } catch (err) {
+      if (latest !== gen && (err as FileWriteError).code === "ENOENT") return;
+      throw err;
+    }
   });
   /** A fault on the panels dir; the reason names the file within it that failed. */
   const faultOf = (err: unknown): SinkFault => {
@@ -150,11 +152,13 @@ export function createPanelsSink(opts: PanelsSinkOptions): Sink {
       nextSeq ??= recover();
       const seq = nextSeq++;
       const { files, bytes, generation } = writeGeneration(dir, generationName(snapshot.header.cycle, seq), snapshot, new Date(opts.now()).toISOString(), latest);
-      latest = generation;
-      recent.push(seq);
-      if (recent.length > 2) recent.shift();
       pending = null;
+      const before = previousSeq;
+      previousSeq = seq;
+      latest = generation;
       durability.request();
+      // The one `current` pointed at until now stays for readers still in it.
+      if (before !== null) pruneGenerations(dir, before);
       return { rows: files, bytes, duplicatesSkipped: 0, ...(faults.length ? { faults } : {}) };
     } catch (err) {
       return { rows: 0, bytes: 0, duplicatesSkipped: 0, faults: [faultOf(err)] };

@@ -2,10 +2,11 @@
  * Atomic, durable file replacement. A replace writes a temp file beside the target and renames
  * it over the target, so a reader sees the old or the new file, never a mix. Durability needs
  * two fsyncs as well: of the temp file before the rename (else, after a power loss or a forced
- * read-only remount, the new name can point at an empty file) and of the directory after it
- * (else the rename itself can be lost). Those fsyncs cost about a millisecond each, with a long
- * tail under disk load, so the cycle-path sinks do the write and rename synchronously and the
- * fsyncs in the background (see `background.ts` and docs/ARCHITECTURE.md).
+ * read-only remount, the name can point at an empty file) and of the directory after it (else
+ * the rename itself can be lost). `writeFileAtomic` does all of it at once. An fsync costs about
+ * a millisecond with a long tail under disk load, so the cycle-path sinks use `replaceFile` (temp
+ * file and rename, on the cycle) and fsync in the background with `syncPath` (see
+ * docs/ARCHITECTURE.md, "Durable file replacement").
  */
 import * as nodeFs from "node:fs";
 import { open } from "node:fs/promises";
@@ -42,13 +43,13 @@ export class FileWriteError extends Error {
 let tempSequence = 0;
 
 /** The temp file name for one replace of `path`: `<path>.tmp-<pid>-<n>`. */
-export function tempPathFor(path: string): string {
+function tempPathFor(path: string): string {
   tempSequence += 1;
   return `${path}.tmp-${process.pid}-${tempSequence}`;
 }
 
 /** True when `name` is a temp file left by a replace of the file named `target` (same directory). */
-export function isTempOf(target: string, name: string): boolean {
+function isTempOf(target: string, name: string): boolean {
   return name.startsWith(`${target}.tmp-`);
 }
 
@@ -74,11 +75,11 @@ function fsyncDirSync(fs: ReplaceFs, dir: string): void {
 }
 
 /**
- * Replaces `path` with `text` (UTF-8) through a unique temp file; returns the bytes written.
- * `durable`: fsync the temp file before the rename and the directory after it. On failure the
- * temp file is removed and a FileWriteError naming `path` is thrown.
+ * Writes `text` (UTF-8) to a new temp file beside `path` (`<path>.tmp-<pid>-<n>`); returns its
+ * path and the bytes written. `durable`: fsync it before returning. On failure the temp file is
+ * removed and a FileWriteError naming `path` is thrown.
  */
-export function replaceFile(path: string, text: string, opts: { durable: boolean; fs?: ReplaceFs }): number {
+function stageFile(path: string, text: string, opts: { durable?: boolean; fs?: ReplaceFs } = {}): { tmp: string; bytes: number } {
   const fs = opts.fs ?? nodeFs;
   const tmp = tempPathFor(path);
   const data = Buffer.from(text, "utf8");
@@ -93,23 +94,50 @@ export function replaceFile(path: string, text: string, opts: { durable: boolean
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(tmp, path);
-    created = false;
-    if (opts.durable) fsyncDirSync(fs, dirname(path));
   } catch (err) {
     if (created) fs.rmSync(tmp, { force: true });
     throw new FileWriteError(path, err);
   }
-  return data.length;
+  return { tmp, bytes: data.length };
 }
 
 /**
  * Writes `text` to `path` atomically and durably: a reader sees the old or the new file, never a
  * mix, and once this returns the new file survives a crash. Blocks for the fsyncs (use it off
- * the cycle path: startup, shutdown). Returns the bytes written; throws a FileWriteError.
+ * the cycle path: startup, shutdown). Returns the bytes written; throws a FileWriteError naming
+ * `path`, with the temp file removed.
  */
 export function writeFileAtomic(path: string, text: string, fs: ReplaceFs = nodeFs): number {
-  return replaceFile(path, text, { durable: true, fs });
+  const { tmp, bytes } = stageFile(path, text, { durable: true, fs });
+  try {
+    fs.renameSync(tmp, path);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw new FileWriteError(path, err);
+  }
+  // The file is in place; only its directory entry may not be on disk yet.
+  try {
+    fsyncDirSync(fs, dirname(path));
+  } catch (err) {
+    throw new FileWriteError(path, err);
+  }
+  return bytes;
+}
+
+/**
+ * Replaces `path` with `text` through a unique temp file, without fsync (the caller syncs `path`
+ * and its directory later); returns the bytes written. On failure the temp file is removed and a
+ * FileWriteError naming `path` is thrown.
+ */
+export function replaceFile(path: string, text: string, fs: ReplaceFs = nodeFs): number {
+  const { tmp, bytes } = stageFile(path, text, { fs });
+  try {
+    fs.renameSync(tmp, path);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw new FileWriteError(path, err);
+  }
+  return bytes;
 }
 
 /** fsync of a file or directory by path, off the main thread; rejects with a FileWriteError. */

@@ -4,8 +4,11 @@
  * status, legs, coverage and the last error, and never secrets. The file also says whether its
  * writer is alive: `state` is "running" while the engine runs and "stopped" (with `stopped_at`)
  * once it has shut down cleanly; `written_at` is the wall-clock time of the write, so a file left
- * "running" by a killed process shows its age. The fsyncs that make each replace durable run in
- * the background, off the cycle, and are awaited at flush and close.
+ * "running" by a killed process shows its age.
+ *
+ * The replace happens on the cycle; the fsyncs of the file and its directory that make it
+ * durable run in the background (cycles written meanwhile coalesce into one more run, which
+ * syncs the newest file) and are awaited at flush; close writes the stopped document durably.
  */
 import { dirname } from "node:path";
 import type { CycleResult } from "../../engine/cycle.ts";
@@ -118,7 +121,7 @@ const faultOf = (target: string, err: Error): SinkFault => ({ target, code: faul
 export function createStatusSink(opts: StatusSinkOptions): Sink {
   const { file, now } = opts;
   const sync = opts.sync ?? syncPath;
-  // The newest file and the directory entry pointing at it; later writes coalesce into one run.
+  // Opening the file by name syncs whichever document is newest when the run starts.
   const durability = createBackgroundWork(async () => {
     await sync(file);
     await sync(dirname(file));
@@ -136,7 +139,7 @@ export function createStatusSink(opts: StatusSinkOptions): Sink {
       // A background fsync that failed since the last cycle is this cycle's fault.
       const unsynced = durability.takeFailure();
       try {
-        const bytes = replaceFile(file, render("running", now()), { durable: false });
+        const bytes = replaceFile(file, render("running", now()));
         durability.request();
         return { rows: 1, bytes, duplicatesSkipped: 0, ...(unsynced ? { faults: [faultOf(file, unsynced)] } : {}) };
       } catch (err) {
