@@ -36,9 +36,9 @@ export class FileWriteError extends Error {
 }
 
 /**
- * Temp names must be unique per call within the process (two replaces of one path may be under
- * way at once, e.g. a background retry and a cycle's write), and the pid keeps processes apart:
- * one process-wide sequence does both, so it lives at module level.
+ * Temp names are unique per call: the pid tells processes apart, and a process-wide sequence
+ * tells apart calls within one process (its worker threads share the pid), so no replace ever
+ * writes into another one's temp file. One sequence for every caller, hence module level.
  */
 let tempSequence = 0;
 
@@ -101,6 +101,25 @@ function stageFile(path: string, text: string, opts: { durable?: boolean; fs?: R
   return { tmp, bytes: data.length };
 }
 
+/** Stages, renames, and with `durable` fsyncs the directory; see the two exports below. */
+function replace(path: string, text: string, durable: boolean, fs: ReplaceFs): number {
+  const { tmp, bytes } = stageFile(path, text, { durable, fs });
+  try {
+    fs.renameSync(tmp, path);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw new FileWriteError(path, err);
+  }
+  if (durable) {
+    try {
+      fsyncDirSync(fs, dirname(path));
+    } catch (err) {
+      throw new FileWriteError(path, err);
+    }
+  }
+  return bytes;
+}
+
 /**
  * Writes `text` to `path` atomically and durably: a reader sees the old or the new file, never a
  * mix, and once this returns the new file survives a crash. Blocks for the fsyncs (use it off
@@ -108,36 +127,16 @@ function stageFile(path: string, text: string, opts: { durable?: boolean; fs?: R
  * `path`, with the temp file removed.
  */
 export function writeFileAtomic(path: string, text: string, fs: ReplaceFs = nodeFs): number {
-  const { tmp, bytes } = stageFile(path, text, { durable: true, fs });
-  try {
-    fs.renameSync(tmp, path);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw new FileWriteError(path, err);
-  }
-  // The file is in place; only its directory entry may not be on disk yet.
-  try {
-    fsyncDirSync(fs, dirname(path));
-  } catch (err) {
-    throw new FileWriteError(path, err);
-  }
-  return bytes;
+  return replace(path, text, true, fs);
 }
 
 /**
- * Replaces `path` with `text` through a unique temp file, without fsync (the caller syncs `path`
- * and its directory later); returns the bytes written. On failure the temp file is removed and a
- * FileWriteError naming `path` is thrown.
+ * Replaces `path` with `text` atomically but without fsync (the caller syncs `path` and its
+ * directory later, see syncPath); returns the bytes written. On failure the temp file is removed
+ * and a FileWriteError naming `path` is thrown.
  */
 export function replaceFile(path: string, text: string, fs: ReplaceFs = nodeFs): number {
-  const { tmp, bytes } = stageFile(path, text, { fs });
-  try {
-    fs.renameSync(tmp, path);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw new FileWriteError(path, err);
-  }
-  return bytes;
+  return replace(path, text, false, fs);
 }
 
 /** fsync of a file or directory by path, off the main thread; rejects with a FileWriteError. */
