@@ -11,6 +11,7 @@ import { benchGreeks, benchIv } from "./kernels/analytics.bench.ts";
 import { timeIt } from "./stats.ts";
 import { quotedBatch } from "./support.ts";
 import { benchFrame } from "./kernels/summary.bench.ts";
+import { benchReplace } from "./kernels/replace.bench.ts";
 
 export type KernelResult = { name: string; value: number; unit: string };
 
@@ -29,6 +30,7 @@ export function runKernels(quick: boolean): KernelResult[] {
   const packUs = timeIt(() => quotedBatch(DEFAULT_SHAPE, 1), ms);
   const enriched = quotedBatch(DEFAULT_SHAPE, 1);
   const enrichUs = timeIt(() => enrichGroups(enriched, 0, enriched.groups, params), ms);
+  const replace = benchReplace(quick);
   const csvUs = timeIt(() => {
     const rendered = renderRowBodies(enriched, 0, enriched.groups, "20-11-2026 10:30:00");
     if (rendered.bytes.length === 0) throw new Error("no rows rendered");
@@ -41,5 +43,10 @@ export function runKernels(quick: boolean): KernelResult[] {
     { name: "enrich (588 legs)", value: enrichUs, unit: "µs per cycle" },
     { name: "CSV rows format (294 rows)", value: csvUs, unit: "µs per cycle" },
     { name: "summary frame render", value: benchFrame(ms), unit: "µs per 160x50 frame" },
+    { name: "status replace", value: replace.statusUs, unit: "µs p50 (write + rename)" },
+    { name: "status replace + 2 fsyncs", value: replace.statusDurableUs, unit: "µs p50 (were it synced in the cycle)" },
+    { name: "panels generation", value: replace.panelsUs, unit: "µs p50 (write/link, switch, remove old)" },
+    { name: "panels generation + fsyncs", value: replace.panelsDurableUs, unit: "µs p50 (10 fsyncs, were they in the cycle)" },
+    { name: "fsync, p95", value: replace.fsyncP95Us, unit: "µs (one file or directory)" },
   ];
 }

@@ -84,7 +84,7 @@ export function createEnricher(config: Readonly<G6Config>, pool: WorkerPool | nu
   return (batch, at) => enrichBatch(pool, batch, params, { minShardLegs, render: csv ? formatG6Timestamp(at) : null });
 }
 
-/** The configured sinks; `env` gives the panels sink its wall clock and pool facts. */
+/** The configured sinks; `env` gives the status and panels sinks their wall clock, and pool facts. */
 export function createSinks(
   config: Readonly<G6Config>,
   calendar: MarketCalendar,
@@ -103,7 +103,7 @@ export function createSinks(
       }),
     );
   }
-  if (storage.status.enabled) sinks.push(createStatusSink({ file: underDataDir(storage.data_dir, storage.status.file) }));
+  if (storage.status.enabled) sinks.push(createStatusSink({ file: underDataDir(storage.data_dir, storage.status.file), now: env.now }));
   if (storage.panels.enabled) {
     const dir = underDataDir(storage.data_dir, storage.panels.dir);
     sinks.push(createPanelsSink({ dir, everyNCycles: storage.panels.every_n_cycles, tracker: configuredTracker(config, calendar, env), now: env.now }));

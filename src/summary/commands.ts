@@ -153,7 +153,7 @@ export function panelsCommand(host: Host) {
       else {
         for (const f of report.files) host.print(`${f.ok ? "ok      " : "FAILED  "}${f.file}${f.problem ? `: ${f.problem}` : ""}`);
         for (const p of report.problems.filter((x) => !report.files.some((f) => x.startsWith(`${f.file}:`)))) host.print(`FAILED  ${p}`);
-        host.print(`${report.dir}: ${report.outcome}`);
+        host.print(`${report.dir}${report.generation ? ` (current -> ${report.generation})` : ""}: ${report.outcome}`);
       }
       const code = verifyExitCode(report.outcome);
       if (code !== 0) throw new ExitStatus(code);

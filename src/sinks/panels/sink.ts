@@ -1,18 +1,23 @@
 /**
  * The panels sink: every `everyNCycles` cycles it writes the summary snapshot as one JSON file
- * per panel under `dir`, each an envelope { panel, schema_version, generated_at, data, sha256 }
- * where sha256 is the SHA-256 of the canonical JSON of `data`, then `manifest.json` listing each
- * file with its hash. Every file is written atomically (temp file + rename), panels before the
- * manifest, so a reader never sees a torn file. At flush the latest cycle is written if it was
- * skipped, so the files always end on the last cycle.
+ * per panel, each an envelope { panel, schema_version, generated_at, data, sha256 } where sha256
+ * is the SHA-256 of the canonical JSON of `data`, plus `manifest.json` listing each file with its
+ * hash. Each write is a new generation directory made visible at once by switching the `current`
+ * symlink (see generations.ts), so a reader never sees a mix of two writes; generations older
+ * than the previous one are then removed. The fsyncs that make the newest generation durable run
+ * in the background (writes meanwhile coalesce into one more run) and are awaited at flush. At
+ * flush the latest cycle is written if it was skipped, so the files always end on the last cycle.
  */
-import { join } from "node:path";
+import { linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import type { CycleResult } from "../../engine/cycle.ts";
 import type { SummarySnapshot } from "../../summary/model.ts";
 import type { SummaryTracker } from "../../summary/tracker.ts";
-import { writeFileAtomic } from "../status/sink.ts";
-import { SinkError, type EngineStats, type Sink, type SinkReport } from "../types.ts";
+import { FileWriteError, syncPath } from "../status/atomic.ts";
+import { createBackgroundWork } from "../status/background.ts";
+import { faultCodeOf, SinkError, type EngineStats, type Sink, type SinkFault, type SinkReport } from "../types.ts";
 import { canonicalSha256 } from "./canonical.ts";
+import { generationName, generationSeq, pruneGenerations, recoverPanelsDir, switchCurrent } from "./generations.ts";
 
 export const PANELS_SCHEMA_VERSION = 1;
 export const MANIFEST_FILE = "manifest.json";
@@ -31,66 +36,160 @@ export type PanelsSinkOptions = {
   tracker: SummaryTracker;
   /** Wall clock, epoch ms (generated_at). */
   now: () => number;
+  /** fsync by path (default: the real one); tests observe or delay it. */
+  sync?: (path: string) => Promise<void>;
 };
 
+/** A generation as written: its directory name and manifest entries. */
+export type Generation = { name: string; entries: ManifestEntry[] };
+
+/** Writes `text` to a new file (in a generation nobody reads yet: no temp file needed). */
+function writeNew(path: string, text: string): number {
+  try {
+    writeFileSync(path, text, { flag: "wx" });
+  } catch (err) {
+    throw new FileWriteError(path, err);
+  }
+  return Buffer.byteLength(text);
+}
+
 /**
- * Writes one snapshot's panel files and manifest into `dir`; returns files and bytes written and
- * the manifest entries. A panel whose data hash equals its entry in `previous` (what this process
- * last wrote) is left as it is: an atomic replace costs about half a millisecond of file-system
- * work, and a panel's generated_at is the time its data was generated.
+ * Writes one snapshot as generation `name` under `dir` (panel files, then the manifest) and
+ * switches `current` to it; returns the files and bytes written and the generation. A panel
+ * whose data hash equals its entry in `previous` is hard-linked from that generation instead of
+ * rewritten: its generated_at stays the time its data was generated. A failure removes the
+ * partial generation and throws a FileWriteError naming the file; `current` is then unchanged.
  */
-export function writePanels(
+export function writeGeneration(
   dir: string,
+  name: string,
   snapshot: SummarySnapshot,
   generatedAt: string,
-  previous: ReadonlyMap<string, ManifestEntry> = new Map(),
-): { files: number; bytes: number; entries: ManifestEntry[] } {
+  previous: Generation | null,
+): { files: number; bytes: number; generation: Generation } {
+  const genDir = join(dir, name);
+  const before = new Map(previous?.entries.map((e) => [e.panel, e]));
   const entries: ManifestEntry[] = [];
   let bytes = 0;
   let files = 1;
-  for (const panel of PANEL_NAMES) {
-    const data = snapshot[panel];
-    const sha256 = canonicalSha256(data);
-    const before = previous.get(panel);
-    if (before && before.sha256 === sha256) {
-      entries.push(before);
-      continue;
+  let created = false;
+  try {
+    mkdirSync(genDir);
+    created = true;
+    for (const panel of PANEL_NAMES) {
+      const data = snapshot[panel];
+      const sha256 = canonicalSha256(data);
+      const old = before.get(panel);
+      if (old && old.sha256 === sha256 && linked(join(dir, previous!.name, old.file), join(genDir, old.file))) {
+        entries.push(old);
+        continue;
+      }
+      const envelope: PanelEnvelope = { panel, schema_version: PANELS_SCHEMA_VERSION, generated_at: generatedAt, data, sha256 };
+      const file = `${panel}.json`;
+      const written = writeNew(join(genDir, file), `${JSON.stringify(envelope, null, 2)}\n`);
+      entries.push({ panel, file, sha256, bytes: written });
+      bytes += written;
+      files++;
     }
-    const envelope: PanelEnvelope = { panel, schema_version: PANELS_SCHEMA_VERSION, generated_at: generatedAt, data, sha256 };
-    const file = `${panel}.json`;
-    const written = writeFileAtomic(join(dir, file), `${JSON.stringify(envelope, null, 2)}\n`);
-    entries.push({ panel, file, sha256, bytes: written });
-    bytes += written;
-    files++;
+    const manifest: PanelManifest = { schema_version: PANELS_SCHEMA_VERSION, generated_at: generatedAt, cycle: snapshot.header.cycle, files: entries };
+    bytes += writeNew(join(genDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    switchCurrent(dir, name);
+  } catch (err) {
+    if (created) rmSync(genDir, { recursive: true, force: true });
+    throw err instanceof FileWriteError ? err : new FileWriteError(genDir, err);
   }
-  const manifest: PanelManifest = { schema_version: PANELS_SCHEMA_VERSION, generated_at: generatedAt, cycle: snapshot.header.cycle, files: entries };
-  bytes += writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-  return { files, bytes, entries };
+  return { files, bytes, generation: { name, entries } };
+}
+
+/** Hard-links an unchanged panel file into the new generation; false when the file system refuses (then it is written). */
+function linked(from: string, to: string): boolean {
+  try {
+    linkSync(from, to);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function createPanelsSink(opts: PanelsSinkOptions): Sink {
+  const { dir } = opts;
+  const sync = opts.sync ?? syncPath;
   let pending: SummarySnapshot | null = null;
-  let written = new Map<string, ManifestEntry>();
-  const write = (snapshot: SummarySnapshot): SinkReport => {
+  /** Next generation number; null until the directory has been recovered (at open, else at the next write). */
+  let nextSeq: number | null = null;
+  /** The newest generation (`current`) and the sequence number of the one before it. */
+  let latest: Generation | null = null;
+  let previousSeq: number | null = null;
+  const recover = (): number => {
+    mkdirSync(dir, { recursive: true });
+    const found = recoverPanelsDir(dir, [MANIFEST_FILE, ...PANEL_NAMES.map((p) => `${p}.json`)]);
+    previousSeq = found.current === null ? null : generationSeq(found.current);
+    return found.nextSeq;
+  };
+  // Syncs the newest generation's files, its directory and `dir` (its entry and `current`). A
+  // generation removed meanwhile was superseded: the write that superseded it asked for a run.
+  const durability = createBackgroundWork(async () => {
+    const gen = latest!;
     try {
-      const { files, bytes, entries } = writePanels(opts.dir, snapshot, new Date(opts.now()).toISOString(), written);
-      written = new Map(entries.map((e) => [e.panel, e]));
-      pending = null;
-      return { rows: files, bytes, duplicatesSkipped: 0 };
+      for (const file of [...gen.entries.map((e) => e.file), MANIFEST_FILE]) await sync(join(dir, gen.name, file));
+      await sync(join(dir, gen.name));
+      await sync(dir);
     } catch (err) {
-      throw new SinkError("panels", `${opts.dir}: ${err instanceof Error ? err.message : String(err)}`);
+      if (latest !== gen && (err as FileWriteError).code === "ENOENT") return;
+      throw err;
+    }
+  });
+  /** A fault on the panels dir; the reason names the file within it that failed. */
+  const faultOf = (err: unknown): SinkFault => {
+    const e = err instanceof FileWriteError ? err : new FileWriteError(dir, err);
+    const where = relative(dir, e.path);
+    return { target: dir, code: faultCodeOf(e), reason: where ? `${where}: ${e.reason}` : e.reason };
+  };
+  const write = (snapshot: SummarySnapshot): SinkReport => {
+    const unsynced = durability.takeFailure();
+    const faults = unsynced ? [faultOf(unsynced)] : [];
+    try {
+      nextSeq ??= recover();
+      const seq = nextSeq++;
+      const { files, bytes, generation } = writeGeneration(dir, generationName(snapshot.header.cycle, seq), snapshot, new Date(opts.now()).toISOString(), latest);
+      pending = null;
+      const before = previousSeq;
+      previousSeq = seq;
+      latest = generation;
+      durability.request();
+      // The one `current` pointed at until now stays for readers still in it.
+      if (before !== null) pruneGenerations(dir, before);
+      return { rows: files, bytes, duplicatesSkipped: 0, ...(faults.length ? { faults } : {}) };
+    } catch (err) {
+      return { rows: 0, bytes: 0, duplicatesSkipped: 0, faults: [faultOf(err)] };
     }
   };
   return {
     name: "panels",
-    async open() {},
+    async open() {
+      // A directory that cannot be recovered now is retried by the first write, which then
+      // reports the fault like any other: panels never stop the engine from starting.
+      try {
+        nextSeq = recover();
+      } catch {
+        nextSeq = null;
+      }
+    },
     async write(result: CycleResult, stats: Readonly<EngineStats>): Promise<SinkReport> {
       pending = opts.tracker.observe(result, stats);
       if (result.cycle % opts.everyNCycles !== 0) return { rows: 0, bytes: 0, duplicatesSkipped: 0 };
       return write(pending);
     },
     async flush() {
-      if (pending) write(pending);
+      if (pending) {
+        const report = write(pending);
+        if (report.faults?.length) throw new SinkError("panels", report.faults.map((f) => `cannot write ${f.target}: ${f.reason}`).join("; "));
+      }
+      try {
+        await durability.settle();
+      } catch (err) {
+        throw new SinkError("panels", (err as Error).message);
+      }
     },
     async close() {},
   };

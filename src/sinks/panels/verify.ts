@@ -3,18 +3,29 @@
  * checks that the file exists, parses, carries the manifest's hash, and that the hash is the
  * SHA-256 of the canonical JSON of its data. Pure apart from reading the files.
  *
+ * Given the panels directory, it checks the generation `current` points at: it resolves the link
+ * once and reads every file from that generation, so a concurrent writer cannot mix two sets.
+ * If that generation is removed mid-read (a reader slower than two writes) and `current` has
+ * moved on, it checks the new one. A directory without `current` (a generation directory itself,
+ * or a flat layout) is checked as it is.
+ *
  * Outcome: "ok" (exit 0); "mismatch" when a file is missing, malformed or its hash disagrees
  * (exit 1); "unreadable" when the manifest cannot be read or parsed, or a file cannot be read
  * for a reason other than absence (exit 2).
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { canonicalSha256 } from "./canonical.ts";
+import { CURRENT_LINK, currentGeneration } from "./generations.ts";
 import { MANIFEST_FILE, type ManifestEntry } from "./sink.ts";
 
 export type FileCheck = { file: string; ok: boolean; problem: string | null };
 export type VerifyOutcome = "ok" | "mismatch" | "unreadable";
-export type VerifyReport = { dir: string; outcome: VerifyOutcome; files: FileCheck[]; problems: string[] };
+/** `generation`: what `current` pointed at when the set was read (null: `dir` was checked as it is). */
+export type VerifyReport = { dir: string; generation: string | null; outcome: VerifyOutcome; files: FileCheck[]; problems: string[] };
+
+/** Times a reader moves on to a newer generation when its own was removed under it. */
+const GENERATION_RETRIES = 5;
 
 /** Exit status of an outcome: 0 ok, 1 mismatch or missing, 2 unreadable. */
 export function verifyExitCode(outcome: VerifyOutcome): number {
@@ -65,14 +76,36 @@ function checkFile(dir: string, entry: ManifestEntry): FileCheck & { unreadable?
   return { file: entry.file, ok: true, problem: null };
 }
 
-/** Verifies the panel directory `dir` (see the module comment for outcomes). */
-export function verifyPanels(dir: string): VerifyReport {
-  const entries = readManifest(dir);
-  if (typeof entries === "string") return { dir, outcome: "unreadable", files: [], problems: [entries] };
-  const checks = entries.map((e) => checkFile(dir, e));
+/** Verifies the files of one generation (or flat directory) `root`. */
+function verifySet(root: string): Omit<VerifyReport, "dir" | "generation"> {
+  const entries = readManifest(root);
+  if (typeof entries === "string") return { outcome: "unreadable", files: [], problems: [entries] };
+  const checks = entries.map((e) => checkFile(root, e));
   const files = checks.map(({ file, ok, problem }) => ({ file, ok, problem }));
   const problems = checks.filter((c) => !c.ok).map((c) => `${c.file}: ${c.problem}`);
   if (entries.length === 0) problems.push(`${MANIFEST_FILE}: lists no files`);
   const outcome: VerifyOutcome = checks.some((c) => c.unreadable) ? "unreadable" : problems.length ? "mismatch" : "ok";
-  return { dir, outcome, files, problems };
+  return { outcome, files, problems };
+}
+
+/** `current`'s link text, or a problem line when the link exists but cannot be read. */
+function readCurrent(dir: string): { generation: string | null } | { problem: string } {
+  try {
+    return { generation: currentGeneration(dir) };
+  } catch (err) {
+    return { problem: `${CURRENT_LINK}: cannot be read (${errCode(err)})` };
+  }
+}
+
+/** Verifies the panel directory `dir` (see the module comment for outcomes). */
+export function verifyPanels(dir: string): VerifyReport {
+  for (let attempt = 0; ; attempt++) {
+    const link = readCurrent(dir);
+    if ("problem" in link) return { dir, generation: null, outcome: "unreadable", files: [], problems: [link.problem] };
+    const { generation } = link;
+    const report = { dir, generation, ...verifySet(generation === null ? dir : resolve(dir, generation)) };
+    if (report.outcome === "ok" || generation === null || attempt === GENERATION_RETRIES) return report;
+    const now = readCurrent(dir);
+    if (!("generation" in now) || now.generation === generation) return report;
+  }
 }

@@ -1,13 +1,23 @@
 /**
- * The runtime status file: a JSON document rewritten atomically (temp file + rename) every
+ * The runtime status file: a JSON document replaced atomically (temp file + rename) every
  * cycle, so a reader always sees a complete document. It holds the cycle, timings, per-index
- * status, legs, coverage and the last error. It never holds secrets.
+ * status, legs, coverage and the last error, and never secrets. The file also says whether its
+ * writer is alive: `state` is "running" while the engine runs and "stopped" (with `stopped_at`)
+ * once it has shut down cleanly; `written_at` is the wall-clock time of the write, so a file left
+ * "running" by a killed process shows its age.
+ *
+ * The replace happens on the cycle; the fsyncs of the file and its directory that make it
+ * durable run in the background (cycles written meanwhile coalesce into one more run, which
+ * syncs the newest file) and are awaited at flush; close writes the stopped document durably.
  */
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { CycleResult } from "../../engine/cycle.ts";
 import { formatIsoIst } from "../../market/index.ts";
-import type { EngineStats, Sink, SinkReport } from "../types.ts";
+import { faultCodeOf, SinkError, type EngineStats, type Sink, type SinkFault, type SinkReport } from "../types.ts";
+import { FileWriteError, removeTempLeftovers, replaceFile, syncPath, writeFileAtomic } from "./atomic.ts";
+import { createBackgroundWork } from "./background.ts";
+
+export { writeFileAtomic } from "./atomic.ts";
 
 export const STATUS_SCHEMA_VERSION = 1;
 
@@ -85,24 +95,76 @@ export function statusDocument(result: CycleResult, stats: Readonly<EngineStats>
   };
 }
 
-/** Writes `text` to `path` atomically: a reader sees the old or the new file, never a mix. */
-export function writeFileAtomic(path: string, text: string): number {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-  return Buffer.byteLength(text);
+/** Whether the status file's writer is alive: "running", or "stopped" after a clean shutdown. */
+export type StatusState = "running" | "stopped";
+
+/** The document of the status file (pure): the cycle's status plus state, written_at and stopped_at (epoch ms in). */
+export function statusFileDocument(result: CycleResult, stats: Readonly<EngineStats>, life: { state: StatusState; writtenAt: number; stoppedAt: number | null }) {
+  const { schema_version, ...doc } = statusDocument(result, stats);
+  return {
+    schema_version,
+    state: life.state,
+    written_at: new Date(life.writtenAt).toISOString(),
+    stopped_at: life.stoppedAt === null ? null : new Date(life.stoppedAt).toISOString(),
+    ...doc,
+  };
 }
 
-export function createStatusSink(opts: { file: string }): Sink {
+export type StatusSinkOptions = {
+  file: string;
+  /** Wall clock, epoch ms (written_at, stopped_at). */
+  now: () => number;
+  /** fsync by path (default: the real one); tests observe or delay it. */
+  sync?: (path: string) => Promise<void>;
+};
+
+const faultOf = (target: string, err: Error): SinkFault => ({ target, code: faultCodeOf(err), reason: err instanceof FileWriteError ? err.reason : err.message });
+
+export function createStatusSink(opts: StatusSinkOptions): Sink {
+  const { file, now } = opts;
+  const sync = opts.sync ?? syncPath;
+  // Opening the file by name syncs whichever document is newest when the run starts.
+  const durability = createBackgroundWork(async () => {
+    await sync(file);
+    await sync(dirname(file));
+  });
+  let last: { result: CycleResult; stats: Readonly<EngineStats> } | null = null;
+  const render = (state: StatusState, at: number) =>
+    `${JSON.stringify(statusFileDocument(last!.result, last!.stats, { state, writtenAt: at, stoppedAt: state === "stopped" ? at : null }), null, 2)}\n`;
   return {
     name: "status",
-    async open() {},
-    async write(result, stats): Promise<SinkReport> {
-      const bytes = writeFileAtomic(opts.file, `${JSON.stringify(statusDocument(result, stats), null, 2)}\n`);
-      return { rows: 1, bytes, duplicatesSkipped: 0 };
+    async open() {
+      removeTempLeftovers(file);
     },
-    async flush() {},
-    async close() {},
+    async write(result, stats): Promise<SinkReport> {
+      last = { result, stats };
+      // A background fsync that failed since the last cycle is this cycle's fault.
+      const unsynced = durability.takeFailure();
+      try {
+        const bytes = replaceFile(file, render("running", now()));
+        durability.request();
+        return { rows: 1, bytes, duplicatesSkipped: 0, ...(unsynced ? { faults: [faultOf(file, unsynced)] } : {}) };
+      } catch (err) {
+        return { rows: 0, bytes: 0, duplicatesSkipped: 0, faults: [faultOf(file, err as Error)] };
+      }
+    },
+    async flush() {
+      try {
+        await durability.settle();
+      } catch (err) {
+        throw new SinkError("status", (err as Error).message);
+      }
+    },
+    async close() {
+      // The stopped document below is fsynced before close returns and supersedes every
+      // earlier write; a failed background fsync was already thrown by flush.
+      await durability.settle().catch(() => {});
+      if (!last) return;
+      try {
+        writeFileAtomic(file, render("stopped", now()));
+      } catch (err) {
+        throw new SinkError("status", (err as Error).message);
+      }
+    },
   };
 }
