@@ -143,12 +143,15 @@ export function createEngine(deps: EngineDeps): Engine {
           },
         });
       } finally {
+        // Flush and close are separate steps: a failed flush (a failed fsync) must not keep the
+        // sink from closing (the status file's "stopped" marker is written at close).
         for (const sink of sinks) {
-          try {
-            await sink.flush();
-            await sink.close();
-          } catch (err) {
-            recordError(`sink ${sink.name}: ${err instanceof Error ? err.message : String(err)}`);
+          for (const step of ["flush", "close"] as const) {
+            try {
+              await sink[step]();
+            } catch (err) {
+              recordError(`sink ${sink.name}: ${step}: ${err instanceof Error ? err.message : String(err)}`);
+            }
           }
         }
         await provider.close();

@@ -23,6 +23,9 @@ import type { MetricGroup } from "./types.ts";
 
 export type CycleObserver = (result: CycleResult, stats: Readonly<EngineStats>) => void;
 
+/** The last cycle, the engine stats after it, and the wall time (epoch ms) it was observed. */
+export type LatestCycle = { result: CycleResult; stats: Readonly<EngineStats>; observedAt: number };
+
 export type Readiness = { ready: boolean; reasons: string[] };
 
 export type Observability = {
@@ -48,7 +51,7 @@ export type Observability = {
   /** Ready once a cycle has succeeded and the provider is open; else the reasons why not. */
   readiness(): Readiness;
   /** The last cycle and the engine stats after it, or null before the first cycle. */
-  latest(): { result: CycleResult; stats: Readonly<EngineStats> } | null;
+  latest(): LatestCycle | null;
 };
 
 export type ObservabilityDeps = {
@@ -84,7 +87,7 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
   proc?.start.set(Math.round(performance.timeOrigin) / 1000);
   const delta = createDeltas();
   const observers = new Set<CycleObserver>();
-  let last: { result: CycleResult; stats: Readonly<EngineStats> } | null = null;
+  let last: LatestCycle | null = null;
   let succeeded = false;
   let wrapped: InstrumentedProvider | null = null;
   let cpuMicros = 0;
@@ -93,7 +96,7 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
   let rendered: { cycles: number; text: Promise<string> } | null = null;
 
   function onCycle(result: CycleResult, stats: Readonly<EngineStats>): void {
-    last = { result, stats };
+    last = { result, stats, observedAt: deps.now() };
     cyclesSeen++;
     if (!result.errors.length && result.status !== "EMPTY") succeeded = true;
     recordCycle(cycle, result, stats, delta, deps.now());

@@ -6,7 +6,7 @@
  */
 import type { CycleResult } from "../engine/cycle.ts";
 import { formatIsoIst } from "../market/index.ts";
-import { statusDocument } from "../sinks/status/sink.ts";
+import { statusFileDocument } from "../sinks/status/sink.ts";
 import type { EngineStats } from "../sinks/types.ts";
 import { newestQuotes } from "../summary/model.ts";
 
@@ -134,12 +134,13 @@ export function marketFigures(r: CycleResult) {
 export type MarketFigures = ReturnType<typeof marketFigures>;
 
 /**
- * The document of /status and of the `snapshot` event: the status file's document plus the
+ * The document of /status and of the `snapshot` event: the status file's document (`written_at`
+ * is when the engine emitted the cycle) plus the
  * engine's data directory (absolute, so `g6 summary` can tell engines apart) and the cycle's
  * market figures.
  */
-export function liveStatusDocument(r: CycleResult, s: Readonly<EngineStats>, dataDir: string | null) {
-  return { ...statusDocument(r, s), data_dir: dataDir, market: marketFigures(r) };
+export function liveStatusDocument(r: CycleResult, s: Readonly<EngineStats>, dataDir: string | null, observedAt: number) {
+  return { ...statusFileDocument(r, s, { state: "running", writtenAt: observedAt, stoppedAt: null }), data_dir: dataDir, market: marketFigures(r) };
 }
 
 /** A compact per-cycle event: what a dashboard needs to refresh without the full snapshot. */

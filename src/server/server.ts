@@ -9,6 +9,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import type { G6Config } from "../config/schema.ts";
+import type { CycleResult } from "../engine/cycle.ts";
 import type { Observability } from "../metrics/index.ts";
 import { createEventHub, cycleAlerts, cycleEvent, liveStatusDocument } from "./events.ts";
 
@@ -78,14 +79,14 @@ export function startServer(settings: ServerSettings, obs: Observability, log?: 
     heartbeatMs: settings.heartbeat_seconds * 1000,
     snapshot: () => {
       const last = obs.latest();
-      return last ? liveStatusDocument(last.result, last.stats, dataDir()) : { status: "starting", data_dir: dataDir(), readiness: obs.readiness() };
+      return last ? liveStatusDocument(last.result, last.stats, dataDir(), last.observedAt) : { status: "starting", data_dir: dataDir(), readiness: obs.readiness() };
     },
   });
-  let prev: ReturnType<Observability["latest"]> = obs.latest();
+  let prev: CycleResult | null = obs.latest()?.result ?? null;
   const unsubscribe = obs.subscribe((result, stats) => {
     hub.publish("cycle", cycleEvent(result, stats));
-    for (const alert of cycleAlerts(prev?.result ?? null, result)) hub.publish("alert", alert);
-    prev = { result, stats };
+    for (const alert of cycleAlerts(prev, result)) hub.publish("alert", alert);
+    prev = result;
   });
 
   const routes: Record<string, (req: Request, server: Bun.Server<undefined>) => Response | Promise<Response>> = {
@@ -97,7 +98,7 @@ export function startServer(settings: ServerSettings, obs: Observability, log?: 
     },
     "/status": () => {
       const last = obs.latest();
-      return last ? json(liveStatusDocument(last.result, last.stats, dataDir())) : json({ status: "starting", data_dir: dataDir(), reasons: obs.readiness().reasons }, 503);
+      return last ? json(liveStatusDocument(last.result, last.stats, dataDir(), last.observedAt)) : json({ status: "starting", data_dir: dataDir(), reasons: obs.readiness().reasons }, 503);
     },
     "/events": (req, server) => {
       const res = hub.connect(req.headers.get("last-event-id"));

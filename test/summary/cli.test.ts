@@ -61,7 +61,7 @@ describe("g6 summary (the command)", () => {
     const p = Bun.spawnSync([process.execPath, CLI, "summary", "--plain", "--once", "--data-dir", dir, "--port", String(freePort())], { env: ENV });
     const out = p.stdout.toString();
     expect(p.exitCode).toBe(0);
-    expect(out).toMatch(new RegExp(`^\\[g6\\] 2026-11-20 10:01:00 IST OPEN \\| sim auth ok \\| #2 every 60s \\| up \\S+ \\| \\w+ \\| file: ${dir}/runtime_status.json, age \\d+s\\n`));
+    expect(out).toMatch(new RegExp(`^\\[g6\\] 2026-11-20 10:01:00 IST OPEN \\| sim auth ok \\| #2 every 60s \\| up \\S+ \\| \\w+ \\| file: ${dir}/runtime_status.json, age \\S+, STOPPED\\n`));
     expect(out).toMatch(/NIFTY +\d+\.\d\d/);
     expect(out).toContain("this_week  2026-11-23");
     expect(out).toContain("pool 0 workers, 0 restarts");

@@ -21,7 +21,8 @@ setDefaultTimeout(60_000);
 const dir = tempDir("g6-status-");
 await runEngine(testConfig({ pool: { size: 0 }, provider: { sim: { start: "2026-11-20T10:00", seed: 4 } }, storage: { data_dir: dir } }), 2);
 const FILE = join(dir, "runtime_status.json");
-const doc = JSON.parse(readFileSync(FILE, "utf8")) as ClientDocument;
+// The engine has stopped, so its file says so; the tests below read it as a running engine's.
+const doc = { ...JSON.parse(readFileSync(FILE, "utf8")), state: "running", stopped_at: null } as ClientDocument;
 const NOW = Date.UTC(2026, 10, 20, 4, 40, 0);
 const ctx: StatusContext = { calendar, now: NOW, cycleMsHistory: [], links: { metricsUrl: null, dataDir: "data" } };
 const MIN = 60_000;
@@ -99,7 +100,9 @@ describe("source and age", () => {
     await runSummaryClient({ ...client, display: a.display, dataDir: d, statusFile: file, now: () => now, signal: new AbortController().signal, limit: 1 });
     expect(a.shown[0]!.source).toMatchObject({ kind: "file", location: file, freshness: "stale" });
     expect(a.shown[0]!.source!.ageSeconds).toBeCloseTo(3180, 0);
-    writeFileSync(file, JSON.stringify(doc));
+    // A file without written_at (an older writer): the age is its modification time's.
+    const { written_at: _stamp, ...unstamped } = doc as ClientDocument & { written_at?: string };
+    writeFileSync(file, JSON.stringify(unstamped));
     utimesSync(file, (now - 10 * MIN) / 1000, (now - 10 * MIN) / 1000);
     const b = capture();
     await runSummaryClient({ ...client, display: b.display, dataDir: d, statusFile: file, now: () => now, signal: new AbortController().signal, limit: 1 });
