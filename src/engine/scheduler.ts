@@ -72,6 +72,9 @@ export async function runScheduler(opts: SchedulerOptions): Promise<number> {
       continue;
     }
     const now = clock.now();
+    // A wall clock stepped back (NTP, a VM resumed, `date -s`) would otherwise make the next
+    // boundary lie hours ahead: take the grid from now.
+    if (now < tickStart) tickStart = now;
     // The next tick is the first interval boundary after the cycle's start; boundaries the
     // cycle ran past are skipped ticks.
     let next = Math.floor(tickStart / interval) * interval + interval;

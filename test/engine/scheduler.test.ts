@@ -102,6 +102,24 @@ describe("scheduler", () => {
     expect(skipped).toBe(2);
   });
 
+  test("a wall clock stepped back an hour never makes the wait longer than one interval", async () => {
+    const v = virtualClock(0);
+    const starts: number[] = [];
+    await runScheduler({
+      intervalMs: () => 60_000,
+      cycles: 3,
+      clock: v.clock,
+      signal: new AbortController().signal,
+      runCycle: async (i) => {
+        starts.push(v.now());
+        v.advance(100);
+        if (i === 2) v.advance(-3_600_000);
+      },
+    });
+    expect(v.sleeps[1]!).toBeLessThanOrEqual(60_000);
+    expect(starts).toEqual([0, 60_000, -3_480_000]);
+  });
+
   test("on the real clock, back-to-back cycles let timers and signals run between cycles", async () => {
     const controller = new AbortController();
     // A timer due in 20 ms must fire while synchronous cycles run back to back.
