@@ -152,6 +152,30 @@ describe("csv file pool", () => {
     expect(pool.takeFaults()).toEqual([]);
   });
 
+  test("a file whose directory was deleted while its descriptor was evicted is recreated, header and directory entry", async () => {
+    const base = dir();
+    const [a, b] = [join(base, "x", "a.csv"), join(base, "y", "b.csv")];
+    const synced: string[] = [];
+    const io: FileIo = { ...nodeIo, syncPath: (p, done) => (synced.push(p), nodeIo.syncPath(p, done)) };
+    // One descriptor: touching b evicts a's.
+    const pool = createFilePool({ maxOpen: 1, io });
+    pool.beginCycle();
+    for (const p of [a, b]) pool.append(pool.touch(p, HEADER), bytes("20-11-2026 09:15:00,1,2\n"));
+    await pool.sync();
+    rmSync(join(base, "x"), { recursive: true });
+    synced.length = 0;
+    pool.beginCycle();
+    const fa = pool.touch(a, HEADER);
+    expect(fa.writable).toBe(true);
+    pool.append(fa, bytes("20-11-2026 09:16:00,3,4\n"));
+    await pool.sync();
+    expect(pool.takeFaults()).toEqual([]);
+    expect(readFileSync(a, "utf8")).toBe(`${HEADER}\n20-11-2026 09:16:00,3,4\n`);
+    // The recreated file's directory entry (and the recreated directory's) are made durable.
+    expect(synced).toContain(join(base, "x"));
+    await pool.close();
+  });
+
   test("a failed append (disk full mid-write) leaves the file at its last complete row", async () => {
     const path = join(dir(), "full.csv");
     let full = false;

@@ -16,7 +16,7 @@
  * skipped for the cycle and retried on the next; every other file carries on. Descriptors are
  * closed least-recently-used beyond `maxOpen`; per-file state survives eviction.
  */
-import { existsSync, fstatSync, mkdirSync, openSync, renameSync } from "node:fs";
+import { constants, existsSync, fstatSync, mkdirSync, openSync, renameSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { formatIsoIst, parseG6Timestamp } from "../../market/index.ts";
 import { faultCodeOf, type SinkFault, type SinkFaultCode } from "../types.ts";
@@ -122,14 +122,19 @@ export function createFilePool(opts: FilePoolOptions): FilePool {
   const fault = (file: CsvFile, code: SinkFaultCode, reason: string) =>
     faults.set(file.path, { target: file.path, code, reason: reason.replace(` '${file.path}'`, "") });
 
-  function openFd(file: CsvFile): number {
+  /**
+   * The file's descriptor, opening it (most recently used first) when it has none. `create`
+   * false reopens only an existing file: a file deleted while its descriptor was evicted must
+   * go through load() (header, directory entry synced), not be recreated empty here.
+   */
+  function openFd(file: CsvFile, create = true): number {
     if (file.fd !== null) {
       open.delete(file.path);
       open.set(file.path, file);
       return file.fd;
     }
     while (open.size >= opts.maxOpen) releaseFd(open.values().next().value!);
-    file.fd = openSync(file.path, "a+");
+    file.fd = openSync(file.path, create ? "a+" : constants.O_RDWR | constants.O_APPEND);
     open.set(file.path, file);
     return file.fd;
   }
@@ -236,7 +241,14 @@ export function createFilePool(opts: FilePoolOptions): FilePool {
     try {
       if (!file.loaded) return load(file);
       // One fstat: a reopened descriptor (after eviction) shows a replaced file by its inode.
-      const fd = file.fd ?? openFd(file);
+      let fd: number;
+      try {
+        fd = file.fd ?? openFd(file, false);
+      } catch (err) {
+        // Deleted (with its directory, maybe) while its descriptor was evicted: start it again.
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return load(file);
+        throw err;
+      }
       const st = fstatSync(fd);
       if (st.nlink > 0 && st.ino === file.ino) {
         if (st.size === file.size) return true;
