@@ -104,7 +104,9 @@ export function readJsonObject(file: string, what: string): Record<string, unkno
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError([`${what} ${file}: malformed JSON (${(err as Error).message})`]);
+    // The parser quotes the text it stumbled on: never for a file that holds secrets.
+    const detail = what === SECRETS_FILE ? "the parser's message is withheld: it would quote the file's content" : (err as Error).message;
+    throw new ConfigError([`${what} ${file}: malformed JSON (${detail})`]);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError([`${what} ${file}: the top level must be a JSON object`]);
@@ -113,3 +115,6 @@ export function readJsonObject(file: string, what: string): Record<string, unkno
   if (problems.length) throw new ConfigError(problems);
   return parsed as Record<string, unknown>;
 }
+
+/** What the secrets file is called in messages: its content is never quoted in them. */
+export const SECRETS_FILE = "secrets file";

@@ -142,7 +142,9 @@ function groupShapeProblems(raw: Raw, groupPaths: readonly string[], source: (pa
   for (const path of groupPaths) {
     const value = getPath(raw, path);
     if (value === undefined || isObject(value)) continue;
-    problems.push(`${path}: expected an object of settings ({…}); got ${describeValue(value)} (from ${sourceLabel(source(path))})`);
+    const from = source(path);
+    const shown = from.layer === "secrets" ? "***" : describeValue(value);
+    problems.push(`${path}: expected an object of settings ({…}); got ${shown} (from ${sourceLabel(from)})`);
     deletePath(raw, path);
   }
   return problems;

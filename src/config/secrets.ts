@@ -6,7 +6,7 @@
 import { statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { SettingDoc } from "./describe.ts";
-import { readJsonObject } from "./json-file.ts";
+import { readJsonObject, SECRETS_FILE } from "./json-file.ts";
 import { leaves, type Raw } from "./paths.ts";
 
 /** The G6 installation directory (the repository root). */
@@ -21,7 +21,7 @@ export function readSecretsFile(path: string, settings: ReadonlyMap<string, Sett
     problems.push(`secrets_file: ${path} is inside the G6 directory; keep secrets outside it so they are never committed`);
     return { raw: {}, problems, warnings };
   }
-  const raw = readJsonObject(path, "secrets file");
+  const raw = readJsonObject(path, SECRETS_FILE);
   for (const [p] of leaves(raw)) {
     if (!settings.get(p)?.secret) problems.push(`${p}: not a secret setting; only secrets belong in the secrets file ${path}`);
   }

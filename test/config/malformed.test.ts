@@ -28,6 +28,8 @@ type Case = {
   expect: (string | ((ctx: Ctx) => string))[];
   /** The file alone is at fault: `g6 config validate FILE` must refuse it too. */
   validate?: boolean;
+  /** Texts the output must not contain (secrets). */
+  forbid?: string[];
 };
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -95,6 +97,8 @@ const CASES: Case[] = [
   { name: "/dev/zero as the config file", file: () => "/dev/zero", expect: ["config file /dev/zero: is a character device; expected a regular file"], validate: true },
   { name: "a directory as the config file", file: (c) => c.dir, expect: [(c) => `config file ${c.dir}: is a directory`], validate: true },
   { name: "missing config file", file: (c) => join(c.dir, "nope.json"), expect: [(c) => `config file ${c.dir}/nope.json: cannot be read (ENOENT)`], validate: true },
+  { name: "malformed secrets file: the parser's quote of the content is withheld", file: withSecrets('{"server": {"token": SuperSecretTok42}}'), expect: [(c) => `secrets file ${c.dir}/secrets.json: malformed JSON (the parser's message is withheld`], forbid: ["SuperSecretTok42"], validate: true },
+  { name: "a secret where a settings group belongs in the secrets file", file: withSecrets('{"server": "SuperSecretTok43"}'), expect: ["server: expected an object of settings ({…}); got *** (from secrets file"], forbid: ["SuperSecretTok43"], validate: true },
   { name: "FIFO as the secrets file", file: withSecrets(fifo("secrets.fifo")), expect: [(c) => `secrets file ${c.dir}/secrets.fifo: is a FIFO`], validate: true },
   { name: "data dir on /proc in the file", file: json({ storage: { data_dir: "/proc/g6-test-out" } }), args: (c) => ["--cycles", "1", "--config", c.config], expect: ["storage.data_dir: cannot be created: /proc is on the kernel's proc file system"], validate: true },
   // Environment values.
@@ -157,6 +161,7 @@ function prepare(c: Case): Ctx {
 
 function expectRefused(res: ReturnType<typeof g6>, c: Case, ctx: Ctx) {
   for (const text of c.expect) expect(res.stderr).toContain(typeof text === "function" ? text(ctx) : text);
+  for (const text of c.forbid ?? []) expect(res.output).not.toContain(text);
   expect(res.output).not.toMatch(/^ {4}at /m);
   expect(res.code).toBe(2);
   expect(existsSync(ctx.out)).toBe(false);
