@@ -47,7 +47,9 @@ export function createConfigStore(input: LoadInput, initial: LoadedConfig = load
       return loaded;
     },
     reload() {
-      const next = loadConfig({ ...input, file: initial.file ?? input.file });
+      // The data directory is not reloadable and already in use: a full disk at reload time is a
+      // fault the engine reports, not a reason to refuse a new interval or log level.
+      const next = loadConfig({ ...input, file: initial.file ?? input.file, checkDataDir: false });
       const { config, result } = planReload(current, next.config);
       current = config;
       loaded = { ...next, config };

@@ -82,7 +82,8 @@ const configArgs = {
 
 function configFor(host: Host, args: { config?: string; "data-dir"?: string }, extra: { path: string; value: unknown; flag: string }[] = []) {
   const cli = args["data-dir"] === undefined ? extra : [{ path: "storage.data_dir", value: args["data-dir"], flag: "--data-dir" }, ...extra];
-  return loadConfig({ file: args.config, env: host.env, cli }).config;
+  // Readers only read: a full or read-only data directory is what they must still show.
+  return loadConfig({ file: args.config, env: host.env, cli, checkDataDir: false }).config;
 }
 
 /**

@@ -3,7 +3,7 @@
  * following an engine process that stops and starts again.
  */
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApp } from "../../src/app.ts";
 import { startServer, type G6Server } from "../../src/server/server.ts";
@@ -56,6 +56,27 @@ async function engineDir(cycles: number): Promise<string> {
 }
 
 describe("g6 summary (the command)", () => {
+  test("a full data directory is still shown (readers do not need space)", async () => {
+    if (process.getuid?.() !== 0) {
+      console.warn("skipped: needs root to mount a small tmpfs (CI runs as root)");
+      return;
+    }
+    const dir = await engineDir(2);
+    const mnt = join(tempDir("g6-summary-full-"), "full");
+    mkdirSync(mnt);
+    expect(Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", mnt]).exitCode).toBe(0);
+    try {
+      copyFileSync(join(dir, "runtime_status.json"), join(mnt, "runtime_status.json"));
+      Bun.spawnSync(["dd", "if=/dev/zero", `of=${join(mnt, "filler")}`, "bs=4k"]);
+      const p = Bun.spawnSync([process.execPath, CLI, "summary", "--plain", "--once", "--data-dir", mnt, "--port", String(freePort())], { env: ENV });
+      expect(p.stderr.toString()).toBe("");
+      expect(p.exitCode).toBe(0);
+      expect(p.stdout.toString()).toContain(`file: ${mnt}/runtime_status.json`);
+    } finally {
+      Bun.spawnSync(["umount", mnt]);
+    }
+  });
+
   test("without a server it shows the status file, saying so (plain, once)", async () => {
     const dir = await engineDir(2);
     const p = Bun.spawnSync([process.execPath, CLI, "summary", "--plain", "--once", "--data-dir", dir, "--port", String(freePort())], { env: ENV });
