@@ -12,7 +12,7 @@
  * Where flock cannot be loaded (a platform without a C library Bun can open), the fallback
  * judges the holder by its pid: alive on this host means held.
  */
-import { dlopen, FFIType } from "bun:ffi";
+import { dlopen, FFIType, read, type Pointer } from "bun:ffi";
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -46,23 +46,44 @@ export function describeHolder(h: LockHolder | null): string {
   return h ? `pid ${h.pid} on ${h.host}, started ${h.started_at}` : "holder unknown";
 }
 
+const LOCK_SH = 1;
 const LOCK_EX = 2;
 const LOCK_NB = 4;
 
-type Flock = (fd: number, op: number) => number;
+/** flock(2): "locked", "held" (another open file holds it: EWOULDBLOCK), or the errno of any other failure. */
+type Flock = (fd: number, op: number) => "locked" | "held" | number;
+
+/** EWOULDBLOCK (= EAGAIN): Linux 11, macOS and the BSDs 35. */
+const EWOULDBLOCK = process.platform === "linux" ? 11 : 35;
 
 /** flock(2) from the C library, or null where it cannot be loaded. */
 function loadFlock(): Flock | null {
-  const names = process.platform === "darwin" ? ["libc.dylib", "libSystem.B.dylib"] : ["libc.so.6", "libc.so"];
+  const darwin = process.platform === "darwin";
+  const names = darwin ? ["libc.dylib", "libSystem.B.dylib"] : ["libc.so.6", "libc.so"];
+  const errnoSymbol = darwin ? "__error" : "__errno_location";
   for (const name of names) {
     try {
-      const lib = dlopen(name, { flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 } });
-      return (fd, op) => lib.symbols.flock(fd, op);
+      const lib = dlopen(name, {
+        flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+        [errnoSymbol]: { args: [], returns: FFIType.ptr },
+      });
+      const errnoAt = lib.symbols[errnoSymbol] as () => Pointer | null;
+      return (fd, op) => {
+        if (lib.symbols.flock(fd, op) === 0) return "locked";
+        const at = errnoAt();
+        const errno = at === null ? EWOULDBLOCK : read.i32(at, 0);
+        return errno === EWOULDBLOCK ? "held" : errno;
+      };
     } catch {
       // try the next name
     }
   }
   return null;
+}
+
+/** A lock the file system refuses (NFS without lockd, some FUSE mounts): a start problem, not a holder. */
+function lockFailure(path: string, errno: number): StartError {
+  return new StartError(`storage.data_dir: cannot lock ${path} (flock failed with errno ${errno}; the file system may not support locks)`);
 }
 
 function parseHolder(text: string): LockHolder | null {
@@ -114,7 +135,9 @@ export function lockHolder(dir: string): LockHolder | null {
   try {
     const flock = loadFlock();
     if (!flock) return fallbackHeld(readHolder(path)) ? readHolder(path) : null;
-    if (flock(fd, LOCK_EX | LOCK_NB) === 0) return null;
+    // A shared lock conflicts only with the holder's exclusive one, and not with another
+    // probe; what else fails here, acquireLock reports.
+    if (flock(fd, LOCK_SH | LOCK_NB) !== "held") return null;
     return readHolder(path) ?? { pid: 0, host: "unknown", started_at: "unknown" };
   } finally {
     // Closing the descriptor drops a lock taken by the probe.
@@ -139,10 +162,11 @@ export function acquireLock(dir: string, startedAt: Date): DataDirLock {
   }
   const flock = loadFlock();
   const previous = readHolder(path);
-  const held = flock ? flock(fd, LOCK_EX | LOCK_NB) !== 0 : fallbackHeld(previous);
-  if (held) {
+  const outcome = flock ? flock(fd, LOCK_EX | LOCK_NB) : fallbackHeld(previous) ? "held" : "locked";
+  if (outcome !== "locked") {
     closeSync(fd);
-    throw new LockHeldError(dir, readHolder(path));
+    if (outcome === "held") throw new LockHeldError(dir, readHolder(path));
+    throw lockFailure(path, outcome);
   }
   const me: LockHolder = { pid: process.pid, host: hostname(), started_at: startedAt.toISOString() };
   try {
