@@ -21,6 +21,13 @@ import { registerGroup } from "./registry.ts";
 import { instrumentSink } from "./sinks.ts";
 import type { MetricGroup } from "./types.ts";
 
+/**
+ * The longest a rendering is served while no cycle completes (a provider stalled in a fetch):
+ * provider errors and process figures recorded meanwhile still reach a scrape, at the cost of
+ * at most one rendering per this many ms.
+ */
+export const RENDER_MAX_AGE_MS = 5000;
+
 export type CycleObserver = (result: CycleResult, stats: Readonly<EngineStats>) => void;
 
 /** The last cycle, the engine stats after it, and the wall time (epoch ms) it was observed. */
@@ -43,8 +50,9 @@ export type Observability = {
   /**
    * The Prometheus text exposition. Rendered at most once per cycle (scrape-time groups filled
    * first) and served from that rendering until the next cycle, so scrapes, however many, never
-   * take the engine's time: the exposition only changes with a cycle. Process figures (CPU,
-   * memory) are as of that rendering.
+   * take the engine's time. While no cycle completes, a rendering older than RENDER_MAX_AGE_MS
+   * is made again, so a stalled provider's errors still show. Process figures (CPU, memory) are
+   * as of the rendering.
    */
   render(): Promise<string>;
   readonly contentType: string;
@@ -93,7 +101,7 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
   let cpuMicros = 0;
   /** Cycles observed so far, and the rendering made after the last of them. */
   let cyclesSeen = 0;
-  let rendered: { cycles: number; text: Promise<string> } | null = null;
+  let rendered: { cycles: number; at: number; text: Promise<string> } | null = null;
 
   function onCycle(result: CycleResult, stats: Readonly<EngineStats>): void {
     last = { result, stats, observedAt: deps.now() };
@@ -145,10 +153,11 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
       return () => observers.delete(observer);
     },
     render() {
-      if (rendered?.cycles !== cyclesSeen) {
+      const now = (deps.elapsed ?? performance.now.bind(performance))();
+      if (rendered?.cycles !== cyclesSeen || now - rendered.at > RENDER_MAX_AGE_MS) {
         refreshProcess();
         if (detail) fillDetail(detail, last?.result.batch ?? null, guard.level, band);
-        rendered = { cycles: cyclesSeen, text: registry.metrics() };
+        rendered = { cycles: cyclesSeen, at: now, text: registry.metrics() };
       }
       return rendered.text;
     },
