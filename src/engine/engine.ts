@@ -5,7 +5,7 @@
 import type { ConsolaInstance } from "consola";
 import type { G6Config } from "../config/schema.ts";
 import type { Provider } from "../providers/types.ts";
-import { describeFault, describeFaults, type EngineStats, type Sink, type SinkFault, type SinkTotals } from "../sinks/types.ts";
+import { describeFault, describeFaults, faultCodeOf, WHOLE_SINK, type EngineStats, type Sink, type SinkFault, type SinkTotals } from "../sinks/types.ts";
 import type { PoolStats } from "./pool.ts";
 import { runCycle, type CycleResult, type Enricher } from "./cycle.ts";
 import { createListingCache } from "./listing.ts";
@@ -76,7 +76,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const before = new Set(totals.failing.map((f) => f.target));
     const now = new Set(faults.map((f) => f.target));
     for (const f of faults) if (!before.has(f.target)) recordError(`sink ${sink}: ${describeFault(f)}`);
-    for (const t of before) if (!now.has(t)) log.info(`sink ${sink}: ${t} is being written again`);
+    for (const t of before) if (!now.has(t)) log.info(`sink ${sink}: ${t === WHOLE_SINK ? "writing" : `${t} is being written`} again`);
     totals.errors += faults.length;
     totals.failing = faults;
   };
@@ -105,8 +105,10 @@ export function createEngine(deps: EngineDeps): Engine {
         totals.duplicatesSkipped += report.duplicatesSkipped;
         noteFaults(sink.name, totals, report.faults ?? []);
       } catch (err) {
-        totals.errors++;
-        recordError(`sink ${sink.name}: ${err instanceof Error ? err.message : String(err)}`);
+        // A sink that could write nothing fails as a whole (target ""), so the status, /readyz
+        // and the gauge say so, and the log has one line until it recovers.
+        const reason = err instanceof Error ? err.message : String(err);
+        noteFaults(sink.name, totals, [{ target: WHOLE_SINK, code: faultCodeOf(err), reason }]);
       }
       // Later sinks (the status file, panels) see this cycle's faults of earlier ones.
       if (totals.failing.length) markPartial(result, `${sink.name}: ${describeFaults(totals.failing)}`);

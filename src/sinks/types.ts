@@ -51,8 +51,12 @@ export type SinkReport = { rows: number; bytes: number; duplicatesSkipped: numbe
 /** Most fault targets named in a reason; the rest are counted. */
 const NAMED_FAULTS = 3;
 
+/** The target of a fault that stopped a sink's whole write (it threw). */
+export const WHOLE_SINK = "";
+
 /** One fault in words: a foreign file was set aside (and the target written afresh), anything else could not be written. */
 export function describeFault(f: SinkFault): string {
+  if (f.target === WHOLE_SINK) return `nothing written (${f.reason})`;
   return f.code === "foreign_file" ? `${f.target}: ${f.reason}` : `cannot write ${f.target} (${f.reason})`;
 }
 

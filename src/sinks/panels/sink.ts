@@ -15,7 +15,7 @@ import type { SummarySnapshot } from "../../summary/model.ts";
 import type { SummaryTracker } from "../../summary/tracker.ts";
 import { FileWriteError, syncPath } from "../status/atomic.ts";
 import { createBackgroundWork } from "../status/background.ts";
-import { faultCodeOf, SinkError, type EngineStats, type Sink, type SinkFault, type SinkReport } from "../types.ts";
+import { describeFault, faultCodeOf, SinkError, type EngineStats, type Sink, type SinkFault, type SinkReport } from "../types.ts";
 import { canonicalSha256 } from "./canonical.ts";
 import { generationName, generationSeq, pruneGenerations, recoverPanelsDir, switchCurrent } from "./generations.ts";
 
@@ -161,7 +161,7 @@ export function createPanelsSink(opts: PanelsSinkOptions): Sink {
       if (before !== null) pruneGenerations(dir, before);
       return { rows: files, bytes, duplicatesSkipped: 0, ...(faults.length ? { faults } : {}) };
     } catch (err) {
-      return { rows: 0, bytes: 0, duplicatesSkipped: 0, faults: [faultOf(err)] };
+      return { rows: 0, bytes: 0, duplicatesSkipped: 0, faults: [...faults, faultOf(err)] };
     }
   };
   return {
@@ -181,15 +181,14 @@ export function createPanelsSink(opts: PanelsSinkOptions): Sink {
       return write(pending);
     },
     async flush() {
-      if (pending) {
-        const report = write(pending);
-        if (report.faults?.length) throw new SinkError("panels", report.faults.map((f) => `cannot write ${f.target}: ${f.reason}`).join("; "));
-      }
+      const report = pending ? write(pending) : null;
+      // The fsyncs in flight are waited for whatever the last write did: G6 never exits with one running.
       try {
         await durability.settle();
       } catch (err) {
         throw new SinkError("panels", (err as Error).message);
       }
+      if (report?.faults?.length) throw new SinkError("panels", report.faults.map(describeFault).join("; "));
     },
     async close() {},
   };

@@ -145,6 +145,7 @@ export function createStatusSink(opts: StatusSinkOptions): Sink {
         durability.request();
         return { rows: 1, bytes, duplicatesSkipped: 0, ...(unsynced ? { faults: [faultOf(file, unsynced)] } : {}) };
       } catch (err) {
+        // The write's own failure names the file; an fsync failure before it would be the same target.
         return { rows: 0, bytes: 0, duplicatesSkipped: 0, faults: [faultOf(file, err as Error)] };
       }
     },

@@ -1,0 +1,61 @@
+/**
+ * The engine's policy for sink faults: a sink that throws is failing as a whole until it
+ * writes again; faults make the cycle PARTIAL with a reason naming them, are counted, and are
+ * logged once when they start and once when they clear.
+ */
+import { expect, test } from "bun:test";
+import { createConsola } from "consola";
+import { createEnricher, createPool } from "../../src/app.ts";
+import { createEngine } from "../../src/engine/engine.ts";
+import { createMarketCalendar } from "../../src/market/index.ts";
+import { createSimClock, simStart } from "../../src/providers/sim/clock.ts";
+import { createSimProvider } from "../../src/providers/sim/provider.ts";
+import type { CycleResult } from "../../src/engine/cycle.ts";
+import { WHOLE_SINK, type Sink, type SinkFault } from "../../src/sinks/types.ts";
+import { instantClock, tempDir, testConfig } from "../helpers/engine.ts";
+
+test("a throwing sink fails as a whole until it writes again; a per-target fault is named; both logged once", async () => {
+  const config = testConfig({ pool: { size: 0 }, provider: { sim: { start: "2026-11-20T10:00" } }, storage: { data_dir: tempDir() } });
+  const calendar = createMarketCalendar({ holidays: [] });
+  const lines: string[] = [];
+  const log = createConsola({ level: 3, reporters: [{ log: (o) => lines.push(`${o.type} ${o.args.join(" ")}`) }] });
+  // Cycles 1–2 throw, 3 reports one faulted file, 4 is healthy.
+  const flaky: Sink = {
+    name: "flaky",
+    open: async () => {},
+    write: async (r) => {
+      if (r.cycle <= 2) throw new Error("flaky: disk on fire");
+      const faults: SinkFault[] = r.cycle === 3 ? [{ target: "/data/x.csv", code: "no_space", reason: "ENOSPC: no space left on device" }] : [];
+      return { rows: 1, bytes: 10, duplicatesSkipped: 0, faults };
+    },
+    flush: async () => {},
+    close: async () => {},
+  };
+  const seen: { status: string; reason: string; failing: SinkFault[]; errors: number }[] = [];
+  const simClock = createSimClock(calendar, simStart(calendar, config.provider.sim.start, instantClock.now()), 60_000);
+  const engine = createEngine({
+    config,
+    provider: createSimProvider({ config, calendar, pool: null, minShardLegs: 1000 }),
+    sinks: [flaky],
+    enrich: createEnricher(config, createPool(config)),
+    snapshotAt: () => simClock.next(),
+    clock: instantClock,
+    elapsed: () => performance.now(),
+    log,
+    onCycle: (r: CycleResult, s) => seen.push({ status: r.status, reason: r.statusReason, failing: [...s.sinks.flaky!.failing], errors: s.sinks.flaky!.errors }),
+  });
+  await engine.run({ cycles: 4, signal: new AbortController().signal });
+  expect(seen.map((c) => c.status)).toEqual(["PARTIAL", "PARTIAL", "PARTIAL", "OK"]);
+  expect(seen[0]!.reason).toBe("flaky: nothing written (flaky: disk on fire)");
+  expect(seen[1]!.failing).toEqual([{ target: WHOLE_SINK, code: "io", reason: "flaky: disk on fire" }]);
+  expect(seen[2]!.reason).toBe("flaky: cannot write /data/x.csv (ENOSPC: no space left on device)");
+  expect(seen[3]!.failing).toEqual([]);
+  expect(seen.map((c) => c.errors)).toEqual([1, 2, 3, 3]);
+  const about = lines.filter((l) => l.includes("sink flaky"));
+  expect(about).toEqual([
+    "error sink flaky: nothing written (flaky: disk on fire)",
+    "error sink flaky: cannot write /data/x.csv (ENOSPC: no space left on device)",
+    "info sink flaky: writing again",
+    "info sink flaky: /data/x.csv is being written again",
+  ]);
+});
