@@ -6,7 +6,7 @@
 import { defineCommand, runCommand, showUsage, type ArgsDef, type CommandDef } from "citty";
 import { createConsola, LogLevels } from "consola";
 import { writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { createApp } from "./app.ts";
 import { loadInputFrom, parseCycles, runArgs, type RunArgs } from "./cli-args.ts";
 import { parseCommandLine } from "./cli-parse.ts";
@@ -17,7 +17,7 @@ import { activeConfigDocument } from "./config/render.ts";
 import { createConfigStore } from "./config/store.ts";
 import type { EngineStats } from "./sinks/types.ts";
 import { describeFsError, ExitStatus, StartError } from "./exit.ts";
-import { acquireLock, describeHolder, LockHeldError, lockHolder, type DataDirLock } from "./lock.ts";
+import { acquireLocks, describeHolder, heldRoot, LockHeldError, outputRoots, type DataDirLock } from "./lock.ts";
 import { underDataDir } from "./sinks/csv/sink.ts";
 import { writeFileAtomic } from "./sinks/status/sink.ts";
 import { createRunDashboard, panelsCommand, summaryCommand, type Host } from "./summary/commands.ts";
@@ -88,8 +88,14 @@ const run = defineCommand({
     const dataDir = config.storage.data_dir;
     // Refuse at once, before the server binds or anything is written, when another g6 holds the
     // data directory (checked again, atomically, when the lock is taken).
-    const holder = lockHolder(dataDir);
-    if (holder) throw new LockHeldError(dataDir, holder);
+    const { storage } = config;
+    const roots = outputRoots(dataDir, [
+      { dir: underDataDir(dataDir, storage.csv.dir), what: "storage.csv.dir" },
+      { dir: underDataDir(dataDir, storage.panels.dir), what: "storage.panels.dir" },
+      { dir: dirname(underDataDir(dataDir, storage.status.file)), what: "storage.status.file's directory" },
+    ]);
+    const held = heldRoot(roots);
+    if (held) throw held;
     const startedAt = new Date();
     const dashboard = createRunDashboard(processHost(), config, Boolean(args.plain));
     const log = createConsola({ level: LogLevels[config.log.level], ...(dashboard.reporters ? { reporters: dashboard.reporters } : {}) }).withTag("g6");
@@ -111,17 +117,19 @@ const run = defineCommand({
     // Nothing is written before the server has its port and the lock is ours: a refused start
     // leaves the data directory (and a running engine's files) as they were.
     let server: G6Server | null = null;
-    let lock: DataDirLock | null = null;
+    let locks: DataDirLock[] = [];
     try {
       if (config.server.enabled) server = startServer(config.server, app.observability, log.withTag("server"), { reload, dataDir: config.storage.data_dir });
-      lock = acquireLock(dataDir, startedAt);
+      locks = acquireLocks(roots, startedAt);
       const active = activeConfigDocument(store.loaded, startedAt);
       writeActiveConfig(dataDir, `${JSON.stringify(active, null, 2)}\n`);
-      if (lock.tookOverFrom) log.warn(`took over the lock of ${dataDir} left by a g6 that did not stop cleanly (${describeHolder(lock.tookOverFrom)})`);
+      for (const l of locks) {
+        if (l.tookOverFrom) log.warn(`took over the lock of ${dirname(l.path)} left by a g6 that did not stop cleanly (${describeHolder(l.tookOverFrom)})`);
+      }
       log.info(`config ${active.hash} (${Object.keys(active.sources).length} values set outside the defaults${store.loaded.file ? `, file ${store.loaded.file}` : ""})`);
     } catch (err) {
       await server?.stop();
-      lock?.release();
+      for (const l of locks) l.release();
       await app.pool?.close();
       dashboard.display.close();
       throw err;
@@ -139,7 +147,7 @@ const run = defineCommand({
         return;
       }
       dashboard.display.close();
-      lock?.release();
+      for (const l of locks) l.release();
       console.error(`g6: second ${signal}: exiting without finishing the running cycle; rows already written are complete`);
       console.log(exitLine(app.engine.stats, dataDir));
       process.exit(FORCED_EXIT[signal] ?? 1);
@@ -153,7 +161,7 @@ const run = defineCommand({
     } finally {
       await server?.stop();
       dashboard.display.close();
-      lock.release();
+      for (const l of locks) l.release();
     }
     console.log(exitLine(app.engine.stats, dataDir));
   },

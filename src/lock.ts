@@ -15,7 +15,7 @@
 import { dlopen, FFIType, read, type Pointer } from "bun:ffi";
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { describeFsError, StartError } from "./exit.ts";
 
 export const LOCK_FILE = ".g6.lock";
@@ -36,9 +36,59 @@ export class LockHeldError extends Error {
   constructor(
     readonly dir: string,
     readonly holder: LockHolder | null,
+    /** What the directory is to G6 ("data directory", or the setting that names it). */
+    readonly what = "data directory",
   ) {
-    super(`data directory ${dir} is in use by another g6 (${describeHolder(holder)}); stop it or choose another --data-dir`);
+    super(`${what} ${dir} is in use by another g6 (${describeHolder(holder)}); stop it or choose another ${what === "data directory" ? "--data-dir" : "directory"}`);
     this.name = "LockHeldError";
+  }
+}
+
+/** A directory G6 writes under and what it is ("data directory", "storage.csv.dir", …). */
+export type OutputRoot = { dir: string; what: string };
+
+/**
+ * The directories to lock: the data directory, and each output directory configured outside
+ * it (an absolute `storage.csv.dir`, say), so that two g6 with different data directories
+ * still never write the same files.
+ */
+export function outputRoots(dataDir: string, outputs: readonly OutputRoot[]): OutputRoot[] {
+  const roots: OutputRoot[] = [{ dir: resolve(dataDir), what: "data directory" }];
+  const inside = (dir: string, root: string) => {
+    const rel = relative(root, dir);
+    return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+  };
+  for (const o of outputs) {
+    const dir = resolve(o.dir);
+    if (!roots.some((r) => inside(dir, r.dir))) roots.push({ dir, what: o.what });
+  }
+  return roots;
+}
+
+/** The first root another live g6 holds, as the error to refuse the start with; creates nothing. */
+export function heldRoot(roots: readonly OutputRoot[]): LockHeldError | null {
+  for (const r of roots) {
+    const holder = lockHolder(r.dir);
+    if (holder) return new LockHeldError(r.dir, holder, r.what);
+  }
+  return null;
+}
+
+/** Locks every root, or none: on any failure the ones taken are released and the error thrown. */
+export function acquireLocks(roots: readonly OutputRoot[], startedAt: Date): DataDirLock[] {
+  const taken: DataDirLock[] = [];
+  try {
+    for (const r of roots) {
+      try {
+        taken.push(acquireLock(r.dir, startedAt));
+      } catch (err) {
+        throw err instanceof LockHeldError ? new LockHeldError(r.dir, err.holder, r.what) : err;
+      }
+    }
+    return taken;
+  } catch (err) {
+    for (const l of taken) l.release();
+    throw err;
   }
 }
 

@@ -62,6 +62,20 @@ describe("data directory lock", () => {
     expect(third.output()).not.toContain("took over");
   }, 60_000);
 
+  test("two g6 with different data directories but one absolute storage.csv.dir: the second is refused", async () => {
+    const { cfg, dir } = setup();
+    const shared = join(dir, "shared-csv");
+    const env = { G6_SERVER__ENABLED: "false", G6_SUMMARY__MODE: "off", G6_STORAGE__CSV__DIR: shared };
+    const first = spawnG6(["--interval", "1", "--data-dir", join(dir, "a"), "--config", cfg], env);
+    await first.waitFor(/provider sim/);
+    const second = spawnG6(["--interval", "1", "--data-dir", join(dir, "b"), "--config", cfg], env);
+    expect(await second.exited()).toBe(2);
+    expect(second.output()).toContain(`storage.csv.dir ${shared} is in use by another g6 (pid ${first.proc.pid} on ${hostname()}`);
+    expect(existsSync(join(dir, "b"))).toBe(false);
+    first.proc.kill("SIGTERM");
+    expect(await first.exited()).toBe(0);
+  }, 60_000);
+
   test("a lock left by a killed g6 is taken over, and said so", async () => {
     const { cfg, out } = setup();
     const first = spawnG6(["--interval", "1", "--data-dir", out, "--config", cfg], { G6_SERVER__ENABLED: "false", G6_SUMMARY__MODE: "off" });
