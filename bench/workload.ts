@@ -25,8 +25,9 @@ const { values } = parseArgs({
 
 /**
  * Sync runs wait between cycles as a scheduled recorder does, but without waiting: a sleep that
- * yields one event-loop turn, in which the background syncs' completions run. (Back to back,
- * interval 0, never leaves the loop to them.) The interval then only sets the simulated step.
+ * yields one event-loop turn, in which the background syncs' completions run, as the system
+ * clock's zero sleep does. (The other runs use a clock whose sleep returns without a turn.) The
+ * interval then only sets the simulated step.
  */
 const yieldingClock: SchedulerClock = { now: instantClock.now, sleep: () => new Promise((resolve) => setImmediate(resolve)) };
 const syncRun = values.sync !== undefined;
