@@ -69,7 +69,8 @@ describe("back-to-back cycles (interval 0)", () => {
       expect(stopMs).toBeLessThan(1000);
       expect(g6.output()).toContain("SIGTERM: finishing the current cycle");
       const after = status(out);
-      expect(after.cycles_run).toBeGreaterThan(before);
+      // A signal handled in the yield between cycles starts no new cycle.
+      expect(after.cycles_run).toBeGreaterThanOrEqual(before);
       expect(g6.output()).toContain(`g6: stopped after ${after.cycles_run} cycles · ${after.sinks.csv.rows} CSV rows written · 0 errors · data in ${out}`);
       expect(assertNoTornRows(join(out, "g6_data"))).toBeGreaterThan(0);
     }, 60_000);
