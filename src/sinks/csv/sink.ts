@@ -1,5 +1,5 @@
 /**
- * The G6 CSV sink: per-option rows and the per-index overview (see format.ts).
+ * The G6 CSV sink: per-option rows and the per-index overview (format and rows: src/g6csv).
  *
  * Layouts (storage.csv.layout):
  * - `g6`: the Python G6 layout, one file per index / expiry tag / offset / day;
@@ -16,10 +16,11 @@ import type { CycleResult } from "../../engine/cycle.ts";
 import { formatG6Timestamp, type MarketCalendar } from "../../market/index.ts";
 import type { Sink, SinkFault, SinkReport } from "../types.ts";
 import { createFilePool, type CsvFile, type FilePool } from "./files.ts";
-import { ByteWriter } from "./bytes.ts";
 import type { FileIo } from "./io.ts";
 import { lastLines, scanLines } from "./read.ts";
 import {
+  ByteWriter,
+  expiryPath,
   OPTION_HEADER,
   OVERVIEW_HEADER,
   optionPath,
@@ -28,10 +29,10 @@ import {
   pairMissing,
   renderRowBodies,
   straddleAt,
-  TP_COLUMN,
+  OPTION_COLUMNS,
   writeRowTail,
   type RenderedRows,
-} from "./format.ts";
+} from "../../g6csv/index.ts";
 
 export type CsvLayout = "g6" | "expiry_v1";
 
@@ -57,11 +58,8 @@ export function underDataDir(dataDir: string, path: string): string {
   return isAbsolute(path) ? path : join(dataDir, path);
 }
 
-export function expiryPath(base: string, index: string, tag: string, date: string): string {
-  return `${base}/expiry_v1/${index}/${tag}/${date}.csv`;
-}
-
-const OFFSET_COLUMN = OPTION_HEADER.split(",").indexOf("offset");
+const OFFSET_COLUMN = OPTION_COLUMNS.indexOf("offset");
+const TP_COLUMN = OPTION_COLUMNS.indexOf("tp");
 const tpOf = (fields: readonly string[]) => (fields[TP_COLUMN] ? Number(fields[TP_COLUMN]) : Number.NaN);
 
 /**

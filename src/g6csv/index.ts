@@ -1,0 +1,3 @@
+export * from "./format.ts";
+export * from "./bytes.ts";
+export * from "./rows.ts";
