@@ -16,10 +16,21 @@
  */
 import { formatOffset, isValidIsoDate } from "../market/index.ts";
 
-export const OPTION_HEADER =
-  "timestamp,index,expiry_tag,expiry_date,offset,index_price,atm,strike,ce,pe,tp,avg_ce,avg_pe,avg_tp,ce_vol,pe_vol,ce_oi,pe_oi,ce_iv,pe_iv,ce_delta,pe_delta,ce_theta,pe_theta,ce_vega,pe_vega,ce_gamma,pe_gamma,ce_rho,pe_rho,tp_net_change,tp_day_change";
-export const OVERVIEW_HEADER =
-  "timestamp,index,pcr_this_week,pcr_next_week,pcr_this_month,pcr_next_month,day_width,index_price,index_net_change,index_day_change,VIX,expiries_expected,expiries_collected,expected_mask,collected_mask,missing_mask";
+/** The option file's 32 columns, in order (DOMAIN §6). */
+export const OPTION_COLUMNS = Object.freeze([
+  "timestamp", "index", "expiry_tag", "expiry_date", "offset", "index_price", "atm", "strike", "ce", "pe",
+  "tp", "avg_ce", "avg_pe", "avg_tp", "ce_vol", "pe_vol", "ce_oi", "pe_oi", "ce_iv", "pe_iv", "ce_delta",
+  "pe_delta", "ce_theta", "pe_theta", "ce_vega", "pe_vega", "ce_gamma", "pe_gamma", "ce_rho", "pe_rho",
+  "tp_net_change", "tp_day_change",
+] as const);
+/** The overview file's 16 columns, in order. */
+export const OVERVIEW_COLUMNS = Object.freeze([
+  "timestamp", "index", "pcr_this_week", "pcr_next_week", "pcr_this_month", "pcr_next_month", "day_width",
+  "index_price", "index_net_change", "index_day_change", "VIX", "expiries_expected", "expiries_collected",
+  "expected_mask", "collected_mask", "missing_mask",
+] as const);
+export const OPTION_HEADER: string = OPTION_COLUMNS.join(",");
+export const OVERVIEW_HEADER: string = OVERVIEW_COLUMNS.join(",");
 
 /** Fixed decimals per column kind. */
 export const DECIMALS = { price: 2, iv: 6, delta: 6, gamma: 8, theta: 4, vega: 4, rho: 4, pcr: 4 } as const;
@@ -92,8 +103,3 @@ export function parseG6Path(path: string): G6Path | null {
   }
   return null;
 }
-
-/** The option header's columns, in order. */
-export const OPTION_COLUMNS: readonly string[] = Object.freeze(OPTION_HEADER.split(","));
-/** The overview header's columns, in order. */
-export const OVERVIEW_COLUMNS: readonly string[] = Object.freeze(OVERVIEW_HEADER.split(","));

@@ -27,9 +27,9 @@ import {
   overviewPath,
   overviewRow,
   pairMissing,
+  readOptionRowTp,
   renderRowBodies,
   straddleAt,
-  OPTION_COLUMNS,
   writeRowTail,
   type RenderedRows,
 } from "../../g6csv/index.ts";
@@ -58,10 +58,6 @@ export function underDataDir(dataDir: string, path: string): string {
   return isAbsolute(path) ? path : join(dataDir, path);
 }
 
-const OFFSET_COLUMN = OPTION_COLUMNS.indexOf("offset");
-const TP_COLUMN = OPTION_COLUMNS.indexOf("tp");
-const tpOf = (fields: readonly string[]) => (fields[TP_COLUMN] ? Number(fields[TP_COLUMN]) : Number.NaN);
-
 /**
  * First (or last) finite tp per offset over a file's rows: a row missing a leg has no tp and
  * is no reference. `single`: the file holds one series, so the scan stops at the first one.
@@ -70,11 +66,9 @@ const tpOf = (fields: readonly string[]) => (fields[TP_COLUMN] ? Number(fields[T
 function tpByOffset(path: string, keep: "first" | "last", single: boolean): Map<number, number> {
   const out = new Map<number, number>();
   scanLines(path, (line) => {
-    const fields = line.split(",");
-    const tp = fields.length > TP_COLUMN ? tpOf(fields) : Number.NaN;
-    if (!Number.isFinite(tp)) return false;
-    const offset = Number(fields[OFFSET_COLUMN]);
-    if (keep === "last" || !out.has(offset)) out.set(offset, tp);
+    const row = readOptionRowTp(line);
+    if (!row || !Number.isFinite(row.tp)) return false;
+    if (keep === "last" || !out.has(row.offset)) out.set(row.offset, row.tp);
     return single && keep === "first";
   });
   return out;
@@ -84,9 +78,8 @@ function tpByOffset(path: string, keep: "first" | "last", single: boolean): Map<
 function lastTpOf(path: string): Map<number, number> {
   const lines = lastLines(path);
   for (let i = lines.length - 1; i >= 0; i--) {
-    const fields = lines[i]!.split(",");
-    const tp = fields.length > TP_COLUMN ? tpOf(fields) : Number.NaN;
-    if (Number.isFinite(tp)) return new Map([[Number(fields[OFFSET_COLUMN]), tp]]);
+    const row = readOptionRowTp(lines[i]!);
+    if (row && Number.isFinite(row.tp)) return new Map([[row.offset, row.tp]]);
   }
   return new Map();
 }
