@@ -6,7 +6,7 @@
 import { enrichGroups } from "../src/chain/enrich.ts";
 import { loadConfig } from "../src/config/load.ts";
 import { enrichParams } from "../src/engine/cycle.ts";
-import { renderRowBodies } from "../src/sinks/csv/format.ts";
+import { renderRowBodies } from "../src/g6csv/index.ts";
 import { benchGreeks, benchIv } from "./kernels/analytics.bench.ts";
 import { timeIt } from "./stats.ts";
 import { quotedBatch } from "./support.ts";

@@ -6,7 +6,7 @@
 import type { ChainBatch } from "../chain/batch.ts";
 import { enrichGroups, type EnrichParams } from "../chain/enrich.ts";
 import { ENRICH_INPUTS, extractShard, mergeShard, MIN_SHARD_LEGS, planShards, type ArrayMap, type ShardRange } from "../chain/shard.ts";
-import { renderRowBodies, type RenderedRows } from "../sinks/csv/format.ts";
+import { renderRowBodies, type RenderedRows } from "../g6csv/index.ts";
 import type { Job } from "./jobs.ts";
 import type { PoolEvent, PoolTask, WorkerPool } from "./pool.ts";
 

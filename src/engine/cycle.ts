@@ -10,7 +10,7 @@ import type { G6Config } from "../config/schema.ts";
 import { IV_FAILURE_REASONS } from "../analytics/index.ts";
 import { createExchangeCalendars, expiryCoverageWarnings, istDate } from "../market/index.ts";
 import { ProviderError, type ErrorCode, type Provider, type SpotQuote } from "../providers/types.ts";
-import type { RenderedRows } from "../sinks/csv/format.ts";
+import type { RenderedRows } from "../g6csv/index.ts";
 import type { ComputeReport, EnrichOutput } from "./compute.ts";
 import type { ListingCache } from "./listing.ts";
 import { enabledIndices, planCycle } from "./plan.ts";

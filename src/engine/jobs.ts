@@ -6,7 +6,7 @@
 import { batchFromMessage, ENRICH_GROUP_OUTPUTS, ENRICH_LEG_OUTPUTS, pick, QUOTE_LEG_OUTPUTS, type ArrayMap, type BatchMessage } from "../chain/shard.ts";
 import { enrichGroups, type EnrichParams } from "../chain/enrich.ts";
 import { simulateQuotes, type SimGroupInputs, type SimQuoteParams } from "../providers/sim/model.ts";
-import { renderRowBodies } from "../sinks/csv/format.ts";
+import { renderRowBodies } from "../g6csv/index.ts";
 
 /** Enrichment of a shard; with `render` (the row timestamp) it also renders the CSV row bodies. */
 export type EnrichJob = { kind: "enrich"; batch: BatchMessage; params: EnrichParams; render: string | null };

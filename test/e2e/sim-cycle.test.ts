@@ -9,7 +9,7 @@ import { black76, maxPain } from "../../src/analytics/index.ts";
 import { createMarketCalendar, INDICES, parseG6Timestamp, timeToExpiryYears, type IndexName } from "../../src/market/index.ts";
 import { simVol } from "../../src/providers/sim/model.ts";
 import { createSimProvider } from "../../src/providers/sim/provider.ts";
-import { OPTION_HEADER, OVERVIEW_HEADER } from "../../src/sinks/csv/format.ts";
+import { OPTION_HEADER, OVERVIEW_HEADER } from "../../src/g6csv/index.ts";
 import type { CycleResult } from "../../src/engine/cycle.ts";
 import { listFiles, readCsv, runEngine, tempDir, testConfig } from "../helpers/engine.ts";
 

@@ -11,7 +11,7 @@ import { createApp } from "../../src/app.ts";
 import type { G6Config } from "../../src/config/schema.ts";
 import type { CycleResult } from "../../src/engine/cycle.ts";
 import { createMarketCalendar } from "../../src/market/index.ts";
-import { OPTION_HEADER, optionPath, OVERVIEW_HEADER } from "../../src/sinks/csv/format.ts";
+import { OPTION_HEADER, optionPath, OVERVIEW_HEADER } from "../../src/g6csv/index.ts";
 import { nodeIo, type FileIo } from "../../src/sinks/csv/io.ts";
 import { createCsvSink, type CsvLayout } from "../../src/sinks/csv/sink.ts";
 import type { EngineStats, SinkReport } from "../../src/sinks/types.ts";

@@ -1,6 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ByteWriter } from "../../src/sinks/csv/bytes.ts";
-import { fmt } from "../../src/sinks/csv/format.ts";
+import { ByteWriter, fmt } from "../../src/g6csv/index.ts";
 
 describe("fmt", () => {
   test("fixed decimals like toFixed on ordinary values; missing is empty", () => {

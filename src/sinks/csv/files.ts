@@ -18,7 +18,8 @@
  */
 import { constants, existsSync, fstatSync, mkdirSync, openSync, renameSync } from "node:fs";
 import { basename, dirname } from "node:path";
-import { formatIsoIst, parseG6Timestamp } from "../../market/index.ts";
+import { readRowTimestamp } from "../../g6csv/index.ts";
+import { formatIsoIst } from "../../market/index.ts";
 import { faultCodeOf, type SinkFault, type SinkFaultCode } from "../types.ts";
 import { nodeIo, type FileIo } from "./io.ts";
 import { completeLength, headLine, lastLineOf } from "./read.ts";
@@ -210,12 +211,11 @@ export function createFilePool(opts: FilePoolOptions): FilePool {
     file.eol = head!.crlf ? "\r\n" : "\n";
     const last = lastLineOf(fd, complete);
     if (last !== file.header) {
-      const comma = last.indexOf(",");
-      const stamp = comma < 0 ? last : last.slice(0, comma);
       try {
-        file.lastTs = parseG6Timestamp(stamp);
+        file.lastTs = readRowTimestamp(last);
       } catch {
-        return setAside(file, "unreadable", `its last row has an unreadable timestamp "${clip(stamp)}"`);
+        const comma = last.indexOf(",");
+        return setAside(file, "unreadable", `its last row has an unreadable timestamp "${clip(comma < 0 ? last : last.slice(0, comma))}"`);
       }
     }
     return (file.loaded = true);

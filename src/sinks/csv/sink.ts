@@ -1,5 +1,5 @@
 /**
- * The G6 CSV sink: per-option rows and the per-index overview (see format.ts).
+ * The G6 CSV sink: per-option rows and the per-index overview (format and rows: src/g6csv).
  *
  * Layouts (storage.csv.layout):
  * - `g6`: the Python G6 layout, one file per index / expiry tag / offset / day;
@@ -16,22 +16,23 @@ import type { CycleResult } from "../../engine/cycle.ts";
 import { formatG6Timestamp, type MarketCalendar } from "../../market/index.ts";
 import type { Sink, SinkFault, SinkReport } from "../types.ts";
 import { createFilePool, type CsvFile, type FilePool } from "./files.ts";
-import { ByteWriter } from "./bytes.ts";
 import type { FileIo } from "./io.ts";
 import { lastLines, scanLines } from "./read.ts";
 import {
+  ByteWriter,
+  expiryPath,
   OPTION_HEADER,
   OVERVIEW_HEADER,
   optionPath,
   overviewPath,
   overviewRow,
   pairMissing,
+  readOptionRowTp,
   renderRowBodies,
   straddleAt,
-  TP_COLUMN,
   writeRowTail,
   type RenderedRows,
-} from "./format.ts";
+} from "../../g6csv/index.ts";
 
 export type CsvLayout = "g6" | "expiry_v1";
 
@@ -57,13 +58,6 @@ export function underDataDir(dataDir: string, path: string): string {
   return isAbsolute(path) ? path : join(dataDir, path);
 }
 
-export function expiryPath(base: string, index: string, tag: string, date: string): string {
-  return `${base}/expiry_v1/${index}/${tag}/${date}.csv`;
-}
-
-const OFFSET_COLUMN = OPTION_HEADER.split(",").indexOf("offset");
-const tpOf = (fields: readonly string[]) => (fields[TP_COLUMN] ? Number(fields[TP_COLUMN]) : Number.NaN);
-
 /**
  * First (or last) finite tp per offset over a file's rows: a row missing a leg has no tp and
  * is no reference. `single`: the file holds one series, so the scan stops at the first one.
@@ -72,11 +66,9 @@ const tpOf = (fields: readonly string[]) => (fields[TP_COLUMN] ? Number(fields[T
 function tpByOffset(path: string, keep: "first" | "last", single: boolean): Map<number, number> {
   const out = new Map<number, number>();
   scanLines(path, (line) => {
-    const fields = line.split(",");
-    const tp = fields.length > TP_COLUMN ? tpOf(fields) : Number.NaN;
-    if (!Number.isFinite(tp)) return false;
-    const offset = Number(fields[OFFSET_COLUMN]);
-    if (keep === "last" || !out.has(offset)) out.set(offset, tp);
+    const row = readOptionRowTp(line);
+    if (!row || !Number.isFinite(row.tp)) return false;
+    if (keep === "last" || !out.has(row.offset)) out.set(row.offset, row.tp);
     return single && keep === "first";
   });
   return out;
@@ -86,9 +78,8 @@ function tpByOffset(path: string, keep: "first" | "last", single: boolean): Map<
 function lastTpOf(path: string): Map<number, number> {
   const lines = lastLines(path);
   for (let i = lines.length - 1; i >= 0; i--) {
-    const fields = lines[i]!.split(",");
-    const tp = fields.length > TP_COLUMN ? tpOf(fields) : Number.NaN;
-    if (Number.isFinite(tp)) return new Map([[Number(fields[OFFSET_COLUMN]), tp]]);
+    const row = readOptionRowTp(lines[i]!);
+    if (row && Number.isFinite(row.tp)) return new Map([[row.offset, row.tp]]);
   }
   return new Map();
 }

@@ -1,55 +1,13 @@
 /**
- * The G6 CSV format (pure): paths, headers and rows exactly as existing G6 tooling reads them.
- *
- * Per option series: `<base>/<INDEX>/<expiry_tag>/<offset>/<YYYY-MM-DD>.csv`, one row per strike
- * per snapshot with CE and PE side by side. Overview: `<base>/overview/<INDEX>/<YYYY-MM-DD>.csv`.
- * One deliberate difference from the Python G6: the timestamp is the snapshot instant to the
- * second (it rounded to 30 s and dropped every cycle that landed in the same 30 s).
- *
- * Units: prices in points (2 decimals), volume and OI as reported, iv as a fraction (0.143),
- * delta per point, gamma per point², theta per calendar day, vega per vol point, rho per 1 %
- * of rate. A missing value is an empty field, never a made-up number.
+ * Rendering G6 CSV rows (pure): option rows from a chain batch, overview rows from the cycle's
+ * summaries, byte for byte as format.ts describes. The CSV sink writes them; the compute pool
+ * renders option row bodies alongside enrichment.
  */
-import type { ChainBatch } from "../../chain/batch.ts";
-import type { ExpirySummary, IndexSummary } from "../../chain/score.ts";
-import { EXPIRY_TAG_BITS, formatG6Timestamp, formatOffset } from "../../market/index.ts";
+import type { ChainBatch } from "../chain/batch.ts";
+import type { ExpirySummary, IndexSummary } from "../chain/score.ts";
+import { EXPIRY_TAG_BITS, formatG6Timestamp } from "../market/index.ts";
 import { ByteWriter } from "./bytes.ts";
-
-export const OPTION_HEADER =
-  "timestamp,index,expiry_tag,expiry_date,offset,index_price,atm,strike,ce,pe,tp,avg_ce,avg_pe,avg_tp,ce_vol,pe_vol,ce_oi,pe_oi,ce_iv,pe_iv,ce_delta,pe_delta,ce_theta,pe_theta,ce_vega,pe_vega,ce_gamma,pe_gamma,ce_rho,pe_rho,tp_net_change,tp_day_change";
-export const OVERVIEW_HEADER =
-  "timestamp,index,pcr_this_week,pcr_next_week,pcr_this_month,pcr_next_month,day_width,index_price,index_net_change,index_day_change,VIX,expiries_expected,expiries_collected,expected_mask,collected_mask,missing_mask";
-
-/** Fixed decimals per column kind. */
-export const DECIMALS = { price: 2, iv: 6, delta: 6, gamma: 8, theta: 4, vega: 4, rho: 4, pcr: 4 } as const;
-
-const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
-
-/**
- * A finite number with `d` decimals (0–9), else empty: missing stays missing. Rounds half away
- * from zero on the binary value scaled by 10^d; about 4× faster than toFixed, which matters at
- * 100,000 legs a cycle. Falls back to toFixed where the scaled value is not a safe integer.
- */
-export function fmt(x: number, d: number): string {
-  if (!Number.isFinite(x)) return "";
-  const scaled = Math.round(Math.abs(x) * POW10[d]!);
-  if (scaled > Number.MAX_SAFE_INTEGER) return x.toFixed(d);
-  if (scaled === 0) return d === 0 ? "0" : `0.${"0".repeat(d)}`;
-  const sign = x < 0 ? "-" : "";
-  if (d === 0) return sign + scaled;
-  let digits = String(scaled);
-  if (digits.length <= d) digits = "0".repeat(d - digits.length + 1) + digits;
-  return `${sign}${digits.slice(0, -d)}.${digits.slice(-d)}`;
-}
-
-
-export function optionPath(base: string, index: string, tag: string, offset: number, date: string): string {
-  return `${base}/${index}/${tag}/${formatOffset(offset)}/${date}.csv`;
-}
-
-export function overviewPath(base: string, index: string, date: string): string {
-  return `${base}/overview/${index}/${date}.csv`;
-}
+import { DECIMALS, fmt } from "./format.ts";
 
 /** Straddle price tp = ce + pe for the strike pair starting at call leg `c` (NaN if a side is missing). */
 export function straddleAt(b: ChainBatch, c: number): number {
@@ -158,6 +116,3 @@ export function overviewRow(s: IndexSummary, expiries: readonly ExpirySummary[],
     String(s.missingMask),
   ].join(",");
 }
-
-/** Column index of `tp` in the option header (for reading back first/last tp). */
-export const TP_COLUMN = OPTION_HEADER.split(",").indexOf("tp");
