@@ -3,7 +3,7 @@
  * show every panel and the key values, and Ctrl-C must leave the alternate screen, show the
  * cursor again and exit 0. tmux is required: without it these tests fail.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { requireBinary } from "../helpers/binaries.ts";
@@ -29,6 +29,12 @@ async function waitFor(session: string, what: (pane: string) => boolean, ms = 30
   }
   throw new Error(`timed out; the pane shows:\n${pane}`);
 }
+
+// A session that lives as long as the file: killing a test's session must not make the tmux
+// server exit while the next test is creating its own ("server exited unexpectedly").
+beforeAll(() => {
+  tmux("new-session", "-d", "-s", "keepalive");
+});
 
 afterAll(() => {
   if (TMUX) Bun.spawnSync([TMUX, "-L", SOCKET, "kill-server"]);
