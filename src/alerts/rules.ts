@@ -68,10 +68,10 @@ function sinkAlerts(prev: AlertState | null, cur: AlertState, raise: (a: Omit<Al
     const cleared = was.filter((f) => !nowTargets.has(f.target));
     const subject = (f: SinkFault) => (f.target === WHOLE_SINK ? name : `${name} ${f.target}`);
     for (const [k, message] of namedLines(started, (f) => `${name}: ${describeFault(f)}`, (n) => `${name}: ${n} more targets failing`).entries())
-      raise({ kind: "sink_fault", level: "error", subject: started[k] ? subject(started[k]) : name, message });
+      raise({ kind: "sink_fault", level: "error", subject: k < NAMED_SINK_TARGETS ? subject(started[k]!) : name, message });
     const again = (f: SinkFault) => `${name}: ${f.target === WHOLE_SINK ? "writing" : `${f.target} is being written`} again`;
     for (const [k, message] of namedLines(cleared, again, (n) => `${name}: ${n} more targets are being written again`).entries())
-      raise({ kind: "sink_recovered", level: "info", subject: cleared[k] ? subject(cleared[k]) : name, message });
+      raise({ kind: "sink_recovered", level: "info", subject: k < NAMED_SINK_TARGETS ? subject(cleared[k]!) : name, message });
   }
 }
 

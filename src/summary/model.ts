@@ -20,6 +20,7 @@ export type SummaryAlert = { level: AlertLevel; at: string; message: string };
 
 /** The part of an alert the summary shows. */
 export const summaryAlert = (a: Alert): SummaryAlert => ({ level: a.level, at: a.at, message: a.message });
+
 export type SummaryStatus = "OK" | "PARTIAL" | "EMPTY";
 
 export type SummaryHeader = {

@@ -70,6 +70,8 @@ describe("alert rules", () => {
   test("sink targets: the first three newly failing are named, the rest counted; recovering targets are info", () => {
     const five = ["a", "b", "c", "d", "e"].map((x) => fault(`data/csv/${x}.csv`));
     const lines = run(state(), state({ cycle: 2, sinks: { csv: five, status: [] } }), state({ cycle: 3, sinks: { csv: five.slice(0, 1), status: [] } }));
+    const subjects = nextAlerts(null, state({ sinks: { csv: five } })).alerts.map((a) => a.subject);
+    expect(subjects).toEqual(["csv data/csv/a.csv", "csv data/csv/b.csv", "csv data/csv/c.csv", "csv"]);
     expect(lines[1]).toEqual([
       "error sink_fault csv: cannot write data/csv/a.csv (ENOSPC: no space left on device)",
       "error sink_fault csv: cannot write data/csv/b.csv (ENOSPC: no space left on device)",
