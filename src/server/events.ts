@@ -155,19 +155,3 @@ export function cycleEvent(r: CycleResult, s: Readonly<EngineStats>) {
     market: marketFigures(r),
   };
 }
-
-export type Alert =
-  | { kind: "cycle_error"; cycle: number; phase: string; code: string; message: string }
-  | { kind: "index_status"; cycle: number; index: string; from: string | null; to: string; reason: string };
-
-/** Alerts of a cycle: its errors, and every index whose status changed since `prev`. */
-export function cycleAlerts(prev: CycleResult | null, r: CycleResult): Alert[] {
-  const out: Alert[] = r.errors.map((e) => ({ kind: "cycle_error", cycle: r.cycle, phase: e.phase, code: e.code, message: e.message }));
-  const before = new Map(prev?.indices.map((i) => [i.index, i.status]) ?? []);
-  for (const i of r.indices) {
-    const from = before.get(i.index) ?? null;
-    if (from === i.status || (from === null && i.status === "OK")) continue;
-    out.push({ kind: "index_status", cycle: r.cycle, index: i.index, from, to: i.status, reason: i.reason });
-  }
-  return out;
-}

@@ -8,10 +8,10 @@ import type { ConsolaInstance } from "consola";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
+import { alertStateFromCycle, createAlertFeed } from "../alerts/index.ts";
 import type { G6Config } from "../config/schema.ts";
-import type { CycleResult } from "../engine/cycle.ts";
 import type { Observability } from "../metrics/index.ts";
-import { createEventHub, cycleAlerts, cycleEvent, liveStatusDocument } from "./events.ts";
+import { createEventHub, cycleEvent, liveStatusDocument } from "./events.ts";
 
 export type ServerSettings = Readonly<G6Config["server"]>;
 
@@ -82,11 +82,13 @@ export function startServer(settings: ServerSettings, obs: Observability, log?: 
       return last ? liveStatusDocument(last.result, last.stats, dataDir(), last.observedAt) : { status: "starting", data_dir: dataDir(), readiness: obs.readiness() };
     },
   });
-  let prev: CycleResult | null = obs.latest()?.result ?? null;
+  const alerts = createAlertFeed();
+  // A cycle emitted before the server started is the baseline: its standing conditions are in the snapshot.
+  const latest = obs.latest();
+  if (latest) alerts.observe(alertStateFromCycle(latest.result, latest.stats));
   const unsubscribe = obs.subscribe((result, stats) => {
     hub.publish("cycle", cycleEvent(result, stats));
-    for (const alert of cycleAlerts(prev, result)) hub.publish("alert", alert);
-    prev = result;
+    for (const alert of alerts.observe(alertStateFromCycle(result, stats))) hub.publish("alert", alert);
   });
 
   const routes: Record<string, (req: Request, server: Bun.Server<undefined>) => Response | Promise<Response>> = {

@@ -5,11 +5,12 @@
  * lacks (null, absent) stays missing (NaN) and renders as "-". Fetching the documents is in
  * remote.ts, the loop that switches between server and file in follow.ts.
  */
+import { alertStateFromStatus, nextAlerts } from "../alerts/index.ts";
 import type { MarketCalendar } from "../market/calendar.ts";
 import { formatIsoIst, istEpoch } from "../market/ist.ts";
 import type { MarketFigures } from "../server/events.ts";
 import type { statusDocument } from "../sinks/status/sink.ts";
-import { faultAlerts, summarySink, SUMMARY_SCHEMA_VERSION, type SummaryAlert, type SummaryLinks, type SummarySnapshot, type SummarySource, type SummaryStatus } from "./model.ts";
+import { summaryAlert, summarySink, SUMMARY_SCHEMA_VERSION, type SummaryAlert, type SummaryLinks, type SummarySnapshot, type SummarySource, type SummaryStatus } from "./model.ts";
 import { percentile } from "./stats.ts";
 
 export type StatusDocument = ReturnType<typeof statusDocument>;
@@ -42,6 +43,11 @@ export type StatusContext = {
   links: SummaryLinks;
   /** Where the document came from (absent: no source line). */
   origin?: DocumentOrigin;
+  /**
+   * Alerts the documents read so far raised, oldest first (see src/alerts/); absent: those of
+   * this document alone, as the first one observed.
+   */
+  raised?: readonly SummaryAlert[];
   /** Alerts of the reader itself (lost server, ...), oldest first; shown after the document's. */
   alerts?: readonly SummaryAlert[];
 };
@@ -68,10 +74,8 @@ export function snapshotFromStatus(doc: ClientDocument, ctx: StatusContext): Sum
   const open = ctx.calendar.isOpen(at);
   const market = new Map((doc.market?.indices ?? []).map((m) => [m.index, m]));
   const levels = new Map((doc.market?.expiries ?? []).map((m) => [`${m.index}|${m.tag}`, m]));
-  const alerts: SummaryAlert[] = [];
-  if (doc.last_error) alerts.push({ level: "error", at: formatIsoIst(Date.parse(doc.last_error.at)), message: doc.last_error.message });
-  for (const i of doc.indices) if (i.status !== "OK") alerts.push({ level: "warn", at: doc.snapshot_at, message: `${i.index} ${i.status}${i.reason ? `: ${i.reason}` : ""}` });
-  alerts.push(...faultAlerts(doc.sinks ?? {}, doc.snapshot_at), ...(ctx.alerts ?? []));
+  const raised = ctx.raised ?? nextAlerts(null, alertStateFromStatus(doc)).alerts.map(summaryAlert);
+  const alerts: SummaryAlert[] = [...raised, ...(ctx.alerts ?? [])];
   const sinks = Object.entries(doc.sinks ?? {}).map(([name, t]) => summarySink(name, { rows: n(t.rows), bytes: n(t.bytes), errors: n(t.errors), failing: t.failing }));
   // A null pool means compute runs inline (no workers); an absent one is unknown.
   const pool = doc.pool === null ? { workers: 0, restarts: 0 } : { workers: n(doc.pool?.workers), restarts: n(doc.pool?.restarts) };

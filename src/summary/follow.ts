@@ -6,11 +6,13 @@
  * when it answers. A redraw every `tickMs` keeps the data age on screen current, so data that
  * stops changing turns stale by itself.
  */
+import { alertStateFromStatus, createAlertFeed } from "../alerts/index.ts";
 import type { MarketCalendar } from "../market/calendar.ts";
 import { formatIsoIst } from "../market/ist.ts";
 import { snapshotFromStatus, type ClientDocument, type DocumentOrigin } from "./client.ts";
 import type { Display } from "./dashboard.ts";
-import type { AlertLevel, SummaryAlert, SummaryLinks } from "./model.ts";
+import { summaryAlert, type AlertLevel, type SummaryAlert, type SummaryLinks } from "./model.ts";
+import { MAX_ALERTS } from "./tracker.ts";
 import { liveDocuments, readStatusFile, type Timeouts } from "./remote.ts";
 
 /** `--once` found nothing to show: no server (or not the engine asked for) and no status file. */
@@ -76,6 +78,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 function createView(o: SummaryClientOptions, reachedLimit: () => void) {
   const cycleMs: number[] = [];
   const notes: SummaryAlert[] = [];
+  const feed = createAlertFeed();
+  const raised: SummaryAlert[] = [];
   let last: { doc: ClientDocument; origin: DocumentOrigin } | null = null;
   let lastCycle = -1;
   let shown = 0;
@@ -84,7 +88,7 @@ function createView(o: SummaryClientOptions, reachedLimit: () => void) {
   const redraw = () => {
     dirty = false;
     if (!last) return;
-    const ctx = { calendar: o.calendar, now: o.now(), cycleMsHistory: cycleMs, links: o.links, origin: last.origin, alerts: notes };
+    const ctx = { calendar: o.calendar, now: o.now(), cycleMsHistory: cycleMs, links: o.links, origin: last.origin, raised, alerts: notes };
     o.display.show(snapshotFromStatus(last.doc, ctx));
   };
   return {
@@ -101,6 +105,9 @@ function createView(o: SummaryClientOptions, reachedLimit: () => void) {
         cycleMs.push(doc.cycle_ms);
         if (cycleMs.length > o.windowCycles) cycleMs.shift();
       }
+      // The same rules as the engine's dashboard: raised on change between the documents read.
+      raised.push(...feed.observe(alertStateFromStatus(doc)).map(summaryAlert));
+      if (raised.length > MAX_ALERTS) raised.splice(0, raised.length - MAX_ALERTS);
       lastCycle = doc.cycle;
       last = { doc, origin };
       redraw();

@@ -5,6 +5,7 @@
  * renderers only format. Missing data stays missing (NaN, or null where JSON must carry it);
  * renderers show it as "-".
  */
+import type { Alert, AlertLevel } from "../alerts/index.ts";
 import type { CycleResult } from "../engine/cycle.ts";
 import type { MarketCalendar } from "../market/calendar.ts";
 import { formatIsoIst } from "../market/ist.ts";
@@ -13,8 +14,13 @@ import { percentile } from "./stats.ts";
 
 export const SUMMARY_SCHEMA_VERSION = 1;
 
-export type AlertLevel = "info" | "warn" | "error";
+export type { AlertLevel };
+/** An alert as the summary shows it (see src/alerts/ for what raises one). */
 export type SummaryAlert = { level: AlertLevel; at: string; message: string };
+
+/** The part of an alert the summary shows. */
+export const summaryAlert = (a: Alert): SummaryAlert => ({ level: a.level, at: a.at, message: a.message });
+
 export type SummaryStatus = "OK" | "PARTIAL" | "EMPTY";
 
 export type SummaryHeader = {
@@ -224,37 +230,8 @@ export function buildSummary(input: SummaryInput): SummarySnapshot {
   };
 }
 
-/** Targets of one sink named in alerts; the rest are counted in one more line. */
-const NAMED_FAULT_ALERTS = 3;
-
 /** A sink's totals as the summary shows them (`failing` may be absent in older status files). */
 export function summarySink(name: string, t: { rows: number; bytes: number; errors: number; failing?: readonly SinkFault[] }): SummarySink {
   const failing = t.failing ?? [];
   return { name, rows: t.rows, bytes: t.bytes, errors: t.errors, failing: failing.length, firstFailing: failing[0] ?? null };
-}
-
-/** One error alert per failing target (the first few per sink, then a count), at `at`. Pure. */
-export function faultAlerts(sinks: Readonly<Record<string, { failing?: readonly SinkFault[] }>>, at: string): SummaryAlert[] {
-  const out: SummaryAlert[] = [];
-  for (const [name, t] of Object.entries(sinks)) {
-    const failing = t.failing ?? [];
-    for (const f of failing.slice(0, NAMED_FAULT_ALERTS)) out.push({ level: "error", at, message: `${name}: cannot write ${f.target} (${f.reason})` });
-    if (failing.length > NAMED_FAULT_ALERTS) out.push({ level: "error", at, message: `${name}: ${failing.length - NAMED_FAULT_ALERTS} more targets failing` });
-  }
-  return out;
-}
-
-/**
- * Alerts a cycle raises by itself (pure). `events` happen once: phase errors and a new
- * overrun. `conditions` stand while they last: indices not OK and sink targets failing; a
- * tracker raises each when it appears rather than every cycle.
- */
-export function cycleAlerts(result: CycleResult, stats: Readonly<EngineStats>, previousOverruns: number): { events: SummaryAlert[]; conditions: SummaryAlert[] } {
-  const at = formatIsoIst(result.at);
-  const events: SummaryAlert[] = result.errors.map((e) => ({ level: "error", at, message: `${e.phase} failed (${e.code}): ${e.message}` }));
-  const conditions: SummaryAlert[] = [];
-  for (const s of result.indices) if (s.status !== "OK") conditions.push({ level: "warn", at, message: `${s.index} ${s.status}${s.reason ? `: ${s.reason}` : ""}` });
-  conditions.push(...faultAlerts(stats.sinks, at));
-  if (stats.overruns > previousOverruns) events.push({ level: "warn", at, message: `cycle ${result.cycle} overran the ${stats.intervalSeconds}s interval (${stats.lastCycleMs.toFixed(0)} ms)` });
-  return { events, conditions };
 }

@@ -7,7 +7,8 @@ import type { CycleResult } from "../engine/cycle.ts";
 import type { MarketCalendar } from "../market/calendar.ts";
 import { formatIsoIst } from "../market/ist.ts";
 import type { EngineStats } from "../sinks/types.ts";
-import { buildSummary, cycleAlerts, type AlertLevel, type PoolFacts, type SummaryAlert, type SummaryLinks, type SummarySnapshot } from "./model.ts";
+import { alertStateFromCycle, createAlertFeed } from "../alerts/index.ts";
+import { buildSummary, summaryAlert, type AlertLevel, type PoolFacts, type SummaryAlert, type SummaryLinks, type SummarySnapshot } from "./model.ts";
 
 /** Alerts kept for the alerts panel. */
 export const MAX_ALERTS = 8;
@@ -33,8 +34,7 @@ export type SummaryTracker = {
 export function createSummaryTracker(opts: SummaryTrackerOptions): SummaryTracker {
   const cycleMs: number[] = [];
   const alerts: SummaryAlert[] = [];
-  let previousOverruns = 0;
-  let previousConditions = new Set<string>();
+  const feed = createAlertFeed();
   const push = (a: SummaryAlert) => {
     alerts.push(a);
     if (alerts.length > MAX_ALERTS) alerts.splice(0, alerts.length - MAX_ALERTS);
@@ -43,12 +43,7 @@ export function createSummaryTracker(opts: SummaryTrackerOptions): SummaryTracke
     observe(result, stats) {
       cycleMs.push(stats.lastCycleMs);
       if (cycleMs.length > opts.windowCycles) cycleMs.splice(0, cycleMs.length - opts.windowCycles);
-      const raised = cycleAlerts(result, stats, previousOverruns);
-      for (const a of raised.events) push(a);
-      // A standing condition is raised when it appears, not repeated every cycle.
-      for (const a of raised.conditions) if (!previousConditions.has(a.message)) push(a);
-      previousConditions = new Set(raised.conditions.map((a) => a.message));
-      previousOverruns = stats.overruns;
+      for (const a of feed.observe(alertStateFromCycle(result, stats))) push(summaryAlert(a));
       return buildSummary({
         result,
         stats,

@@ -1,6 +1,7 @@
 /** The HTTP API on a real loopback listener, fed by the real engine on the simulated market. */
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { alertStateFromStatus, nextAlerts, type AlertStatusDocument } from "../../src/alerts/index.ts";
 import { createApp, type App } from "../../src/app.ts";
 import type { Readiness } from "../../src/metrics/index.ts";
 import { ServerStartError, startServer, type G6Server } from "../../src/server/server.ts";
@@ -121,6 +122,22 @@ describe("http api", () => {
     expect(replayed[0]).toBe(2);
     resumed.close();
     first.close();
+  });
+
+  test("events: alerts of a cycle are those g6 summary derives from /status, raised once", async () => {
+    const { app, srv } = setup({}, { provider: { sim: { start: "2026-11-20T10:00", faults: { missing_rate: 0.3 } } } });
+    const client = await connectSse(`${srv.url}/events`);
+    await client.next();
+    await run(app, 1);
+    const doc = (await (await fetch(`${srv.url}/status`)).json()) as AlertStatusDocument;
+    const expected = nextAlerts(null, alertStateFromStatus(doc)).alerts;
+    expect(expected.map((a) => `${a.level} ${a.kind} ${a.subject}`)).toEqual(["warn index_status NIFTY", "warn index_status SENSEX"]);
+    expect((await client.until("cycle")).event).toBe("cycle");
+    const alerts = [];
+    for (const _ of expected) alerts.push(await client.next());
+    expect(alerts.map((e) => e.event)).toEqual(expected.map(() => "alert"));
+    expect(alerts.map((e) => JSON.parse(e.data))).toEqual(expected);
+    client.close();
   });
 
   test("events: heartbeat comments keep an idle stream alive", async () => {

@@ -149,14 +149,15 @@ describe("sink faults", () => {
     expect(renderFrame(fixedSnapshot(result, stats), { columns: 160, rows: 50, color: false }).join("\n")).not.toContain("FAILING");
   });
 
-  test("a failing target is an alert line, raised when it starts failing (not every cycle)", () => {
+  test("a failing target is an alert line, raised when it starts failing (not every cycle), and an info line when it is written again", () => {
     const tracker = fixedTracker();
     const messages = (s: SummarySnapshot) => s.alerts.map((a) => `${a.level} ${a.message}`).filter((m) => m.includes("csv:"));
     const expected = failing.map((f) => `error csv: cannot write ${f.target} (ENOSPC: no space left on device)`);
+    const again = failing.map((f) => `info csv: ${f.target} is being written again`);
     expect(messages(tracker.observe(result, faulty))).toEqual(expected);
     expect(messages(tracker.observe(result, faulty))).toEqual(expected);
-    tracker.observe(result, stats);
-    expect(messages(tracker.observe(result, faulty))).toEqual([...expected, ...expected]);
+    expect(messages(tracker.observe(result, stats))).toEqual([...expected, ...again]);
+    expect(messages(tracker.observe(result, faulty))).toEqual([...expected, ...again, ...expected]);
   });
 
   test("read from a status file: sinks.<name>.failing, the same panel and alerts", () => {

@@ -1,0 +1,57 @@
+/**
+ * The alert vocabulary shared by the server's /events, the engine's dashboard and panel files,
+ * and `g6 summary`. An alert is raised by a change between two observed states (see rules.ts);
+ * the state has one neutral shape built from an engine cycle or from a status document
+ * (state.ts), so every consumer says the same things.
+ */
+import type { SinkFault } from "../sinks/types.ts";
+
+export type AlertLevel = "info" | "warn" | "error";
+
+export const ALERT_KINDS = [
+  "cycle_error",
+  "provider_auth",
+  "index_status",
+  "expiry_status",
+  "calendar_warning",
+  "sink_fault",
+  "sink_recovered",
+  "overrun",
+  "skipped_ticks",
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/**
+ * One alert. `at` is the snapshot instant of the cycle that raised it (ISO IST); `subject` is
+ * what it is about (an index, "NIFTY this_week", "csv data/…csv", "fetch auth", a warning);
+ * `message` is the line people read.
+ */
+export type Alert = { kind: AlertKind; level: AlertLevel; cycle: number; at: string; subject: string; message: string };
+
+export type AlertIndex = { index: string; status: string; reason: string; expiries: readonly { tag: string; status: string; reason: string }[] };
+
+/**
+ * What the alert rules look at, from one cycle. Counters are totals since the engine started
+ * (NaN when unknown); `sinks` lists each sink's targets that failed in the cycle.
+ */
+export type AlertState = {
+  cycle: number;
+  /** Snapshot instant, ISO IST ("2026-11-20T10:02:00+05:30"); its first 10 characters are the IST date. */
+  at: string;
+  indices: readonly AlertIndex[];
+  errors: readonly { phase: string; code: string; message: string }[];
+  /** Standing warnings of the cycle (holiday calendars not covering the expiries collected). */
+  warnings: readonly string[];
+  sinks: Readonly<Record<string, readonly SinkFault[]>>;
+  overruns: number;
+  skippedTicks: number;
+  intervalSeconds: number;
+  /** Last cycle's wall time, ms. */
+  lastCycleMs: number;
+};
+
+/**
+ * What the rules remember between states: the previous state, and the IST date on which an
+ * overrun and a skipped tick were last alerted (those are raised once a day).
+ */
+export type AlertHistory = { state: AlertState; overrunDay: string | null; skippedDay: string | null };

@@ -1,0 +1,147 @@
+/**
+ * One cycle against a small fake provider (the Provider contract, no module mocks): a failing
+ * spot, listing or quotes call leaves that data missing and records the error with its phase
+ * and code, while the other indices proceed.
+ */
+import { describe, expect, test } from "bun:test";
+import type { ChainBatch } from "../../src/chain/batch.ts";
+import { enrichBatch } from "../../src/engine/compute.ts";
+import { enrichParams, runCycle, type CycleResult } from "../../src/engine/cycle.ts";
+import { createListingCache } from "../../src/engine/listing.ts";
+import { istEpoch } from "../../src/market/ist.ts";
+import { ProviderError, type Provider, type QuoteReport, type SpotQuote } from "../../src/providers/types.ts";
+import { testConfig } from "../helpers/engine.ts";
+
+const AT = istEpoch("2026-11-20", "10:00:00");
+const LEVELS: Record<string, number> = { NIFTY: 24_012, BANKNIFTY: 52_049 };
+
+const config = testConfig({
+  indices: {
+    NIFTY: { strikes_below: 1, strikes_above: 1, expiries: ["this_week"] },
+    BANKNIFTY: { strikes_below: 1, strikes_above: 1, expiries: ["this_month"] },
+    FINNIFTY: { enabled: false },
+    MIDCPNIFTY: { enabled: false },
+    SENSEX: { enabled: false },
+  },
+});
+
+type Faults = {
+  /** Thrown by spot. */
+  spot?: Error;
+  /** Indices spot leaves out. */
+  noSpot?: string[];
+  /** Thrown by listExpiries, per index. */
+  listing?: Record<string, Error>;
+  /** Thrown by quotes after quoting only these indices' legs. */
+  quotes?: { error: Error; quoted: string[] };
+};
+
+/** A provider with fixed levels and one price for every leg; `faults` make calls fail. */
+function fakeProvider(faults: Faults = {}): Provider {
+  const quote = (b: ChainBatch, indices: readonly string[]) => {
+    let returned = 0;
+    for (let i = 0; i < b.legs; i++) {
+      if (!indices.includes(b.labels.index[b.group[i]!]!)) continue;
+      b.last[i] = b.avg[i] = 120;
+      b.bid[i] = 119;
+      b.ask[i] = 121;
+      b.volume[i] = 50;
+      b.oi[i] = 1000 + i;
+      b.netChange[i] = 0;
+      b.quoteTime[i] = AT;
+      returned++;
+    }
+    return returned;
+  };
+  return {
+    name: "fake",
+    async open() {},
+    async close() {},
+    async listExpiries(index) {
+      const err = faults.listing?.[index];
+      if (err) throw err;
+      return ["2026-11-24", "2026-12-01", "2026-12-29"];
+    },
+    async instruments() {
+      return [];
+    },
+    async spot(indices, at): Promise<SpotQuote[]> {
+      if (faults.spot) throw faults.spot;
+      return indices.filter((i) => !faults.noSpot?.includes(i)).map((index) => ({ index, last: LEVELS[index]!, open: NaN, high: NaN, low: NaN, prevClose: LEVELS[index]! - 100, time: at }));
+    },
+    async quotes(batch): Promise<QuoteReport> {
+      if (faults.quotes) {
+        quote(batch, faults.quotes.quoted);
+        throw faults.quotes.error;
+      }
+      return { returned: quote(batch, Object.keys(LEVELS)), requests: 1 };
+    },
+  };
+}
+
+function cycleWith(provider: Provider): Promise<CycleResult> {
+  let t = 0;
+  return runCycle(
+    { config, provider, enrich: (b) => enrichBatch(null, b, enrichParams(config)), elapsed: () => (t += 2), listing: createListingCache() },
+    7,
+    AT,
+  );
+}
+
+const byIndex = (r: CycleResult) => Object.fromEntries(r.indices.map((i) => [i.index, [i.status, i.reason, i.legsCollected, i.legsRequested]]));
+
+describe("runCycle with a fake provider", () => {
+  test("a healthy provider: every leg collected, both indices OK, no errors", async () => {
+    const r = await cycleWith(fakeProvider());
+    expect(r).toMatchObject({ cycle: 7, at: AT, date: "2026-11-20", status: "OK", statusReason: "", errors: [], legsRequested: 12, legsCollected: 12 });
+    expect(byIndex(r)).toEqual({ NIFTY: ["OK", "", 6, 6], BANKNIFTY: ["OK", "", 6, 6] });
+    expect(r.expiries.map((e) => [e.index, e.tag, e.expiry, e.atm])).toEqual([
+      ["NIFTY", "this_week", "2026-11-24", 24_000],
+      ["BANKNIFTY", "this_month", "2026-11-24", 52_000],
+    ]);
+    // Each phase is timed by the injected clock (2 ms a reading).
+    expect(r.durations).toEqual({ spot: 2, plan: 2, fetch: 2, enrich: 2, score: 2, total: 12 });
+  });
+
+  test("spot failing: no data for any index, the error with phase spot and its code", async () => {
+    const r = await cycleWith(fakeProvider({ spot: new ProviderError("auth", "token expired") }));
+    expect(r.errors).toEqual([{ phase: "spot", code: "auth", message: "token expired" }]);
+    expect(r.status).toBe("EMPTY");
+    expect(r.batch.legs).toBe(0);
+    expect(byIndex(r)).toEqual({ NIFTY: ["EMPTY", "no spot quote", 0, 0], BANKNIFTY: ["EMPTY", "no spot quote", 0, 0] });
+    expect(r.indices.every((i) => Number.isNaN(i.spot))).toBe(true);
+  });
+
+  test("one index without a spot quote: only it is EMPTY, and that is not a provider error", async () => {
+    const r = await cycleWith(fakeProvider({ noSpot: ["BANKNIFTY"] }));
+    expect(r.errors).toEqual([]);
+    expect(r.status).toBe("PARTIAL");
+    expect(byIndex(r)).toEqual({ NIFTY: ["OK", "", 6, 6], BANKNIFTY: ["EMPTY", "no spot quote", 0, 0] });
+    expect(r.statusReason).toBe("BANKNIFTY EMPTY: no spot quote");
+  });
+
+  test("the listing failing for one index: that index EMPTY with its reason, the other collected", async () => {
+    const r = await cycleWith(fakeProvider({ listing: { BANKNIFTY: new ProviderError("transient", "listing timed out") } }));
+    expect(r.errors).toEqual([{ phase: "spot", code: "transient", message: "listing timed out" }]);
+    expect(byIndex(r)).toEqual({ NIFTY: ["OK", "", 6, 6], BANKNIFTY: ["EMPTY", "no expiry listing; not listed: this_month", 0, 0] });
+  });
+
+  test("quotes failing part way: what was written stays, the rest is missing, the error is phase fetch", async () => {
+    const r = await cycleWith(fakeProvider({ quotes: { error: new ProviderError("rate_limited", "429 from the quote endpoint"), quoted: ["NIFTY"] } }));
+    expect(r.errors).toEqual([{ phase: "fetch", code: "rate_limited", message: "429 from the quote endpoint" }]);
+    expect(r.status).toBe("PARTIAL");
+    expect(r.legsRequested).toBe(12);
+    expect(r.legsCollected).toBe(6);
+    expect(byIndex(r)).toEqual({ NIFTY: ["OK", "", 6, 6], BANKNIFTY: ["EMPTY", "this_month: no quotes for any of 6 legs", 0, 6] });
+    const bank = r.batch.start[1]!;
+    expect(Number.isNaN(r.batch.last[bank]!)).toBe(true);
+    expect(r.batch.last[0]).toBe(120);
+  });
+
+  test("a provider throwing something other than a ProviderError is a fatal error of its phase", async () => {
+    const r = await cycleWith(fakeProvider({ quotes: { error: new TypeError("cannot read properties of undefined"), quoted: [] } }));
+    expect(r.errors).toEqual([{ phase: "fetch", code: "fatal", message: "cannot read properties of undefined" }]);
+    expect(r.status).toBe("EMPTY");
+    expect(r.legsCollected).toBe(0);
+  });
+});
