@@ -25,14 +25,13 @@ import { enabledIndices } from "./engine/plan.ts";
 import { createObservability, type Observability } from "./metrics/index.ts";
 import { createSimClock, simStart } from "./providers/sim/clock.ts";
 import { createSimProvider } from "./providers/sim/provider.ts";
-import type { Provider } from "./providers/types.ts";
 import { createCsvSink, underDataDir } from "./sinks/csv/sink.ts";
 import { createStatusSink } from "./sinks/status/sink.ts";
-import type { Sink } from "./sinks/types.ts";
 import { createPanelsSink } from "./sinks/panels/sink.ts";
 import { configuredTracker } from "./summary/dashboard.ts";
 import type { SummarySnapshot } from "./summary/model.ts";
 import type { SummaryTracker } from "./summary/tracker.ts";
+import type { Provider, Sink } from "./contracts/index.ts";
 
 export type AppOptions = {
   log: ConsolaInstance;

@@ -6,12 +6,10 @@
 import type { ChainBatch } from "../chain/batch.ts";
 import { enrichGroups, type EnrichParams } from "../chain/enrich.ts";
 import { ENRICH_INPUTS, extractShard, mergeShard, MIN_SHARD_LEGS, planShards, type ArrayMap, type ShardRange } from "../chain/shard.ts";
-import { renderRowBodies, type RenderedRows } from "../g6csv/index.ts";
+import { renderRowBodies } from "../g6csv/index.ts";
 import type { Job } from "./jobs.ts";
-import type { PoolEvent, PoolTask, WorkerPool } from "./pool.ts";
-
-/** What a compute step reports for the cycle result. */
-export type ComputeReport = { shards: number; events: PoolEvent[] };
+import type { PoolTask, WorkerPool } from "./pool.ts";
+import type { ComputeReport, RenderedRows } from "../contracts/index.ts";
 
 /** Runs one job per shard of `b` on the pool and merges the outputs into `b`. */
 export type ShardOptions = {

@@ -13,6 +13,7 @@
  * the sender: a retry builds the job afresh from the batch.
  */
 import type { ArrayMap } from "../chain/shard.ts";
+import type { FailureKind, PoolEvent, PoolStats } from "../contracts/index.ts";
 import { jobTransferList, runJob, type Job, type WorkerFault } from "./jobs.ts";
 
 export type PoolOptions = {
@@ -28,18 +29,6 @@ export type PoolOptions = {
   /** Honour per-job injected faults (tests only). */
   testFaults?: boolean;
   now?: () => number;
-};
-
-export type FailureKind = "error" | "exit" | "timeout";
-export type PoolEvent = { job: number; failure: FailureKind; message: string; then: "retried" | "inline" };
-
-export type PoolStats = {
-  workers: number;
-  jobs: number;
-  inlineJobs: number;
-  retries: number;
-  restarts: number;
-  failures: Record<FailureKind, number>;
 };
 
 /** A job to run: a factory (called once per attempt) and an optional injected fault per attempt. */

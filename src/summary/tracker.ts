@@ -3,12 +3,11 @@
  * `windowCycles` cycle times and the most recent alerts, and turns each cycle into a snapshot.
  * One tracker per consumer (dashboard, panel files); calls come from the main thread only.
  */
-import type { CycleResult } from "../engine/cycle.ts";
 import type { MarketCalendar } from "../market/calendar.ts";
 import { formatIsoIst } from "../market/ist.ts";
-import type { EngineStats } from "../sinks/types.ts";
 import { alertStateFromCycle, createAlertFeed } from "../alerts/index.ts";
 import { buildSummary, summaryAlert, type AlertLevel, type PoolFacts, type SummaryAlert, type SummaryLinks, type SummarySnapshot } from "./model.ts";
+import type { CycleResult, EngineStats } from "../contracts/index.ts";
 
 /** Alerts kept for the alerts panel. */
 export const MAX_ALERTS = 8;

@@ -19,10 +19,9 @@ import {
 import { extractShard, QUOTE_INPUTS, type ArrayMap } from "../../chain/shard.ts";
 import { runSharded, usePool } from "../../engine/compute.ts";
 import type { WorkerPool } from "../../engine/pool.ts";
-import type { Instrument, Provider, QuoteReport, SpotQuote } from "../types.ts";
-import { ProviderError } from "../types.ts";
 import { simulateQuotes, type SimGroupInputs } from "./model.ts";
 import { createRng, hashInts, hashUnit } from "./random.ts";
+import { type Instrument, type Provider, ProviderError, type QuoteReport, type SpotQuote } from "../../contracts/index.ts";
 
 /** Relative option activity per index (NIFTY = 1); scales simulated volume and OI. */
 const ACTIVITY: Record<IndexName, number> = { NIFTY: 1, BANKNIFTY: 0.35, FINNIFTY: 0.06, MIDCPNIFTY: 0.05, SENSEX: 0.5 };

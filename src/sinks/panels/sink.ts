@@ -10,14 +10,13 @@
  */
 import { linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { CycleResult } from "../../engine/cycle.ts";
 import type { SummarySnapshot } from "../../summary/model.ts";
 import type { SummaryTracker } from "../../summary/tracker.ts";
 import { FileWriteError, syncPath } from "../status/atomic.ts";
 import { createBackgroundWork } from "../status/background.ts";
-import { describeFault, faultCodeOf, SinkError, type EngineStats, type Sink, type SinkFault, type SinkReport } from "../types.ts";
 import { canonicalSha256 } from "./canonical.ts";
 import { generationName, generationSeq, pruneGenerations, recoverPanelsDir, switchCurrent } from "./generations.ts";
+import { type CycleResult, describeFault, type EngineStats, faultCodeOf, type Sink, SinkError, type SinkFault, type SinkReport } from "../../contracts/index.ts";
 
 export const PANELS_SCHEMA_VERSION = 1;
 export const MANIFEST_FILE = "manifest.json";
