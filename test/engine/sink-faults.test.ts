@@ -34,7 +34,7 @@ test("a throwing sink fails as a whole until it writes again; a per-target fault
   const simClock = createSimClock(calendar, simStart(calendar, config.provider.sim.start, instantClock.now()), 60_000);
   const engine = createEngine({
     config,
-    provider: createSimProvider({ config, calendar, pool: null, minShardLegs: 1000 }),
+    provider: createSimProvider({ config, calendar }),
     sinks: [flaky],
     enrich: createEnricher(config, createPool(config)),
     snapshotAt: () => simClock.next(),
