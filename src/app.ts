@@ -30,7 +30,7 @@ import { createStatusSink } from "./sinks/status/sink.ts";
 import { createPanelsSink } from "./sinks/panels/sink.ts";
 import { configuredTracker } from "./summary/dashboard.ts";
 import type { SummarySnapshot } from "./summary/model.ts";
-import type { SummaryTracker } from "./summary/tracker.ts";
+import { snapshotOf, type SummaryTracker } from "./summary/tracker.ts";
 import type { Provider, Sink } from "./contracts/index.ts";
 import { COMPUTE_KERNELS } from "./kernels.ts";
 
@@ -107,7 +107,7 @@ export function createSinks(
   if (storage.status.enabled) sinks.push(createStatusSink({ file: underDataDir(storage.data_dir, storage.status.file), now: env.now }));
   if (storage.panels.enabled) {
     const dir = underDataDir(storage.data_dir, storage.panels.dir);
-    sinks.push(createPanelsSink({ dir, everyNCycles: storage.panels.every_n_cycles, tracker: configuredTracker(config, calendar, env), now: env.now }));
+    sinks.push(createPanelsSink({ dir, everyNCycles: storage.panels.every_n_cycles, snapshot: snapshotOf(configuredTracker(config, calendar, env)), now: env.now }));
   }
   return sinks;
 }
