@@ -8,7 +8,7 @@ import { createConsola, LogLevels } from "consola";
 import { writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { createApp } from "./app.ts";
-import { loadInputFrom, parseCycles, runArgs, type RunArgs } from "./cli-args.ts";
+import { loadInputFrom, parseCycles, runArgs, type RunArgs } from "./config/run-args.ts";
 import { parseCommandLine } from "./cli-parse.ts";
 import { configCommand } from "./config/commands.ts";
 import { processEnvironment } from "./config/env.ts";
