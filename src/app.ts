@@ -5,7 +5,7 @@
 import type { ConsolaInstance } from "consola";
 import type { G6Config } from "./config/schema.ts";
 import { availableParallelism } from "node:os";
-import { enrichBatch } from "./engine/compute.ts";
+import { createComputePort, enrichBatch } from "./engine/compute.ts";
 import { enrichParams, type Enricher } from "./engine/cycle.ts";
 import { createWorkerPool, type WorkerPool } from "./engine/pool.ts";
 import { createEngine, type Engine, type EngineDeps } from "./engine/engine.ts";
@@ -25,14 +25,14 @@ import { enabledIndices } from "./engine/plan.ts";
 import { createObservability, type Observability } from "./metrics/index.ts";
 import { createSimClock, simStart } from "./providers/sim/clock.ts";
 import { createSimProvider } from "./providers/sim/provider.ts";
-import type { Provider } from "./providers/types.ts";
 import { createCsvSink, underDataDir } from "./sinks/csv/sink.ts";
 import { createStatusSink } from "./sinks/status/sink.ts";
-import type { Sink } from "./sinks/types.ts";
 import { createPanelsSink } from "./sinks/panels/sink.ts";
 import { configuredTracker } from "./summary/dashboard.ts";
 import type { SummarySnapshot } from "./summary/model.ts";
-import type { SummaryTracker } from "./summary/tracker.ts";
+import { snapshotOf, type SummaryTracker } from "./summary/tracker.ts";
+import type { Provider, Sink } from "./contracts/index.ts";
+import { COMPUTE_KERNELS } from "./kernels.ts";
 
 export type AppOptions = {
   log: ConsolaInstance;
@@ -73,6 +73,7 @@ export function createPool(config: Readonly<G6Config>): WorkerPool | null {
     maxRestarts: config.pool.max_restarts,
     restartWindowMs: config.pool.restart_window_seconds * 1000,
     backoffMs: config.pool.backoff_ms,
+    kernels: COMPUTE_KERNELS,
   });
 }
 
@@ -106,7 +107,7 @@ export function createSinks(
   if (storage.status.enabled) sinks.push(createStatusSink({ file: underDataDir(storage.data_dir, storage.status.file), now: env.now }));
   if (storage.panels.enabled) {
     const dir = underDataDir(storage.data_dir, storage.panels.dir);
-    sinks.push(createPanelsSink({ dir, everyNCycles: storage.panels.every_n_cycles, tracker: configuredTracker(config, calendar, env), now: env.now }));
+    sinks.push(createPanelsSink({ dir, everyNCycles: storage.panels.every_n_cycles, snapshot: snapshotOf(configuredTracker(config, calendar, env)), now: env.now }));
   }
   return sinks;
 }
@@ -138,7 +139,7 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const calendar = calendars.NSE;
   const pool = createPool(config);
   const observability = createObservability(config, { now: () => clock.now(), poolStats: () => pool?.stats ?? null });
-  const provider = observability.instrumentProvider(createSimProvider({ config, calendar, calendars, pool, minShardLegs: config.pool.min_shard_legs }));
+  const provider = observability.instrumentProvider(createSimProvider({ config, calendar, calendars, compute: createComputePort(pool, { minShardLegs: config.pool.min_shard_legs }) }));
   const stepSeconds = config.provider.sim.step_seconds ?? (config.interval > 0 ? config.interval : 60);
   const startMs = simStart(calendar, config.provider.sim.start, clock.now());
   const simClock = createSimClock(calendar, startMs, stepSeconds * 1000);

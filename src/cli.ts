@@ -8,14 +8,13 @@ import { createConsola, LogLevels } from "consola";
 import { writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { createApp } from "./app.ts";
-import { loadInputFrom, parseCycles, runArgs, type RunArgs } from "./cli-args.ts";
+import { loadInputFrom, parseCycles, runArgs, type RunArgs } from "./config/run-args.ts";
 import { parseCommandLine } from "./cli-parse.ts";
 import { configCommand } from "./config/commands.ts";
 import { processEnvironment } from "./config/env.ts";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import { activeConfigDocument } from "./config/render.ts";
 import { createConfigStore } from "./config/store.ts";
-import type { EngineStats } from "./sinks/types.ts";
 import { describeFsError, ExitStatus, StartError } from "./exit.ts";
 import { acquireLocks, describeHolder, heldRoot, LockHeldError, outputRoots, type DataDirLock } from "./lock.ts";
 import { underDataDir } from "./sinks/csv/sink.ts";
@@ -23,6 +22,7 @@ import { writeFileAtomic } from "./sinks/status/sink.ts";
 import { createRunDashboard, panelsCommand, summaryCommand, type Host } from "./summary/commands.ts";
 import { metricsCatalog } from "./metrics/index.ts";
 import { ServerStartError, startServer, type G6Server } from "./server/server.ts";
+import type { EngineStats } from "./contracts/index.ts";
 
 const runCommandArgs = {
   ...runArgs,

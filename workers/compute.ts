@@ -1,8 +1,10 @@
 /**
  * Worker entry point: decode a job message, run it, post the produced arrays back with their
- * buffers transferred. Nothing else lives here; the work is `runJob` in src/engine/jobs.ts.
+ * buffers transferred. Nothing else lives here; the work is `runJob` in src/engine/jobs.ts, with
+ * the kernels of src/kernels.ts.
  */
 import { runJob, type Job, type WorkerFault } from "../src/engine/jobs.ts";
+import { COMPUTE_KERNELS } from "../src/kernels.ts";
 import { transferList } from "../src/chain/shard.ts";
 
 declare const self: Worker;
@@ -20,6 +22,6 @@ function misbehave(fault: WorkerFault): void {
 self.onmessage = (event: MessageEvent<Request>) => {
   const { id, job, fault } = event.data;
   if (fault) misbehave(fault);
-  const arrays = runJob(job);
+  const arrays = runJob(job, COMPUTE_KERNELS);
   self.postMessage({ id, arrays }, transferList(arrays));
 };

@@ -4,8 +4,8 @@
  * the change raises: a condition is raised when it appears (and, for indices, expiries, sink
  * targets and provider auth, when it clears), never again while it stands.
  */
-import { describeFault, WHOLE_SINK, type SinkFault } from "../sinks/types.ts";
 import type { Alert, AlertHistory, AlertIndex, AlertLevel, AlertState } from "./types.ts";
+import { describeFault, type SinkFault, WHOLE_SINK } from "../contracts/index.ts";
 
 /** Targets of one sink named per change; the rest are counted in one more line. */
 export const NAMED_SINK_TARGETS = 3;

@@ -4,10 +4,9 @@
  * /status or the /events snapshot). Both give the same state for the same cycle, so the same
  * alerts follow from either.
  */
-import type { CycleResult } from "../engine/cycle.ts";
 import { formatIsoIst } from "../market/ist.ts";
-import type { EngineStats, SinkFault } from "../sinks/types.ts";
 import type { AlertState } from "./types.ts";
+import type { CycleResult, EngineStats, SinkFault } from "../contracts/index.ts";
 
 /** The state of an emitted cycle and the engine stats written with it. */
 export function alertStateFromCycle(result: CycleResult, stats: Readonly<EngineStats>): AlertState {

@@ -1,10 +1,10 @@
+import type { SinkFault } from "../contracts/index.ts";
 /**
  * The alert vocabulary shared by the server's /events, the engine's dashboard and panel files,
  * and `g6 summary`. An alert is raised by a change between two observed states (see rules.ts);
  * the state has one neutral shape built from an engine cycle or from a status document
  * (state.ts), so every consumer says the same things.
  */
-import type { SinkFault } from "../sinks/types.ts";
 
 export type AlertLevel = "info" | "warn" | "error";
 

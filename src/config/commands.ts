@@ -5,7 +5,7 @@
  */
 import { defineCommand } from "citty";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { loadInputFrom, runArgs, type RunArgs } from "../cli-args.ts";
+import { loadInputFrom, runArgs, type RunArgs } from "./run-args.ts";
 import { ExitStatus } from "../exit.ts";
 import { CONFIG_DOCS_FILE, configDocs, EXAMPLE_CONFIG_FILE, exampleConfig } from "./docs.ts";
 import { ConfigError } from "./errors.ts";

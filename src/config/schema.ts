@@ -8,7 +8,7 @@
  */
 import * as v from "valibot";
 import { isValidIsoDate } from "../market/ist.ts";
-import { OPTIONAL_GROUPS } from "../metrics/types.ts";
+import { OPTIONAL_GROUPS } from "./metric-groups.ts";
 
 /** Metadata attached to each setting; read by `config docs` and the loader. */
 export type SettingMeta = {

@@ -6,12 +6,10 @@
 import type { ChainBatch } from "../chain/batch.ts";
 import { enrichGroups, type EnrichParams } from "../chain/enrich.ts";
 import { ENRICH_INPUTS, extractShard, mergeShard, MIN_SHARD_LEGS, planShards, type ArrayMap, type ShardRange } from "../chain/shard.ts";
-import { renderRowBodies, type RenderedRows } from "../g6csv/index.ts";
+import { renderRowBodies } from "../g6csv/index.ts";
 import type { Job } from "./jobs.ts";
-import type { PoolEvent, PoolTask, WorkerPool } from "./pool.ts";
-
-/** What a compute step reports for the cycle result. */
-export type ComputeReport = { shards: number; events: PoolEvent[] };
+import type { PoolTask, WorkerPool } from "./pool.ts";
+import type { ComputePort, ComputeReport, RenderedRows } from "../contracts/index.ts";
 
 /** Runs one job per shard of `b` on the pool and merges the outputs into `b`. */
 export type ShardOptions = {
@@ -80,4 +78,19 @@ export async function enrichBatch(
       ? null
       : run.ranges.map((r, i) => ({ pairStart: b.start[r.g0]! >> 1, bytes: run.results[i]!.rowBytes as Uint8Array, pairEnd: run.results[i]!.pairEnd as Uint32Array }));
   return { report: { shards: run.shards, events: run.events }, rendered };
+}
+
+/**
+ * The compute port over `pool` (null: everything inline) that providers are given: shards go
+ * to the pool when `usePool` says they pay, with the same shard options as enrichment.
+ */
+export function createComputePort(pool: WorkerPool | null, opts: ShardOptions = {}): ComputePort {
+  return {
+    worthSharding: (b) => usePool(pool, b, opts),
+    async runSharded(b, makeJob) {
+      if (pool === null) throw new Error("runSharded without a worker pool (check worthSharding first)");
+      const run = await runSharded(pool, b, makeJob, opts);
+      return { shards: run.shards, events: run.events };
+    },
+  };
 }

@@ -9,51 +9,16 @@ import { scoreGroup, scoreIndex, type ExpirySummary, type IndexSummary } from ".
 import type { G6Config } from "../config/schema.ts";
 import { IV_FAILURE_REASONS } from "../analytics/index.ts";
 import { createExchangeCalendars, expiryCoverageWarnings, istDate } from "../market/index.ts";
-import { ProviderError, type ErrorCode, type Provider, type SpotQuote } from "../providers/types.ts";
-import type { RenderedRows } from "../g6csv/index.ts";
-import type { ComputeReport, EnrichOutput } from "./compute.ts";
+import type { EnrichOutput } from "./compute.ts";
 import type { ListingCache } from "./listing.ts";
 import { enabledIndices, planCycle } from "./plan.ts";
+import { type ComputeReport, type CycleError, type CycleResult, type Phase, type Provider, ProviderError, type SpotQuote } from "../contracts/index.ts";
 
 /**
  * Runs enrichment over a whole batch (inline or on a worker pool); given the snapshot instant
  * it may also render the CSV row bodies in the same pass (see RenderedRows).
  */
 export type Enricher = (batch: ChainBatch, at: number) => Promise<EnrichOutput>;
-
-export const PHASES = ["spot", "plan", "fetch", "enrich", "score"] as const;
-export type Phase = (typeof PHASES)[number];
-
-export type CycleError = { phase: Phase; code: ErrorCode; message: string };
-
-export type CycleResult = {
-  cycle: number;
-  /** Snapshot instant (epoch ms) and its IST date. */
-  at: number;
-  date: string;
-  /** Milliseconds per phase, and in total. */
-  durations: Record<Phase | "total", number>;
-  batch: ChainBatch;
-  expiries: ExpirySummary[];
-  indices: IndexSummary[];
-  /** NaN IVs by reason (no_price counts legs without any usable price). */
-  ivFailures: Record<(typeof IV_FAILURE_REASONS)[number], number>;
-  legsRequested: number;
-  legsCollected: number;
-  status: "OK" | "PARTIAL" | "EMPTY";
-  /**
-   * Why the cycle is not OK, for people ("" when OK): the non-OK indices with their reasons,
-   * and (added by the engine during emission) the sink targets that could not be written.
-   */
-  statusReason: string;
-  /** Standing conditions people should know of, e.g. a holiday calendar not covering the expiries collected. */
-  warnings: string[];
-  errors: CycleError[];
-  /** Shards and worker failures (retries, inline redos) of the compute phases. */
-  compute: { fetch: ComputeReport; enrich: ComputeReport };
-  /** CSV row bodies rendered during enrichment, in batch order (null: not rendered). */
-  rendered: RenderedRows[] | null;
-};
 
 export type CycleDeps = {
   config: Readonly<G6Config>;

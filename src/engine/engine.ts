@@ -4,12 +4,10 @@
  */
 import type { ConsolaInstance } from "consola";
 import type { G6Config } from "../config/schema.ts";
-import type { Provider } from "../providers/types.ts";
-import { describeFault, describeFaults, faultCodeOf, WHOLE_SINK, type EngineStats, type Sink, type SinkFault, type SinkTotals } from "../sinks/types.ts";
-import type { PoolStats } from "./pool.ts";
-import { runCycle, type CycleResult, type Enricher } from "./cycle.ts";
+import { runCycle, type Enricher } from "./cycle.ts";
 import { createListingCache } from "./listing.ts";
 import { runScheduler, type SchedulerClock } from "./scheduler.ts";
+import { type CycleResult, describeFault, describeFaults, type EngineStats, faultCodeOf, type PoolStats, type Provider, type Sink, type SinkFault, type SinkTotals, WHOLE_SINK } from "../contracts/index.ts";
 
 /** Marks an OK cycle PARTIAL (an EMPTY one stays EMPTY) and appends `reason`. */
 function markPartial(result: CycleResult, reason: string): void {

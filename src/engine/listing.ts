@@ -1,8 +1,8 @@
+import type { Provider } from "../contracts/index.ts";
 /**
  * Per-day cache of listed strikes per (index, expiry), from the provider's instrument list
  * (regenerated daily by exchanges). Used by the universe collection mode.
  */
-import type { Provider } from "../providers/types.ts";
 
 export type ListingCache = {
   /** Ascending unique strikes listed for the expiry on `date`. */

@@ -6,7 +6,7 @@ import type { GroupSpec } from "../chain/batch.ts";
 import type { IndexPlan } from "../chain/score.ts";
 import type { G6Config } from "../config/schema.ts";
 import { atmStrike, INDICES, resolveExpiry, strikeLadder, timeToExpiryYears, type IndexName } from "../market/index.ts";
-import type { SpotQuote } from "../providers/types.ts";
+import type { SpotQuote } from "../contracts/index.ts";
 
 export type PlanInput = {
   config: Readonly<G6Config>;

@@ -13,12 +13,15 @@
  * the sender: a retry builds the job afresh from the batch.
  */
 import type { ArrayMap } from "../chain/shard.ts";
-import { jobTransferList, runJob, type Job, type WorkerFault } from "./jobs.ts";
+import type { FailureKind, PoolEvent, PoolStats } from "../contracts/index.ts";
+import { ENGINE_KERNELS, jobTransferList, runJob, type Job, type Kernels, type WorkerFault } from "./jobs.ts";
 
 export type PoolOptions = {
   /** Workers (lanes); 0 makes every job run inline. */
   size: number;
   workerUrl?: URL;
+  /** Kernels for jobs run inline (a worker failed, or no lane); must match the worker's (default: the engine's own). */
+  kernels?: Kernels;
   /** Per-job time budget, ms. */
   timeoutMs: number;
   maxRestarts: number;
@@ -28,18 +31,6 @@ export type PoolOptions = {
   /** Honour per-job injected faults (tests only). */
   testFaults?: boolean;
   now?: () => number;
-};
-
-export type FailureKind = "error" | "exit" | "timeout";
-export type PoolEvent = { job: number; failure: FailureKind; message: string; then: "retried" | "inline" };
-
-export type PoolStats = {
-  workers: number;
-  jobs: number;
-  inlineJobs: number;
-  retries: number;
-  restarts: number;
-  failures: Record<FailureKind, number>;
 };
 
 /** A job to run: a factory (called once per attempt) and an optional injected fault per attempt. */
@@ -62,6 +53,7 @@ const DEFAULT_WORKER = new URL("../../workers/compute.ts", import.meta.url);
 export function createWorkerPool(opts: PoolOptions): WorkerPool {
   const now = opts.now ?? (() => performance.now());
   const url = opts.workerUrl ?? DEFAULT_WORKER;
+  const kernels = opts.kernels ?? ENGINE_KERNELS;
   const stats: PoolStats = { workers: 0, jobs: 0, inlineJobs: 0, retries: 0, restarts: 0, failures: { error: 0, exit: 0, timeout: 0 } };
   const restartTimes: number[] = [];
   const lanes: Lane[] = Array.from({ length: opts.size }, () => ({ worker: null, closed: null, consecutiveFailures: 0, retryAfter: 0 }));
@@ -146,7 +138,7 @@ export function createWorkerPool(opts: PoolOptions): WorkerPool {
       stats.retries++;
     }
     stats.inlineJobs++;
-    return runJob(task.make());
+    return runJob(task.make(), kernels);
   }
 
   for (const lane of lanes) spawn(lane);
@@ -161,7 +153,7 @@ export function createWorkerPool(opts: PoolOptions): WorkerPool {
         tasks.forEach((t, i) => {
           stats.jobs++;
           stats.inlineJobs++;
-          results[i] = runJob(t.make());
+          results[i] = runJob(t.make(), kernels);
         });
         return { results, events };
       }

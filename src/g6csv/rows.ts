@@ -6,6 +6,7 @@
 import type { ChainBatch } from "../chain/batch.ts";
 import type { ExpirySummary, IndexSummary } from "../chain/score.ts";
 import { EXPIRY_TAG_BITS, formatG6Timestamp } from "../market/index.ts";
+import type { RenderedRows } from "../contracts/index.ts";
 import { ByteWriter } from "./bytes.ts";
 import { DECIMALS, fmt } from "./format.ts";
 
@@ -28,14 +29,6 @@ function pair(w: ByteWriter, field: Float64Array, c: number, d: number): void {
   w.comma();
   w.fixed(field[c + 1]!, d);
 }
-
-/**
- * Option rows rendered up to (not including) the last two columns, which depend on per-series
- * history the sink keeps: `bytes` holds, for each strike pair of the rendered groups in order,
- * `timestamp,…,ce_rho,pe_rho`; pair k's body is bytes[pairEnd[k-1] … pairEnd[k]) (empty for a
- * pair with no quotes). Rendering is pure CPU work, so it runs with enrichment, on the pool.
- */
-export type RenderedRows = { pairStart: number; bytes: Uint8Array; pairEnd: Uint32Array };
 
 /** Renders the row bodies of groups [g0, g1) of the batch, stamped `stamp` (formatG6Timestamp). */
 export function renderRowBodies(b: ChainBatch, g0: number, g1: number, stamp: string): RenderedRows {

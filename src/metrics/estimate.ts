@@ -1,9 +1,9 @@
 /** Series estimates for the cardinality guard, from the descriptors and the cycle's shape. */
 import { IV_FAILURE_REASONS } from "../analytics/index.ts";
-import { ERROR_CODES } from "../providers/types.ts";
 import { CATALOG } from "./catalog.ts";
 import { PROVIDER_ENDPOINTS } from "./groups/provider.ts";
 import type { MetricDescriptor, MetricGroup } from "./types.ts";
+import { ERROR_CODES } from "../contracts/index.ts";
 
 /** How many values each bounded label takes in a cycle. */
 export type LabelCounts = { indices: number; expiries: number; sinks: number };

@@ -7,10 +7,6 @@
  */
 import { Registry } from "prom-client";
 import type { G6Config } from "../config/schema.ts";
-import type { CycleResult } from "../engine/cycle.ts";
-import type { PoolStats } from "../engine/pool.ts";
-import type { Provider } from "../providers/types.ts";
-import { describeFaults, type EngineStats, type Sink } from "../sinks/types.ts";
 import { CATALOG, enabledGroups } from "./catalog.ts";
 import { detailSeries, fillDetail } from "./detail.ts";
 import { estimateBaseSeries } from "./estimate.ts";
@@ -20,6 +16,7 @@ import { createDeltas, recordAnalytics, recordChains, recordCycle, recordIndices
 import { registerGroup } from "./registry.ts";
 import { instrumentSink } from "./sinks.ts";
 import type { MetricGroup } from "./types.ts";
+import { type CycleResult, describeFaults, type EngineStats, type PoolStats, type Provider, type Sink } from "../contracts/index.ts";
 
 /**
  * The longest a rendering is served while no cycle completes (a provider stalled in a fetch):

@@ -3,9 +3,9 @@
  * tracks whether it is open (for /readyz). It never retries, waits or changes results: errors
  * are counted by code and rethrown unchanged.
  */
-import { ProviderError, type Provider } from "../providers/types.ts";
 import type { PROVIDER_METRICS, ProviderEndpoint } from "./groups/provider.ts";
 import type { GroupHandles } from "./types.ts";
+import { type Provider, ProviderError } from "../contracts/index.ts";
 
 export type InstrumentedProvider = Provider & {
   /** True between a successful `open()` and `close()`. */

@@ -3,9 +3,6 @@
  * gauge sets or counter increments per index, expiry, phase or sink: cheap, bounded, and
  * independent of the scrape rate. Engine totals are cumulative, so counters advance by deltas.
  */
-import type { CycleResult } from "../engine/cycle.ts";
-import type { PoolStats } from "../engine/pool.ts";
-import type { EngineStats } from "../sinks/types.ts";
 import type { ANALYTICS_METRICS } from "./groups/analytics.ts";
 import type { CHAIN_METRICS } from "./groups/chain.ts";
 import type { CYCLE_METRICS } from "./groups/cycle.ts";
@@ -13,6 +10,7 @@ import { STATUS_LABELS, type INDEX_METRICS } from "./groups/index.ts";
 import type { POOL_METRICS } from "./groups/pool.ts";
 import type { STORAGE_METRICS } from "./groups/storage.ts";
 import type { GroupHandles } from "./types.ts";
+import type { CycleResult, EngineStats, PoolStats } from "../contracts/index.ts";
 
 /** Advances counters by the growth of cumulative totals since the previous call. */
 export function createDeltas() {

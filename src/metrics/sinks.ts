@@ -3,9 +3,9 @@
  * bytes and errors stays with the engine (EngineStats.sinks); this only adds latencies and
  * flush failures, and rethrows every error unchanged.
  */
-import type { Sink } from "../sinks/types.ts";
 import type { STORAGE_METRICS } from "./groups/storage.ts";
 import type { GroupHandles } from "./types.ts";
+import type { Sink } from "../contracts/index.ts";
 
 /** Wraps `sink`; `elapsed` is a monotonic clock in milliseconds (exported in seconds). */
 export function instrumentSink(sink: Sink, metrics: GroupHandles<typeof STORAGE_METRICS>, elapsed: () => number = () => performance.now()): Sink {

@@ -4,13 +4,14 @@
  * exposition and docs/METRICS.md cannot drift apart.
  */
 import type { Counter, Gauge, Histogram } from "prom-client";
+import { OPTIONAL_GROUPS } from "../config/metric-groups.ts";
 
 /** Metric groups. `cycle`, `provider` and `storage` are always on; the rest follow `metrics.groups`. */
 export const METRIC_GROUPS = ["cycle", "index", "chain", "analytics", "provider", "storage", "pool", "process", "option_detail"] as const;
 export type MetricGroup = (typeof METRIC_GROUPS)[number];
 export const ALWAYS_ON_GROUPS: readonly MetricGroup[] = ["cycle", "provider", "storage"];
-export const OPTIONAL_GROUPS = ["index", "chain", "analytics", "pool", "process", "option_detail"] as const;
-export type OptionalGroup = (typeof OPTIONAL_GROUPS)[number];
+/** Every configurable group is a metric group (a type error here means the lists drifted apart). */
+export const OPTIONAL_METRIC_GROUPS: readonly MetricGroup[] = OPTIONAL_GROUPS;
 
 export type MetricType = "counter" | "gauge" | "histogram";
 

@@ -4,11 +4,10 @@
  * (or, with a Last-Event-ID still in the backlog, the events it missed instead), then every
  * event as it is published, and a comment line every heartbeat.
  */
-import type { CycleResult } from "../engine/cycle.ts";
 import { formatIsoIst } from "../market/index.ts";
 import { statusFileDocument } from "../sinks/status/sink.ts";
-import type { EngineStats } from "../sinks/types.ts";
 import { newestQuotes } from "../summary/model.ts";
+import type { CycleResult, EngineStats } from "../contracts/index.ts";
 
 export type HubEvent = { id: number; event: string; data: string };
 

@@ -6,11 +6,10 @@
  * renderers show it as "-".
  */
 import type { Alert, AlertLevel } from "../alerts/index.ts";
-import type { CycleResult } from "../engine/cycle.ts";
 import type { MarketCalendar } from "../market/calendar.ts";
 import { formatIsoIst } from "../market/ist.ts";
-import type { EngineStats, SinkFault } from "../sinks/types.ts";
 import { percentile } from "./stats.ts";
+import type { CycleResult, EngineStats, SinkFault } from "../contracts/index.ts";
 
 export const SUMMARY_SCHEMA_VERSION = 1;
 

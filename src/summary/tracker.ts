@@ -3,12 +3,11 @@
  * `windowCycles` cycle times and the most recent alerts, and turns each cycle into a snapshot.
  * One tracker per consumer (dashboard, panel files); calls come from the main thread only.
  */
-import type { CycleResult } from "../engine/cycle.ts";
 import type { MarketCalendar } from "../market/calendar.ts";
 import { formatIsoIst } from "../market/ist.ts";
-import type { EngineStats } from "../sinks/types.ts";
 import { alertStateFromCycle, createAlertFeed } from "../alerts/index.ts";
 import { buildSummary, summaryAlert, type AlertLevel, type PoolFacts, type SummaryAlert, type SummaryLinks, type SummarySnapshot } from "./model.ts";
+import type { CycleResult, EngineStats, SnapshotBuilder } from "../contracts/index.ts";
 
 /** Alerts kept for the alerts panel. */
 export const MAX_ALERTS = 8;
@@ -59,4 +58,9 @@ export function createSummaryTracker(opts: SummaryTrackerOptions): SummaryTracke
       push({ level, at: formatIsoIst(opts.now()), message });
     },
   };
+}
+
+/** The tracker as a snapshot builder (what the panels sink is given): each call observes one cycle. */
+export function snapshotOf(tracker: SummaryTracker): SnapshotBuilder<SummarySnapshot> {
+  return (result, stats) => tracker.observe(result, stats);
 }

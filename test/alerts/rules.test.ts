@@ -3,8 +3,8 @@ import { describe, expect, test } from "bun:test";
 import { alertStateFromCycle, alertStateFromStatus, createAlertFeed, nextAlerts, type Alert, type AlertState } from "../../src/alerts/index.ts";
 import { liveStatusDocument } from "../../src/server/events.ts";
 import { statusFileDocument } from "../../src/sinks/status/sink.ts";
-import type { SinkFault } from "../../src/sinks/types.ts";
 import { fixedCycle } from "../summary/fixture.ts";
+import type { SinkFault } from "../../src/contracts/index.ts";
 
 const AT = "2026-11-20T10:02:00+05:30";
 

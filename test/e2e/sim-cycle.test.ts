@@ -10,8 +10,8 @@ import { createMarketCalendar, INDICES, parseG6Timestamp, timeToExpiryYears, typ
 import { simVol } from "../../src/providers/sim/model.ts";
 import { createSimProvider } from "../../src/providers/sim/provider.ts";
 import { OPTION_HEADER, OVERVIEW_HEADER } from "../../src/g6csv/index.ts";
-import type { CycleResult } from "../../src/engine/cycle.ts";
 import { listFiles, readCsv, runEngine, tempDir, testConfig } from "../helpers/engine.ts";
+import type { CycleResult } from "../../src/contracts/index.ts";
 
 const CYCLES = 4;
 const dataDir = tempDir();

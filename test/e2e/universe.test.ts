@@ -5,9 +5,9 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
-import type { CycleResult } from "../../src/engine/cycle.ts";
 import { OPTION_HEADER } from "../../src/g6csv/index.ts";
 import { listFiles, readCsv, runEngine, tempDir } from "../helpers/engine.ts";
+import type { CycleResult } from "../../src/contracts/index.ts";
 
 const dir = tempDir();
 const { config } = loadConfig({

@@ -6,11 +6,11 @@
 import { describe, expect, test } from "bun:test";
 import type { ChainBatch } from "../../src/chain/batch.ts";
 import { enrichBatch } from "../../src/engine/compute.ts";
-import { enrichParams, runCycle, type CycleResult } from "../../src/engine/cycle.ts";
+import { enrichParams, runCycle } from "../../src/engine/cycle.ts";
 import { createListingCache } from "../../src/engine/listing.ts";
 import { istEpoch } from "../../src/market/ist.ts";
-import { ProviderError, type Provider, type QuoteReport, type SpotQuote } from "../../src/providers/types.ts";
 import { testConfig } from "../helpers/engine.ts";
+import { type CycleResult, type Provider, ProviderError, type QuoteReport, type SpotQuote } from "../../src/contracts/index.ts";
 
 const AT = istEpoch("2026-11-20", "10:00:00");
 const LEVELS: Record<string, number> = { NIFTY: 24_012, BANKNIFTY: 52_049 };

@@ -2,8 +2,8 @@
 import { describe, expect, test } from "bun:test";
 import { planCycle } from "../../src/engine/plan.ts";
 import { istEpoch } from "../../src/market/ist.ts";
-import type { SpotQuote } from "../../src/providers/types.ts";
 import { testConfig } from "../helpers/engine.ts";
+import type { SpotQuote } from "../../src/contracts/index.ts";
 
 /** Friday 2026-11-20, 10:00 IST. */
 const AT = istEpoch("2026-11-20", "10:00:00");

@@ -10,9 +10,8 @@ import { createEngine } from "../../src/engine/engine.ts";
 import { createMarketCalendar } from "../../src/market/index.ts";
 import { createSimClock, simStart } from "../../src/providers/sim/clock.ts";
 import { createSimProvider } from "../../src/providers/sim/provider.ts";
-import type { CycleResult } from "../../src/engine/cycle.ts";
-import { WHOLE_SINK, type Sink, type SinkFault } from "../../src/sinks/types.ts";
 import { instantClock, tempDir, testConfig } from "../helpers/engine.ts";
+import { type CycleResult, type Sink, type SinkFault, WHOLE_SINK } from "../../src/contracts/index.ts";
 
 test("a throwing sink fails as a whole until it writes again; a per-target fault is named; both logged once", async () => {
   const config = testConfig({ pool: { size: 0 }, provider: { sim: { start: "2026-11-20T10:00" } }, storage: { data_dir: tempDir() } });
@@ -35,7 +34,7 @@ test("a throwing sink fails as a whole until it writes again; a per-target fault
   const simClock = createSimClock(calendar, simStart(calendar, config.provider.sim.start, instantClock.now()), 60_000);
   const engine = createEngine({
     config,
-    provider: createSimProvider({ config, calendar, pool: null, minShardLegs: 1000 }),
+    provider: createSimProvider({ config, calendar }),
     sinks: [flaky],
     enrich: createEnricher(config, createPool(config)),
     snapshotAt: () => simClock.next(),

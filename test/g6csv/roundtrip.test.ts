@@ -7,9 +7,9 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ChainBatch } from "../../src/chain/batch.ts";
-import type { CycleResult } from "../../src/engine/cycle.ts";
 import { DECIMALS, expiryPath, optionPath, overviewPath, pairMissing, readOptionCsv, readOverviewCsv, type OptionCsv } from "../../src/g6csv/index.ts";
 import { listFiles, runEngine, tempDir, testConfig } from "../helpers/engine.ts";
+import type { CycleResult } from "../../src/contracts/index.ts";
 
 const CYCLES = 3;
 const P = DECIMALS.price;

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import * as v from "valibot";
 import { createApp } from "../../src/app.ts";
 import { ConfigSchema, type G6Config } from "../../src/config/schema.ts";
-import type { CycleResult } from "../../src/engine/cycle.ts";
 import { instantClock, quietLog, tempDir as makeTempDir } from "../../bench/support.ts";
+import type { CycleResult } from "../../src/contracts/index.ts";
 
 export { instantClock, quietLog };
 

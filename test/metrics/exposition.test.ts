@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApp } from "../../src/app.ts";
 import { allDescriptors, metricsCatalog } from "../../src/metrics/index.ts";
-import { OPTIONAL_GROUPS } from "../../src/metrics/types.ts";
+import { OPTIONAL_GROUPS } from "../../src/config/metric-groups.ts";
 import { requireBinary } from "../helpers/binaries.ts";
 import { instantClock, quietLog, tempDir, testConfig } from "../helpers/engine.ts";
 

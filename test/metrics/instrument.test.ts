@@ -5,8 +5,7 @@ import { createBatch } from "../../src/chain/batch.ts";
 import { CATALOG } from "../../src/metrics/catalog.ts";
 import { instrumentProvider, instrumentSink } from "../../src/metrics/index.ts";
 import { registerGroup } from "../../src/metrics/registry.ts";
-import { ProviderError, type Provider } from "../../src/providers/types.ts";
-import type { Sink } from "../../src/sinks/types.ts";
+import { type Provider, ProviderError, type Sink } from "../../src/contracts/index.ts";
 
 /** A provider whose quotes are refused by a rate limit and whose spot fails with a bad payload. */
 const flaky: Provider = {

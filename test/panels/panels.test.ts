@@ -9,6 +9,7 @@ import { verifyPanels } from "../../src/sinks/panels/verify.ts";
 import { runEngine, tempDir, testConfig } from "../helpers/engine.ts";
 import { heldSync } from "../helpers/sync.ts";
 import { fixedCycle, fixedTracker, NOW } from "../summary/fixture.ts";
+import { snapshotOf } from "../../src/summary/tracker.ts";
 
 const CLI = join(import.meta.dir, "../../src/cli.ts");
 
@@ -170,7 +171,7 @@ describe("panel generations", () => {
     const { result, stats } = await fixedCycle();
     const dir = join(tempDir("g6-panels-"), "panels");
     const disk = heldSync();
-    const sink = createPanelsSink({ dir, everyNCycles: 1, tracker: fixedTracker(), now: () => NOW, sync: disk.sync });
+    const sink = createPanelsSink({ dir, everyNCycles: 1, snapshot: snapshotOf(fixedTracker()), now: () => NOW, sync: disk.sync });
     await sink.open();
     for (let cycle = 1; cycle <= 4; cycle++) expect((await sink.write({ ...result, cycle }, stats)).faults).toBeUndefined();
     expect(readdirSync(dir).sort()).toEqual(["current", "gen-3-2", "gen-4-3"]);
@@ -191,7 +192,7 @@ describe("panel generations", () => {
     const { result, stats } = await fixedCycle();
     const dir = join(tempDir("g6-panels-"), "panels");
     const disk = heldSync(syncPath);
-    const sink = createPanelsSink({ dir, everyNCycles: 1, tracker: fixedTracker(), now: () => NOW, sync: disk.sync });
+    const sink = createPanelsSink({ dir, everyNCycles: 1, snapshot: snapshotOf(fixedTracker()), now: () => NOW, sync: disk.sync });
     await sink.open();
     for (let cycle = 1; cycle <= 3; cycle++) await sink.write({ ...result, cycle }, stats);
     disk.release();
@@ -204,7 +205,7 @@ describe("panel generations", () => {
   test("a generation that cannot be written is a fault naming the panels dir; current stays on the last good one", async () => {
     const { result, stats } = await fixedCycle();
     const dir = join(tempDir("g6-panels-"), "panels");
-    const sink = createPanelsSink({ dir, everyNCycles: 1, tracker: fixedTracker(), now: () => NOW, sync: async () => {} });
+    const sink = createPanelsSink({ dir, everyNCycles: 1, snapshot: snapshotOf(fixedTracker()), now: () => NOW, sync: async () => {} });
     await sink.open();
     await sink.write({ ...result, cycle: 1 }, stats);
     // The next generation's name is taken by a file: its directory cannot be made.

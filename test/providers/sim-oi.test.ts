@@ -4,9 +4,9 @@
  * the put-call ratio of the same contracts moves smoothly from minute to minute.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import type { CycleResult } from "../../src/engine/cycle.ts";
 import { INDICES, type IndexName } from "../../src/market/index.ts";
 import { runEngine, tempDir, testConfig } from "../helpers/engine.ts";
+import type { CycleResult } from "../../src/contracts/index.ts";
 
 const config = testConfig({
   pool: { size: 0 },

@@ -3,8 +3,8 @@ import { describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { FileWriteError, writeFileAtomic, type ReplaceFs } from "../../src/sinks/status/atomic.ts";
-import { faultCodeOf } from "../../src/sinks/types.ts";
 import { tempDir } from "../helpers/engine.ts";
+import { faultCodeOf } from "../../src/contracts/index.ts";
 
 /** The real file system, recording each call as a line (descriptors named by the path opened). */
 function recordingFs(fail?: { op: keyof ReplaceFs; code: string }): { fs: ReplaceFs; calls: string[] } {

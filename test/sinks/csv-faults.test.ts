@@ -9,13 +9,12 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, u
 import { dirname, join } from "node:path";
 import { createApp } from "../../src/app.ts";
 import type { G6Config } from "../../src/config/schema.ts";
-import type { CycleResult } from "../../src/engine/cycle.ts";
 import { createMarketCalendar } from "../../src/market/index.ts";
 import { OPTION_HEADER, optionPath, OVERVIEW_HEADER } from "../../src/g6csv/index.ts";
 import { nodeIo, type FileIo } from "../../src/sinks/csv/io.ts";
 import { createCsvSink, type CsvLayout } from "../../src/sinks/csv/sink.ts";
-import type { EngineStats, SinkReport } from "../../src/sinks/types.ts";
 import { instantClock, listFiles, quietLog, tempDir, testConfig } from "../helpers/engine.ts";
+import type { CycleResult, EngineStats, SinkReport } from "../../src/contracts/index.ts";
 
 const DATE = "2026-11-20";
 const CYCLES = 5;

@@ -6,13 +6,12 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { fstatSync } from "node:fs";
 import { join } from "node:path";
-import type { CycleResult } from "../../src/engine/cycle.ts";
 import { createMarketCalendar } from "../../src/market/index.ts";
 import { createFilePool } from "../../src/sinks/csv/files.ts";
 import { nodeIo, type Done, type FileIo } from "../../src/sinks/csv/io.ts";
 import { createCsvSink } from "../../src/sinks/csv/sink.ts";
-import type { EngineStats } from "../../src/sinks/types.ts";
 import { runEngine, tempDir, testConfig } from "../helpers/engine.ts";
+import type { CycleResult, EngineStats } from "../../src/contracts/index.ts";
 
 const HEADER = "timestamp,a,b";
 const bytes = (s: string) => new TextEncoder().encode(s);

@@ -6,7 +6,6 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApp } from "../../src/app.ts";
-import type { CycleResult } from "../../src/engine/cycle.ts";
 import { createMarketCalendar } from "../../src/market/calendar.ts";
 import { canonicalDir, startServer, type G6Server } from "../../src/server/server.ts";
 import type { Display } from "../../src/summary/dashboard.ts";
@@ -14,6 +13,7 @@ import { runSummaryClient, SummaryUnavailable, type SummaryClientOptions } from 
 import type { SummarySnapshot } from "../../src/summary/model.ts";
 import { instantClock, quietLog, runEngine, tempDir, testConfig } from "../helpers/engine.ts";
 import { freePort } from "../helpers/net.ts";
+import type { CycleResult } from "../../src/contracts/index.ts";
 
 // Real engines and processes on a shared machine: generous bounds (each test bounds its own waits).
 setDefaultTimeout(60_000);

@@ -1,10 +1,9 @@
 /** A fixed cycle of the real engine on the simulated market, and its summary, for the summary tests. */
 import { createMarketCalendar } from "../../src/market/calendar.ts";
-import type { CycleResult } from "../../src/engine/cycle.ts";
-import type { EngineStats } from "../../src/sinks/types.ts";
 import { buildSummary, type SummarySnapshot } from "../../src/summary/model.ts";
 import { createSummaryTracker } from "../../src/summary/tracker.ts";
 import { runEngine, tempDir, testConfig } from "../helpers/engine.ts";
+import type { CycleResult, EngineStats } from "../../src/contracts/index.ts";
 
 export const START = "2026-11-20T10:00";
 export const NOW = Date.UTC(2026, 10, 20, 4, 35, 0);

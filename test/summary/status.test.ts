@@ -5,7 +5,6 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { SinkFault } from "../../src/sinks/types.ts";
 import { snapshotFromStatus, type ClientDocument, type StatusContext } from "../../src/summary/client.ts";
 import type { Display } from "../../src/summary/dashboard.ts";
 import { runSummaryClient } from "../../src/summary/follow.ts";
@@ -14,6 +13,7 @@ import type { SummarySnapshot } from "../../src/summary/model.ts";
 import { renderPlain } from "../../src/summary/plain.ts";
 import { runEngine, tempDir, testConfig } from "../helpers/engine.ts";
 import { calendar, fixedCycle, fixedSnapshot, fixedTracker } from "./fixture.ts";
+import type { SinkFault } from "../../src/contracts/index.ts";
 
 // Real engines and processes on a shared machine: generous bounds (each test bounds its own waits).
 setDefaultTimeout(60_000);

@@ -17,12 +17,10 @@ import {
   type MarketCalendar,
 } from "../../market/index.ts";
 import { extractShard, QUOTE_INPUTS, type ArrayMap } from "../../chain/shard.ts";
-import { runSharded, usePool } from "../../engine/compute.ts";
-import type { WorkerPool } from "../../engine/pool.ts";
-import type { Instrument, Provider, QuoteReport, SpotQuote } from "../types.ts";
-import { ProviderError } from "../types.ts";
+import type { SimulateJob } from "./kernel.ts";
 import { simulateQuotes, type SimGroupInputs } from "./model.ts";
 import { createRng, hashInts, hashUnit } from "./random.ts";
+import { type ComputePort, type Instrument, type Provider, ProviderError, type QuoteReport, type SpotQuote } from "../../contracts/index.ts";
 
 /** Relative option activity per index (NIFTY = 1); scales simulated volume and OI. */
 const ACTIVITY: Record<IndexName, number> = { NIFTY: 1, BANKNIFTY: 0.35, FINNIFTY: 0.06, MIDCPNIFTY: 0.05, SENSEX: 0.5 };
@@ -49,9 +47,8 @@ export type SimProviderOptions = {
   calendars?: Readonly<Partial<Record<Exchange, MarketCalendar>>>;
   /** Waits `ms` (injected so tests need not sleep). */
   sleep?: (ms: number) => Promise<void>;
-  /** Pool for quote generation (it is CPU work); null or absent: inline. */
-  pool?: WorkerPool | null;
-  minShardLegs?: number;
+  /** Where quote generation (CPU work) runs when it pays; absent: inline. */
+  compute?: ComputePort;
 };
 
 /** Creates the simulated provider. All state lives in the returned object. */
@@ -169,15 +166,14 @@ export function createSimProvider(opts: SimProviderOptions): Provider & { baseVo
         zeroPriceRate: sim.faults.zero_price_rate,
         staleRate: sim.faults.stale_rate,
       };
-      const pool = opts.pool ?? null;
-      const shardOpts = { minShardLegs: opts.minShardLegs };
-      if (usePool(pool, batch, shardOpts)) {
-        const compute = await runSharded(
-          pool,
-          batch,
-          (r) => ({ kind: "simulate", batch: extractShard(batch, r.g0, r.g1, QUOTE_INPUTS), params, inputs: sliceInputs(inputs, r.g0, r.g1) }),
-          shardOpts,
-        );
+      const port = opts.compute;
+      if (port?.worthSharding(batch)) {
+        const compute = await port.runSharded(batch, (r): SimulateJob => ({
+          kind: "simulate",
+          batch: extractShard(batch, r.g0, r.g1, QUOTE_INPUTS),
+          params,
+          inputs: sliceInputs(inputs, r.g0, r.g1),
+        }));
         let returned = 0;
         for (let i = 0; i < batch.legs; i++) if (!Number.isNaN(batch.quoteTime[i]!)) returned++;
         return { returned, requests: compute.shards, compute };

@@ -20,10 +20,10 @@ import { constants, existsSync, fstatSync, mkdirSync, openSync, renameSync } fro
 import { basename, dirname } from "node:path";
 import { readRowTimestamp } from "../../g6csv/index.ts";
 import { formatIsoIst } from "../../market/index.ts";
-import { faultCodeOf, type SinkFault, type SinkFaultCode } from "../types.ts";
 import { nodeIo, type FileIo } from "./io.ts";
 import { completeLength, headLine, lastLineOf } from "./read.ts";
 import { createSyncer, type SyncTarget } from "./sync.ts";
+import { faultCodeOf, type SinkFault, type SinkFaultCode } from "../../contracts/index.ts";
 
 export type CsvFile = SyncTarget & {
   readonly path: string;

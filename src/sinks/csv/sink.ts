@@ -12,27 +12,12 @@
  * background after a cycle's writes, every `syncIntervalSeconds` (sync.ts).
  */
 import { isAbsolute, join } from "node:path";
-import type { CycleResult } from "../../engine/cycle.ts";
 import { formatG6Timestamp, type MarketCalendar } from "../../market/index.ts";
-import type { Sink, SinkFault, SinkReport } from "../types.ts";
 import { createFilePool, type CsvFile, type FilePool } from "./files.ts";
 import type { FileIo } from "./io.ts";
 import { lastLines, scanLines } from "./read.ts";
-import {
-  ByteWriter,
-  expiryPath,
-  OPTION_HEADER,
-  OVERVIEW_HEADER,
-  optionPath,
-  overviewPath,
-  overviewRow,
-  pairMissing,
-  readOptionRowTp,
-  renderRowBodies,
-  straddleAt,
-  writeRowTail,
-  type RenderedRows,
-} from "../../g6csv/index.ts";
+import { ByteWriter, expiryPath, OPTION_HEADER, OVERVIEW_HEADER, optionPath, overviewPath, overviewRow, pairMissing, readOptionRowTp, renderRowBodies, straddleAt, writeRowTail } from "../../g6csv/index.ts";
+import type { CycleResult, RenderedRows, Sink, SinkFault, SinkReport } from "../../contracts/index.ts";
 
 export type CsvLayout = "g6" | "expiry_v1";
 

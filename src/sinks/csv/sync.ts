@@ -11,8 +11,8 @@
  * turn is synced by path.
  */
 import { closeSync } from "node:fs";
-import { faultCodeOf, type SinkFault } from "../types.ts";
 import type { FileIo } from "./io.ts";
+import { faultCodeOf, type SinkFault } from "../../contracts/index.ts";
 
 /**
  * Syncs in flight at once. Each completion needs a turn of the event loop to issue the next,

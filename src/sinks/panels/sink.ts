@@ -10,14 +10,11 @@
  */
 import { linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { CycleResult } from "../../engine/cycle.ts";
-import type { SummarySnapshot } from "../../summary/model.ts";
-import type { SummaryTracker } from "../../summary/tracker.ts";
 import { FileWriteError, syncPath } from "../status/atomic.ts";
 import { createBackgroundWork } from "../status/background.ts";
-import { describeFault, faultCodeOf, SinkError, type EngineStats, type Sink, type SinkFault, type SinkReport } from "../types.ts";
 import { canonicalSha256 } from "./canonical.ts";
 import { generationName, generationSeq, pruneGenerations, recoverPanelsDir, switchCurrent } from "./generations.ts";
+import { type CycleResult, describeFault, type EngineStats, faultCodeOf, type Sink, SinkError, type SinkFault, type SinkReport, type SnapshotBuilder } from "../../contracts/index.ts";
 
 export const PANELS_SCHEMA_VERSION = 1;
 export const MANIFEST_FILE = "manifest.json";
@@ -28,12 +25,15 @@ export type PanelEnvelope = { panel: string; schema_version: number; generated_a
 export type ManifestEntry = { panel: string; file: string; sha256: string; bytes: number };
 export type PanelManifest = { schema_version: number; generated_at: string; cycle: number; files: ManifestEntry[] };
 
+/** What the sink writes: one JSON value per panel, and the cycle it shows (the summary snapshot). */
+export type PanelSnapshot = Readonly<Record<PanelName, unknown>> & { readonly header: { readonly cycle: number } };
+
 export type PanelsSinkOptions = {
   dir: string;
   /** Write every N cycles (≥ 1). */
   everyNCycles: number;
-  /** Builds the snapshot; observed every cycle so its rolling window stays whole. */
-  tracker: SummaryTracker;
+  /** Builds the snapshot; called every cycle (in order) so a rolling window it keeps stays whole. */
+  snapshot: SnapshotBuilder<PanelSnapshot>;
   /** Wall clock, epoch ms (generated_at). */
   now: () => number;
   /** fsync by path (default: the real one); tests observe or delay it. */
@@ -63,7 +63,7 @@ function writeNew(path: string, text: string): number {
 export function writeGeneration(
   dir: string,
   name: string,
-  snapshot: SummarySnapshot,
+  snapshot: PanelSnapshot,
   generatedAt: string,
   previous: Generation | null,
 ): { files: number; bytes: number; generation: Generation } {
@@ -114,7 +114,7 @@ function linked(from: string, to: string): boolean {
 export function createPanelsSink(opts: PanelsSinkOptions): Sink {
   const { dir } = opts;
   const sync = opts.sync ?? syncPath;
-  let pending: SummarySnapshot | null = null;
+  let pending: PanelSnapshot | null = null;
   /** Next generation number; null until the directory has been recovered (at open, else at the next write). */
   let nextSeq: number | null = null;
   /** The newest generation (`current`) and the sequence number of the one before it. */
@@ -145,7 +145,7 @@ export function createPanelsSink(opts: PanelsSinkOptions): Sink {
     const where = relative(dir, e.path);
     return { target: dir, code: faultCodeOf(e), reason: where ? `${where}: ${e.reason}` : e.reason };
   };
-  const write = (snapshot: SummarySnapshot): SinkReport => {
+  const write = (snapshot: PanelSnapshot): SinkReport => {
     const unsynced = durability.takeFailure();
     const faults = unsynced ? [faultOf(unsynced)] : [];
     try {
@@ -176,7 +176,7 @@ export function createPanelsSink(opts: PanelsSinkOptions): Sink {
       }
     },
     async write(result: CycleResult, stats: Readonly<EngineStats>): Promise<SinkReport> {
-      pending = opts.tracker.observe(result, stats);
+      pending = opts.snapshot(result, stats);
       if (result.cycle % opts.everyNCycles !== 0) return { rows: 0, bytes: 0, duplicatesSkipped: 0 };
       return write(pending);
     },

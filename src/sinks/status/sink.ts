@@ -11,11 +11,10 @@
  * syncs the newest file) and are awaited at flush; close writes the stopped document durably.
  */
 import { dirname } from "node:path";
-import type { CycleResult } from "../../engine/cycle.ts";
 import { formatIsoIst } from "../../market/index.ts";
-import { faultCodeOf, SinkError, type EngineStats, type Sink, type SinkFault, type SinkReport } from "../types.ts";
 import { FileWriteError, removeTempLeftovers, replaceFile, syncPath, writeFileAtomic } from "./atomic.ts";
 import { createBackgroundWork } from "./background.ts";
+import { type CycleResult, type EngineStats, faultCodeOf, type Sink, SinkError, type SinkFault, type SinkReport } from "../../contracts/index.ts";
 
 export { writeFileAtomic } from "./atomic.ts";
 

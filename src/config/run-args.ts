@@ -1,10 +1,11 @@
 /**
  * Flags shared by the commands that load a configuration (run, config show, …) and their
- * mapping onto config key paths: the CLI layer of the loader.
+ * mapping onto config key paths: the CLI layer of the loader. It is config vocabulary (the
+ * loader's layers), so it lives here and the CLI imports it, never the reverse.
  */
 import type { ArgsDef } from "citty";
-import { ConfigError } from "./config/errors.ts";
-import { decimalOrRaw, type LoadInput } from "./config/load.ts";
+import { ConfigError } from "./errors.ts";
+import { decimalOrRaw, type LoadInput } from "./load.ts";
 
 export const runArgs = {
   config: { type: "string", description: "JSON config file (default: config/g6.json if present)", valueHint: "FILE" },

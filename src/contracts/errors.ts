@@ -1,38 +1,23 @@
 /**
- * The Sink contract. The engine calls `open` once, then `write` once per cycle from the main
- * thread (never concurrently), `flush` at shutdown (and whenever it wants data on disk), then
- * `close`. A sink throws what it could not write (a `SinkError` with the file or endpoint);
- * it never swallows errors. Counting and reporting live once in the engine.
+ * The error vocabulary of providers and sinks, in one place: each kind of failure has a bounded
+ * code (a metric label) and a class that carries it. A provider throws a `ProviderError`; a sink
+ * throws a `SinkError` for a write it could not do at all, and reports the targets it could not
+ * write (while the rest of the cycle was written) as `SinkFault`s. The engine decides what to do.
  */
-import type { CycleResult } from "../engine/cycle.ts";
-import type { PoolStats } from "../engine/pool.ts";
 
-/** Engine-level facts that sinks such as the status file record alongside a cycle. */
-export type EngineStats = {
-  provider: string;
-  startedAt: number;
-  intervalSeconds: number;
-  cyclesRun: number;
-  cyclesFailed: number;
-  skippedTicks: number;
-  /** Ticks whose cycle started late because the event loop was busy (see scheduler.ts). */
-  lateTicks: number;
-  overruns: number;
-  /** Last cycle's wall time including emission, ms; and that over the interval. */
-  lastCycleMs: number;
-  budgetUsed: number;
-  lastError: { at: number; message: string } | null;
-  sinks: Record<string, SinkTotals>;
-  /** Worker pool counters (null when everything runs inline). */
-  pool: Readonly<PoolStats> | null;
-};
+/** The small, bounded vocabulary of error kinds; the engine decides what to do with each. */
+export const ERROR_CODES = ["transient", "auth", "rate_limited", "bad_data", "fatal", "config"] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/**
- * Per-sink totals since start. `errors` counts failed writes (a thrown write, and each target
- * faulted in a cycle); `failing` lists the targets that faulted in the last cycle (empty when
- * the sink is healthy), so the status file, /readyz, the dashboard and metrics can name them.
- */
-export type SinkTotals = { rows: number; bytes: number; duplicatesSkipped: number; errors: number; failing: SinkFault[] };
+export class ProviderError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ProviderError";
+  }
+}
 
 /**
  * One target (a file, an endpoint) a sink could not write in a cycle while the rest of the
@@ -44,9 +29,6 @@ export type SinkFault = { target: string; code: SinkFaultCode; reason: string };
 /** Bounded fault codes (metric labels). */
 export const SINK_FAULT_CODES = ["no_space", "read_only", "permission", "foreign_file", "io"] as const;
 export type SinkFaultCode = (typeof SINK_FAULT_CODES)[number];
-
-/** What one write achieved; `faults` lists the targets it could not write (absent: none). */
-export type SinkReport = { rows: number; bytes: number; duplicatesSkipped: number; faults?: SinkFault[] };
 
 /** Most fault targets named in a reason; the rest are counted. */
 const NAMED_FAULTS = 3;
@@ -84,12 +66,4 @@ export class SinkError extends Error {
     super(`${sink}: ${message}`);
     this.name = "SinkError";
   }
-}
-
-export interface Sink {
-  readonly name: string;
-  open(): Promise<void>;
-  write(result: CycleResult, stats: Readonly<EngineStats>): Promise<SinkReport>;
-  flush(): Promise<void>;
-  close(): Promise<void>;
 }

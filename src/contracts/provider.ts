@@ -7,21 +7,7 @@
  * own (policy lives in the engine). Missing data is reported as missing (NaN), never filled in.
  */
 import type { ChainBatch } from "../chain/batch.ts";
-import type { ComputeReport } from "../engine/compute.ts";
-
-/** The small, bounded vocabulary of error kinds; the engine decides what to do with each. */
-export const ERROR_CODES = ["transient", "auth", "rate_limited", "bad_data", "fatal", "config"] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
-
-export class ProviderError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = "ProviderError";
-  }
-}
+import type { ComputeReport } from "./compute.ts";
 
 /** Index level and its day statistics, points. NaN where the provider does not know. */
 export type SpotQuote = {

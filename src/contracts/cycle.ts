@@ -1,0 +1,52 @@
+/**
+ * The result of one collection cycle: what the engine hands every sink, the metrics, the
+ * server and the summary. Built by the engine's cycle (src/engine/cycle.ts); read-only for the
+ * rest, except that the engine adds sink faults to `statusReason` during emission.
+ */
+import type { ChainBatch } from "../chain/batch.ts";
+import type { ExpirySummary, IndexSummary } from "../chain/score.ts";
+import type { IV_FAILURE_REASONS } from "../analytics/index.ts";
+import type { ComputeReport } from "./compute.ts";
+import type { ErrorCode } from "./errors.ts";
+
+/**
+ * Option rows rendered up to (not including) the last two columns, which depend on per-series
+ * history the sink keeps: `bytes` holds, for each strike pair of the rendered groups in order,
+ * `timestamp,…,ce_rho,pe_rho`; pair k's body is bytes[pairEnd[k-1] … pairEnd[k]) (empty for a
+ * pair with no quotes). Rendering is pure CPU work, so it runs with enrichment, on the pool.
+ */
+export type RenderedRows = { pairStart: number; bytes: Uint8Array; pairEnd: Uint32Array };
+
+export const PHASES = ["spot", "plan", "fetch", "enrich", "score"] as const;
+export type Phase = (typeof PHASES)[number];
+
+export type CycleError = { phase: Phase; code: ErrorCode; message: string };
+
+export type CycleResult = {
+  cycle: number;
+  /** Snapshot instant (epoch ms) and its IST date. */
+  at: number;
+  date: string;
+  /** Milliseconds per phase, and in total. */
+  durations: Record<Phase | "total", number>;
+  batch: ChainBatch;
+  expiries: ExpirySummary[];
+  indices: IndexSummary[];
+  /** NaN IVs by reason (no_price counts legs without any usable price). */
+  ivFailures: Record<(typeof IV_FAILURE_REASONS)[number], number>;
+  legsRequested: number;
+  legsCollected: number;
+  status: "OK" | "PARTIAL" | "EMPTY";
+  /**
+   * Why the cycle is not OK, for people ("" when OK): the non-OK indices with their reasons,
+   * and (added by the engine during emission) the sink targets that could not be written.
+   */
+  statusReason: string;
+  /** Standing conditions people should know of, e.g. a holiday calendar not covering the expiries collected. */
+  warnings: string[];
+  errors: CycleError[];
+  /** Shards and worker failures (retries, inline redos) of the compute phases. */
+  compute: { fetch: ComputeReport; enrich: ComputeReport };
+  /** CSV row bodies rendered during enrichment, in batch order (null: not rendered). */
+  rendered: RenderedRows[] | null;
+};

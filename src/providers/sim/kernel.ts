@@ -1,0 +1,20 @@
+/**
+ * The simulator's compute kernel: quote generation for one batch shard, run on the engine's
+ * worker pool through the compute port (registered under the job kind "simulate").
+ */
+import { batchFromMessage, pick, QUOTE_LEG_OUTPUTS, type ArrayMap, type BatchMessage } from "../../chain/shard.ts";
+import type { ComputeKernel } from "../../contracts/index.ts";
+import { simulateQuotes, type SimGroupInputs, type SimQuoteParams } from "./model.ts";
+
+/** Simulated quotes for a shard; `inputs` are the shard's per-group simulator inputs. */
+export type SimulateJob = { kind: "simulate"; batch: BatchMessage; params: SimQuoteParams; inputs: ArrayMap };
+
+const simulateKernel: ComputeKernel = (shardJob) => {
+  const job = shardJob as SimulateJob;
+  const b = batchFromMessage(job.batch, QUOTE_LEG_OUTPUTS);
+  simulateQuotes(b, 0, b.groups, job.inputs as unknown as SimGroupInputs, job.params);
+  return pick(job.batch.arrays, QUOTE_LEG_OUTPUTS);
+};
+
+/** The simulator's kernels by job kind. */
+export const SIM_KERNELS: Readonly<Record<string, ComputeKernel>> = { simulate: simulateKernel };
