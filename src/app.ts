@@ -23,6 +23,7 @@ import {
 } from "./market/index.ts";
 import { enabledIndices } from "./engine/plan.ts";
 import { createObservability, type Observability } from "./metrics/index.ts";
+import { createLatestState, type LatestState } from "./state/index.ts";
 import { createSimClock, simStart } from "./providers/sim/clock.ts";
 import { createSimProvider } from "./providers/sim/provider.ts";
 import { createCsvSink, underDataDir } from "./sinks/csv/sink.ts";
@@ -50,8 +51,10 @@ export type App = {
   calendar: MarketCalendar;
   sinks: Sink[];
   pool: WorkerPool | null;
-  /** The metrics registry and the state the HTTP API serves. */
+  /** The metrics registry (/metrics). */
   observability: Observability;
+  /** The latest cycle snapshot, its observers and readiness (/status, /readyz, /events). */
+  state: LatestState;
   /** The dashboard's summary tracker (alerts can be added to it), when `onSummary` was given. */
   summary: SummaryTracker | null;
   /** Runs the engine, then terminates the pool's workers. */
@@ -140,6 +143,9 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const pool = createPool(config);
   const observability = createObservability(config, { now: () => clock.now(), poolStats: () => pool?.stats ?? null });
   const provider = observability.instrumentProvider(createSimProvider({ config, calendar, calendars, compute: createComputePort(pool, { minShardLegs: config.pool.min_shard_legs }) }));
+  const state = createLatestState({ now: () => clock.now(), providerOpen: () => provider.isOpen });
+  // Subscribed first: metrics are up to date before any other observer (the server's events) hears of a cycle.
+  state.subscribe(({ result, stats }) => observability.onCycle(result, stats));
   const stepSeconds = config.provider.sim.step_seconds ?? (config.interval > 0 ? config.interval : 60);
   const startMs = simStart(calendar, config.provider.sim.start, clock.now());
   const simClock = createSimClock(calendar, startMs, stepSeconds * 1000);
@@ -160,8 +166,9 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
     clock,
     elapsed: () => performance.now(),
     log: opts.log.withTag("engine"),
-    onCycle: (result, stats) => {
-      observability.onCycle(result, stats);
+    onCycle: (result, engineStats) => {
+      // Everyone past this point sees the stats as they were at the end of this cycle.
+      const { stats } = state.publish(result, engineStats);
       opts.onCycle?.(result, stats);
       if (summary && opts.onSummary) opts.onSummary(summary.observe(result, stats));
     },
@@ -173,6 +180,7 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
     sinks,
     pool,
     observability,
+    state,
     summary,
     async run(runOpts) {
       try {

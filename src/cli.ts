@@ -119,7 +119,7 @@ const run = defineCommand({
     let server: G6Server | null = null;
     let locks: DataDirLock[] = [];
     try {
-      if (config.server.enabled) server = startServer(config.server, app.observability, log.withTag("server"), { reload, dataDir: config.storage.data_dir });
+      if (config.server.enabled) server = startServer(config.server, app, log.withTag("server"), { reload, dataDir: config.storage.data_dir });
       locks = acquireLocks(roots, startedAt);
       const active = activeConfigDocument(store.loaded, startedAt);
       writeActiveConfig(dataDir, `${JSON.stringify(active, null, 2)}\n`);

@@ -1,4 +1,4 @@
-export { createObservability, type CycleObserver, type Observability, type Readiness } from "./observability.ts";
+export { createObservability, type CycleObserver, type Observability } from "./observability.ts";
 export { instrumentProvider, type InstrumentedProvider } from "./provider.ts";
 export { instrumentSink } from "./sinks.ts";
 export { createCardinalityGuard, type DetailLevel } from "./guard.ts";

@@ -1,9 +1,10 @@
 /**
  * createObservability: the one metrics Registry of a G6 process and everything that feeds it.
- * The composition root creates it, wraps the provider and sinks with it, and hands its
- * `onCycle` to the engine; the HTTP server reads `render`, `readiness`, `latest` and
- * `subscribe`. Per-cycle work is a bounded number of gauge sets (record.ts); per-strike detail
- * and process figures are filled only when a scrape renders the exposition.
+ * The composition root creates it, wraps the provider and sinks with it, and subscribes its
+ * `onCycle` to the latest-state store (src/state), so it records each published snapshot; the
+ * HTTP server reads `render`. The latest cycle, its observers and readiness live in the store.
+ * Per-cycle work is a bounded number of gauge sets (record.ts); per-strike detail and process
+ * figures are filled only when a scrape renders the exposition.
  */
 import { Registry } from "prom-client";
 import type { G6Config } from "../config/schema.ts";
@@ -16,7 +17,8 @@ import { createDeltas, recordAnalytics, recordChains, recordCycle, recordIndices
 import { registerGroup } from "./registry.ts";
 import { instrumentSink } from "./sinks.ts";
 import type { MetricGroup } from "./types.ts";
-import { type CycleResult, describeFaults, type EngineStats, type PoolStats, type Provider, type Sink } from "../contracts/index.ts";
+import type { ChainBatch } from "../chain/batch.ts";
+import type { CycleResult, EngineStats, PoolStats, Provider, Sink } from "../contracts/index.ts";
 
 /**
  * The longest a rendering is served while no cycle completes (a provider stalled in a fetch):
@@ -27,11 +29,6 @@ export const RENDER_MAX_AGE_MS = 5000;
 
 export type CycleObserver = (result: CycleResult, stats: Readonly<EngineStats>) => void;
 
-/** The last cycle, the engine stats after it, and the wall time (epoch ms) it was observed. */
-export type LatestCycle = { result: CycleResult; stats: Readonly<EngineStats>; observedAt: number };
-
-export type Readiness = { ready: boolean; reasons: string[] };
-
 export type Observability = {
   readonly registry: Registry;
   readonly groups: ReadonlySet<MetricGroup>;
@@ -40,10 +37,8 @@ export type Observability = {
   readonly guardTrips: number;
   instrumentProvider(provider: Provider): InstrumentedProvider;
   instrumentSink(sink: Sink): Sink;
-  /** The engine's per-cycle hook: updates metrics, then notifies subscribers. */
+  /** Records one cycle's metrics; `stats` must be those at the end of that cycle (a published snapshot's). */
   onCycle: CycleObserver;
-  /** Adds an observer called after each cycle's metrics are updated; returns its removal. */
-  subscribe(observer: CycleObserver): () => void;
   /**
    * The Prometheus text exposition. Rendered at most once per cycle (scrape-time groups filled
    * first) and served from that rendering until the next cycle, so scrapes, however many, never
@@ -53,10 +48,6 @@ export type Observability = {
    */
   render(): Promise<string>;
   readonly contentType: string;
-  /** Ready once a cycle has succeeded and the provider is open; else the reasons why not. */
-  readiness(): Readiness;
-  /** The last cycle and the engine stats after it, or null before the first cycle. */
-  latest(): LatestCycle | null;
 };
 
 export type ObservabilityDeps = {
@@ -91,19 +82,16 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
   cycle.detailLevel.set(guard.level);
   proc?.start.set(Math.round(performance.timeOrigin) / 1000);
   const delta = createDeltas();
-  const observers = new Set<CycleObserver>();
-  let last: LatestCycle | null = null;
-  let succeeded = false;
-  let wrapped: InstrumentedProvider | null = null;
+  /** The last cycle's batch, for option detail filled at render time. */
+  let lastBatch: ChainBatch | null = null;
   let cpuMicros = 0;
   /** Cycles observed so far, and the rendering made after the last of them. */
   let cyclesSeen = 0;
   let rendered: { cycles: number; at: number; text: Promise<string> } | null = null;
 
   function onCycle(result: CycleResult, stats: Readonly<EngineStats>): void {
-    last = { result, stats, observedAt: deps.now() };
+    lastBatch = result.batch;
     cyclesSeen++;
-    if (!result.errors.length && result.status !== "EMPTY") succeeded = true;
     recordCycle(cycle, result, stats, delta, deps.now());
     recordStorage(storage, stats, delta);
     if (index) recordIndices(index, result);
@@ -116,7 +104,6 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
     if (decision.tripped) cycle.guardTrips.inc();
     cycle.detailLevel.set(decision.level);
     cycle.seriesEstimate.set(decision.estimate);
-    for (const o of observers) o(result, stats);
   }
 
   function refreshProcess(): void {
@@ -139,35 +126,18 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
     get guardTrips() {
       return guard.trips;
     },
-    instrumentProvider(p) {
-      wrapped = instrumentProvider(p, provider, deps.elapsed);
-      return wrapped;
-    },
+    instrumentProvider: (p) => instrumentProvider(p, provider, deps.elapsed),
     instrumentSink: (s) => instrumentSink(s, storage, deps.elapsed),
     onCycle,
-    subscribe(observer) {
-      observers.add(observer);
-      return () => observers.delete(observer);
-    },
     render() {
       const now = (deps.elapsed ?? performance.now.bind(performance))();
       if (rendered?.cycles !== cyclesSeen || now - rendered.at > RENDER_MAX_AGE_MS) {
         refreshProcess();
-        if (detail) fillDetail(detail, last?.result.batch ?? null, guard.level, band);
+        if (detail) fillDetail(detail, lastBatch, guard.level, band);
         rendered = { cycles: cyclesSeen, at: now, text: registry.metrics() };
       }
       return rendered.text;
     },
     contentType: registry.contentType,
-    readiness() {
-      const reasons: string[] = [];
-      if (!wrapped?.isOpen) reasons.push("provider not open");
-      if (!succeeded) reasons.push("no successful cycle yet");
-      for (const [name, totals] of Object.entries(last?.stats.sinks ?? {})) {
-        if (totals.failing.length) reasons.push(`sink ${name}: ${describeFaults(totals.failing)}`);
-      }
-      return { ready: reasons.length === 0, reasons };
-    },
-    latest: () => last,
   };
 }

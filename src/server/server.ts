@@ -11,6 +11,7 @@ import { resolve } from "node:path";
 import { alertStateFromCycle, createAlertFeed } from "../alerts/index.ts";
 import type { G6Config } from "../config/schema.ts";
 import type { Observability } from "../metrics/index.ts";
+import type { LatestState } from "../state/index.ts";
 import { createEventHub, cycleEvent, liveStatusDocument } from "./events.ts";
 
 export type ServerSettings = Readonly<G6Config["server"]>;
@@ -46,10 +47,6 @@ export function bearerMatches(header: string | null, token: string): boolean {
   return m !== null && timingSafeEqual(digest(m[1]!), digest(token));
 }
 
-/**
- * Starts listening and returns at once. Throws ServerStartError when the address cannot be
- * bound (port in use, address not available). Subscribes to `obs` for /events.
- */
 /** Actions a client may ask of the running engine (POST routes), and what the server reports about it. */
 export type ServerActions = {
   /** POST /config/reload: re-read the config file; 200 with what applied, 422 when rejected. */
@@ -70,7 +67,20 @@ export function canonicalDir(dir: string): string {
   }
 }
 
-export function startServer(settings: ServerSettings, obs: Observability, log?: ConsolaInstance, actions: ServerActions = {}): G6Server {
+/**
+ * What the server reads: the latest-state store (/status, /readyz, /events) and the metrics
+ * exposition (/metrics). The App has both.
+ */
+export type ServerSources = { readonly state: LatestState; readonly observability: Pick<Observability, "render" | "contentType"> };
+
+/**
+ * Starts listening and returns at once. Throws ServerStartError when the address cannot be
+ * bound (port in use, address not available). Subscribes to the store for /events. /status, the
+ * `snapshot` event and each `cycle` event come from one published snapshot, so their counters
+ * are those of the cycle they show.
+ */
+export function startServer(settings: ServerSettings, sources: ServerSources, log?: ConsolaInstance, actions: ServerActions = {}): G6Server {
+  const { state, observability: metrics } = sources;
   // Resolved per request: the directory may appear (or be replaced by a link) after start.
   const dataDir = () => (actions.dataDir === undefined ? null : canonicalDir(actions.dataDir));
   const hub = createEventHub({
@@ -78,29 +88,29 @@ export function startServer(settings: ServerSettings, obs: Observability, log?: 
     maxClients: settings.sse_max_clients,
     heartbeatMs: settings.heartbeat_seconds * 1000,
     snapshot: () => {
-      const last = obs.latest();
-      return last ? liveStatusDocument(last.result, last.stats, dataDir(), last.observedAt) : { status: "starting", data_dir: dataDir(), readiness: obs.readiness() };
+      const last = state.latest();
+      return last ? liveStatusDocument(last.result, last.stats, dataDir(), last.observedAt) : { status: "starting", data_dir: dataDir(), readiness: state.readiness() };
     },
   });
   const alerts = createAlertFeed();
   // A cycle emitted before the server started is the baseline: its standing conditions are in the snapshot.
-  const latest = obs.latest();
+  const latest = state.latest();
   if (latest) alerts.observe(alertStateFromCycle(latest.result, latest.stats));
-  const unsubscribe = obs.subscribe((result, stats) => {
+  const unsubscribe = state.subscribe(({ result, stats }) => {
     hub.publish("cycle", cycleEvent(result, stats));
     for (const alert of alerts.observe(alertStateFromCycle(result, stats))) hub.publish("alert", alert);
   });
 
   const routes: Record<string, (req: Request, server: Bun.Server<undefined>) => Response | Promise<Response>> = {
-    "/metrics": async () => new Response(await obs.render(), { headers: { "content-type": obs.contentType } }),
+    "/metrics": async () => new Response(await metrics.render(), { headers: { "content-type": metrics.contentType } }),
     "/healthz": () => text("ok\n", 200),
     "/readyz": () => {
-      const r = obs.readiness();
+      const r = state.readiness();
       return json(r, r.ready ? 200 : 503);
     },
     "/status": () => {
-      const last = obs.latest();
-      return last ? json(liveStatusDocument(last.result, last.stats, dataDir(), last.observedAt)) : json({ status: "starting", data_dir: dataDir(), reasons: obs.readiness().reasons }, 503);
+      const last = state.latest();
+      return last ? json(liveStatusDocument(last.result, last.stats, dataDir(), last.observedAt)) : json({ status: "starting", data_dir: dataDir(), reasons: state.readiness().reasons }, 503);
     },
     "/events": (req, server) => {
       const res = hub.connect(req.headers.get("last-event-id"));

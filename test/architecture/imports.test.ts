@@ -5,10 +5,11 @@ import { importSpecifiers, scanImports, violations } from "./rules.ts";
 const SRC = join(import.meta.dir, "../../src");
 
 describe("dependency direction", () => {
-  test("no file under src/ imports against the direction cli → app → engine → providers/sinks/metrics/summary/server → config → low modules", () => {
+  test("no file under src/ imports against the direction cli → app → engine → providers/sinks/metrics/summary/server → config, state → low modules", () => {
     const files = scanImports(SRC);
     // The scan saw the tree (a wrong root would pass vacuously).
     expect(files.get("engine/engine.ts")).toContain("contracts/index.ts");
+    expect(files.get("server/server.ts")).toContain("state/index.ts");
     expect(violations(files)).toEqual([]);
   });
 
@@ -21,6 +22,10 @@ describe("dependency direction", () => {
       ["contracts/cycle.ts", ["engine/cycle.ts", "g6csv/rows.ts"]],
       ["engine/jobs.ts", ["providers/sim/model.ts", "contracts/index.ts"]],
       ["alerts/state.ts", ["sinks/types.ts"]],
+      ["state/store.ts", ["config/schema.ts", "contracts/index.ts", "metrics/types.ts"]],
+      ["sinks/status/sink.ts", ["state/index.ts"]],
+      ["config/load.ts", ["state/store.ts"]],
+      ["server/server.ts", ["state/index.ts", "metrics/index.ts"]],
     ]);
     expect(violations(files)).toEqual([
       "src/providers/sim/provider.ts imports src/engine/compute.ts: providers (layer 3) imports engine (layer 4): arrows point down only",
@@ -32,6 +37,10 @@ describe("dependency direction", () => {
       "src/contracts/cycle.ts imports src/g6csv/rows.ts: low module contracts may import only chain, analytics, market",
       "src/engine/jobs.ts imports src/providers/sim/model.ts: the engine names no specific provider or sink (use src/contracts)",
       "src/alerts/state.ts imports src/sinks/types.ts: alerts (layer 1) imports sinks (layer 3): arrows point down only",
+      "src/state/store.ts imports src/config/schema.ts: state may import only contracts",
+      "src/state/store.ts imports src/metrics/types.ts: state (layer 2) imports metrics (layer 3): arrows point down only",
+      "src/sinks/status/sink.ts imports src/state/index.ts: a sink is handed each cycle's result and stats in write",
+      "src/config/load.ts imports src/state/store.ts: config is the run's settings, not its state",
     ]);
   });
 

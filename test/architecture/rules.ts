@@ -3,9 +3,11 @@
  * under src/, or a top-level file), every unit to a layer; a file may import from its own unit,
  * from lower layers and, within the middle layer, from a sibling unless a rule below forbids it.
  *
- *   cli → app → engine → providers/sinks/metrics/summary/server → config → low modules
+ *   cli → app → engine → providers/sinks/metrics/summary/server → config, state → low modules
  *
- * Low modules (pure): chain, analytics, market, contracts, alerts, g6csv, exit.
+ * Low modules (pure): chain, analytics, market, contracts, alerts, g6csv, exit. `state` (the
+ * latest-state store) sits beside config, below the readers of the latest cycle, and imports
+ * only contracts.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
@@ -23,6 +25,7 @@ export const LAYERS: Readonly<Record<string, number>> = {
   summary: 3,
   server: 3,
   "lock.ts": 3,
+  state: 2,
   config: 2,
   chain: 1,
   analytics: 1,
@@ -42,7 +45,15 @@ export const FORBIDDEN: readonly (readonly [string, string, string])[] = [
   ["sinks/", "summary/", "sinks get the snapshot builder injected"],
   ["sinks/", "server/", "sinks get what they need injected"],
   ["config/", "cli", "the CLI imports config, never the reverse"],
+  ["providers/", "state/", "providers do not see the latest cycle; the engine hands them what a cycle needs"],
+  ["sinks/", "state/", "a sink is handed each cycle's result and stats in write"],
+  ["config/", "state/", "config is the run's settings, not its state"],
 ];
+
+/** Units above the low layer that may import only these units (besides their own files). */
+export const NARROW: Readonly<Record<string, readonly string[]>> = {
+  state: ["contracts"],
+};
 
 /** Which low units each low unit may import (contracts stays the bottom vocabulary). */
 export const LOW_ALLOWED: Readonly<Record<string, readonly string[]>> = {
@@ -105,6 +116,7 @@ export function violations(files: ReadonlyMap<string, readonly string[]>): strin
       else if (lt === undefined) bad(`unit ${to} has no layer`);
       else if (lt > lf) bad(`${from} (layer ${lf}) imports ${to} (layer ${lt}): arrows point down only`);
       else if (lf === 1 && !(LOW_ALLOWED[from] ?? []).includes(to)) bad(`low module ${from} may import only ${(LOW_ALLOWED[from] ?? []).join(", ") || "nothing"}`);
+      else if (NARROW[from] && !NARROW[from].includes(to)) bad(`${from} may import only ${NARROW[from].join(", ")}`);
       for (const [a, b, why] of FORBIDDEN) if (file.startsWith(a) && target.startsWith(b)) bad(why);
       if (from === "engine" && ENGINE_NAMES_NO_IMPLEMENTATION.test(target)) bad("the engine names no specific provider or sink (use src/contracts)");
     }

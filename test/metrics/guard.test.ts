@@ -78,7 +78,7 @@ describe("guard on the universe workload", () => {
     const app = createApp(config, { log: quietLog, clock: instantClock });
     let legs = 0;
     await app.run({ cycles: 1, signal: new AbortController().signal });
-    legs = app.observability.latest()!.result.batch.legs;
+    legs = app.state.latest()!.result.batch.legs;
     expect(legs).toBeGreaterThan(90_000);
     expect(app.observability.detailLevel).toBe(1);
     expect(app.observability.guardTrips).toBe(1);

@@ -22,7 +22,7 @@ test("universe: per-cycle metric update and scrape render times", async () => {
   const app = createApp(config, { log: quietLog, clock: instantClock });
   await app.run({ cycles: 1, signal: new AbortController().signal });
   const obs = app.observability;
-  const last = obs.latest()!;
+  const last = app.state.latest()!;
   expect(last.result.batch.legs).toBeGreaterThan(90_000);
 
   const update: number[] = [];

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { alertStateFromStatus, nextAlerts, type AlertStatusDocument } from "../../src/alerts/index.ts";
 import { createApp, type App } from "../../src/app.ts";
-import type { Readiness } from "../../src/metrics/index.ts";
+import type { Readiness } from "../../src/state/index.ts";
 import { ServerStartError, startServer, type G6Server } from "../../src/server/server.ts";
 import { instantClock, quietLog, tempDir, testConfig } from "../helpers/engine.ts";
 import { connectSse } from "../helpers/sse.ts";
@@ -20,7 +20,7 @@ function setup(server: Record<string, unknown> = {}, extra: Record<string, unkno
     ...extra,
   });
   const app = createApp(config, { log: quietLog, clock: instantClock });
-  const srv = startServer(config.server, app.observability);
+  const srv = startServer(config.server, app);
   started.push(srv);
   return { app, srv, config };
 }
@@ -86,8 +86,8 @@ describe("http api", () => {
     const port = Number(new URL(srv.url).port);
     const config = testConfig({ pool: { size: 0 }, server: { enabled: true, port } });
     const app = createApp(config, { log: quietLog, clock: instantClock });
-    expect(() => startServer(config.server, app.observability)).toThrow(ServerStartError);
-    expect(() => startServer(config.server, app.observability)).toThrow(`127.0.0.1:${port}: address already in use`);
+    expect(() => startServer(config.server, app)).toThrow(ServerStartError);
+    expect(() => startServer(config.server, app)).toThrow(`127.0.0.1:${port}: address already in use`);
   });
 
   test("events: snapshot on connect, one event per cycle, resume with Last-Event-ID, client limit 429", async () => {

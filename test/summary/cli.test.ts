@@ -104,7 +104,7 @@ describe("g6 summary (the command)", () => {
     const theirs = tempDir("g6-summary-theirs-");
     const config = testConfig({ pool: { size: 0 }, provider: { sim: SIM }, storage: { data_dir: theirs }, server: { enabled: true, port: 0 } });
     const app = createApp(config, { log: quietLog, clock: instantClock });
-    const srv = startServer(config.server, app.observability, undefined, { dataDir: theirs });
+    const srv = startServer(config.server, app, undefined, { dataDir: theirs });
     servers.push(srv);
     await app.run({ cycles: 4, signal: new AbortController().signal });
     const mine = await engineDir(2);

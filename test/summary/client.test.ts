@@ -38,7 +38,7 @@ async function engineWithServer(dir: string, cycles: number, port = 0): Promise<
   const results: CycleResult[] = [];
   // The wall clock (the server stamps written_at with it), with sleeps that return at once.
   const app = createApp(config, { log: quietLog, clock: { now: () => Date.now(), sleep: instantClock.sleep }, onCycle: (r) => results.push(r) });
-  const srv = startServer(config.server, app.observability, undefined, { dataDir: dir });
+  const srv = startServer(config.server, app, undefined, { dataDir: dir });
   servers.push(srv);
   await app.run({ cycles, signal: new AbortController().signal });
   return { srv, results };

@@ -1,0 +1,1 @@
+export { createLatestState, freezeStats, type CycleSnapshot, type LatestState, type LatestStateDeps, type Readiness, type StateObserver } from "./store.ts";

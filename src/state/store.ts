@@ -1,0 +1,92 @@
+/**
+ * The latest state of a running G6: one immutable snapshot per cycle (the cycle's result, the
+ * engine stats as they were at the end of that cycle, and when it was observed), the observers
+ * of each new snapshot, and readiness. The composition root publishes into it from the engine's
+ * per-cycle hook; metrics, the HTTP server and the dashboard read it.
+ *
+ * The engine keeps one EngineStats object and updates it in place every cycle, so a reader
+ * holding a reference would see the next cycle's counters beside this cycle's result. Publishing
+ * therefore copies the stats (sink totals, their failing lists, the pool counters and the last
+ * error included) and freezes the copy.
+ */
+import { describeFaults, type CycleResult, type EngineStats, type PoolStats, type SinkTotals } from "../contracts/index.ts";
+
+/** One cycle as observed: `stats` is a frozen copy taken at publish; `observedAt` is wall time, epoch ms. */
+export type CycleSnapshot = { readonly result: CycleResult; readonly stats: Readonly<EngineStats>; readonly observedAt: number };
+
+export type StateObserver = (snapshot: CycleSnapshot) => void;
+
+export type Readiness = { ready: boolean; reasons: string[] };
+
+export type LatestState = {
+  /**
+   * Records the engine's result and stats at the end of a cycle, then calls every observer in
+   * subscription order. Returns the snapshot the observers were given.
+   */
+  publish(result: CycleResult, stats: Readonly<EngineStats>): CycleSnapshot;
+  /** The last published snapshot, or null before the first cycle. */
+  latest(): CycleSnapshot | null;
+  /** Adds an observer of each published snapshot; returns its removal. */
+  subscribe(observer: StateObserver): () => void;
+  /** Ready once a cycle has succeeded, the provider is open and no sink target is failing; else the reasons why not. */
+  readiness(): Readiness;
+};
+
+export type LatestStateDeps = {
+  /** Wall clock, epoch ms. */
+  now: () => number;
+  /** Whether the provider is open now (it opens before the first cycle and closes at the end of the run). */
+  providerOpen: () => boolean;
+};
+
+function frozenTotals(t: Readonly<SinkTotals>): SinkTotals {
+  const failing = t.failing.map((f) => Object.freeze({ ...f }));
+  Object.freeze(failing);
+  return Object.freeze({ ...t, failing });
+}
+
+function frozenPool(p: Readonly<PoolStats>): Readonly<PoolStats> {
+  return Object.freeze({ ...p, failures: Object.freeze({ ...p.failures }) });
+}
+
+/** A deep, frozen copy of `s`: later updates of the engine's stats cannot reach it. */
+export function freezeStats(s: Readonly<EngineStats>): Readonly<EngineStats> {
+  const sinks: Record<string, SinkTotals> = {};
+  for (const [name, t] of Object.entries(s.sinks)) sinks[name] = frozenTotals(t);
+  Object.freeze(sinks);
+  return Object.freeze({
+    ...s,
+    lastError: s.lastError ? Object.freeze({ ...s.lastError }) : null,
+    sinks,
+    pool: s.pool ? frozenPool(s.pool) : null,
+  });
+}
+
+export function createLatestState(deps: LatestStateDeps): LatestState {
+  const observers = new Set<StateObserver>();
+  let last: CycleSnapshot | null = null;
+  let succeeded = false;
+  return {
+    publish(result, stats) {
+      const snapshot: CycleSnapshot = Object.freeze({ result, stats: freezeStats(stats), observedAt: deps.now() });
+      last = snapshot;
+      if (!result.errors.length && result.status !== "EMPTY") succeeded = true;
+      for (const o of observers) o(snapshot);
+      return snapshot;
+    },
+    latest: () => last,
+    subscribe(observer) {
+      observers.add(observer);
+      return () => observers.delete(observer);
+    },
+    readiness() {
+      const reasons: string[] = [];
+      if (!deps.providerOpen()) reasons.push("provider not open");
+      if (!succeeded) reasons.push("no successful cycle yet");
+      for (const [name, totals] of Object.entries(last?.stats.sinks ?? {})) {
+        if (totals.failing.length) reasons.push(`sink ${name}: ${describeFaults(totals.failing)}`);
+      }
+      return { ready: reasons.length === 0, reasons };
+    },
+  };
+}
