@@ -138,6 +138,8 @@ export function createSimProvider(opts: SimProviderOptions): Provider & { baseVo
       const date = istDate(at);
       const out: SpotQuote[] = [];
       for (const index of indices) {
+        // An index the simulator has no model for cannot be quoted: it is left out (contract).
+        if (!(index in INDICES)) continue;
         const day = dayOf(index, date);
         if (at > day.lastAt) {
           const vol = day.baseVol;

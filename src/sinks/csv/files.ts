@@ -65,6 +65,8 @@ export type FilePool = {
   append(file: CsvFile, data: Uint8Array): number;
   /** Files that faulted since the last call, one entry per file (its latest fault). */
   takeFaults(): SinkFault[];
+  /** Header bytes written to new files since the last call (part of the cycle's bytes written). */
+  takeHeaderBytes(): number;
   /** Bytes cut from torn trailing lines so far. */
   readonly repairedBytes: number;
   readonly openCount: number;
@@ -117,6 +119,7 @@ export function createFilePool(opts: FilePoolOptions): FilePool {
   const open = new Map<string, CsvFile>();
   const faults = new Map<string, SinkFault>();
   let repairedBytes = 0;
+  let headerBytes = 0;
   let cycle = 0;
 
   /** Records the file's fault; the reason drops the path errno messages repeat (the target names it). */
@@ -204,7 +207,9 @@ export function createFilePool(opts: FilePoolOptions): FilePool {
     }
     file.size = complete;
     if (complete === 0) {
-      writeAll(file, fd, encoder.encode(`${file.header}\n`));
+      const header = encoder.encode(`${file.header}\n`);
+      writeAll(file, fd, header);
+      headerBytes += header.length;
       syncer.markFile(file);
       return (file.loaded = true);
     }
@@ -300,6 +305,11 @@ export function createFilePool(opts: FilePoolOptions): FilePool {
       const out = [...faults.values(), ...syncer.takeFaults()];
       faults.clear();
       return out;
+    },
+    takeHeaderBytes() {
+      const n = headerBytes;
+      headerBytes = 0;
+      return n;
     },
     get repairedBytes() {
       return repairedBytes;

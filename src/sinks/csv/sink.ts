@@ -250,6 +250,8 @@ export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedB
         const file = pool.touch(overviewPath(opts.dir, s.index, date), OVERVIEW_HEADER);
         if (file.writable) appendOnce(file, encoder.encode(`${overviewRow(s, result.expiries, at)}\n`), 1, at, report);
       }
+      // Headers of the files created this cycle are bytes written too.
+      report.bytes += pool.takeHeaderBytes();
       const faults = pool.takeFaults();
       if (lateFaults.length) {
         faults.push(...lateFaults);

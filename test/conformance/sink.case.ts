@@ -1,0 +1,138 @@
+/**
+ * The Sink conformance suite: the same cases for every implementation of src/contracts/sink.ts,
+ * fed with real cycle results (the engine on the simulated market). An implementation plugs in
+ * with one test file that calls `sinkConformance(name, factory, { lacks })`; the factory knows
+ * how to build the sink in a temp directory, how much it has on disk, and how to make one of
+ * its targets unwritable. `lacks` names the capabilities it does not have (their cases are
+ * skipped).
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { createApp } from "../../src/app.ts";
+import { type CycleResult, type EngineStats, type Sink, SinkError, SINK_FAULT_CODES, type SinkReport } from "../../src/contracts/index.ts";
+import { instantClock, quietLog, tempDir, testConfig } from "../helpers/engine.ts";
+
+/** What an implementation may not support; its cases are skipped. */
+export type SinkCapability =
+  /** A target can be made unwritable (`breakTarget`), and the write reports it as a fault. */
+  | "target_faults"
+  /** `flush` after `close` resolves (a sink lacking it documents what it does instead). */
+  | "flush_after_close";
+
+export type SinkFixture = {
+  sink: Sink;
+  /** Bytes of the sink's output on disk now (after its first write: what that write wrote). */
+  bytesOnDisk(): number;
+  /**
+   * Makes a target that writing `result` needs unwritable (e.g. a directory where a file goes);
+   * returns the target the fault must name.
+   */
+  breakTarget?(result: CycleResult): string;
+};
+
+/** Builds the sink under `dir` (a fresh temp directory). */
+export type SinkFactory = (dir: string) => SinkFixture | Promise<SinkFixture>;
+
+export type SinkConformanceOptions = { lacks: readonly SinkCapability[] };
+
+type Cycle = { result: CycleResult; stats: Readonly<EngineStats> };
+
+/** Three cycles of the real engine on the simulated market (no sinks of its own). */
+async function realCycles(): Promise<Cycle[]> {
+  const config = testConfig({
+    pool: { size: 0 },
+    provider: { sim: { start: "2026-11-20T10:00" } },
+    storage: { data_dir: tempDir(), csv: { enabled: false }, status: { enabled: false }, panels: { enabled: false } },
+  });
+  const cycles: Cycle[] = [];
+  const app = createApp(config, { log: quietLog, clock: instantClock, onCycle: (result, stats) => cycles.push({ result, stats: structuredClone(stats) }) });
+  await app.run({ cycles: 3, signal: new AbortController().signal });
+  return cycles;
+}
+
+/** Settles `p`: a rejection must be a SinkError (what a sink throws), and is returned. */
+async function settled(p: Promise<void>): Promise<unknown> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (err !== null) expect(err).toBeInstanceOf(SinkError);
+  return err;
+}
+
+export function sinkConformance(name: string, factory: SinkFactory, opts: SinkConformanceOptions): void {
+  const has = (c: SinkCapability) => !opts.lacks.includes(c);
+
+  describe(`sink conformance: ${name}`, () => {
+    let cycles: Cycle[] = [];
+    beforeAll(async () => {
+      cycles = await realCycles();
+      // The cycles are real and OK: what a sink writes of them is not empty.
+      expect(cycles.map((c) => c.result.status)).toEqual(["OK", "OK", "OK"]);
+    });
+    const make = () => factory(tempDir(`g6-${name}-case-`));
+
+    test("open → write → flush → close on real cycles; every write reports rows and bytes, no faults", async () => {
+      const { sink } = await make();
+      expect(sink.name).toBe(name);
+      await sink.open();
+      const reports: SinkReport[] = [];
+      for (const c of cycles) reports.push(await sink.write(c.result, c.stats));
+      await sink.flush();
+      await sink.close();
+      for (const r of reports) {
+        expect(r.rows).toBeGreaterThan(0);
+        expect(r.bytes).toBeGreaterThan(0);
+        expect(r.duplicatesSkipped).toBe(0);
+        expect(r.faults ?? []).toEqual([]);
+      }
+    });
+
+    test("a write's bytes are the bytes it put on disk", async () => {
+      const { sink, bytesOnDisk } = await make();
+      await sink.open();
+      expect(bytesOnDisk()).toBe(0);
+      const report = await sink.write(cycles[0]!.result, cycles[0]!.stats);
+      await sink.flush();
+      expect(report.bytes).toBe(bytesOnDisk());
+      await sink.close();
+    });
+
+    test("close is idempotent, with or without a write", async () => {
+      const fresh = await make();
+      await fresh.sink.open();
+      await fresh.sink.close();
+      await fresh.sink.close();
+      const { sink } = await make();
+      await sink.open();
+      await sink.write(cycles[0]!.result, cycles[0]!.stats);
+      await sink.flush();
+      await sink.close();
+      await sink.close();
+    });
+
+    test.skipIf(!has("flush_after_close"))("flush after close resolves", async () => {
+      const { sink } = await make();
+      await sink.open();
+      await sink.write(cycles[0]!.result, cycles[0]!.stats);
+      await sink.close();
+      await sink.flush();
+    });
+
+    test.skipIf(!has("target_faults"))("a target it cannot write is a fault with a bounded code; write does not throw", async () => {
+      const { sink, breakTarget } = await make();
+      await sink.open();
+      const target = breakTarget!(cycles[0]!.result);
+      const report = await sink.write(cycles[0]!.result, cycles[0]!.stats);
+      const fault = (report.faults ?? []).find((f) => f.target === target);
+      expect(fault).toBeDefined();
+      expect(SINK_FAULT_CODES as readonly string[]).toContain(fault!.code);
+      expect(fault!.reason.length).toBeGreaterThan(0);
+      // The next cycle is written (or faulted) the same way: still no throw.
+      const next = await sink.write(cycles[1]!.result, cycles[1]!.stats);
+      expect((next.faults ?? []).some((f) => f.target === target)).toBe(true);
+      // Flush and close may report what they could not write, as a SinkError only.
+      await settled(sink.flush());
+      await settled(sink.close());
+    });
+  });
+}
