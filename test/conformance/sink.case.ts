@@ -61,6 +61,9 @@ async function settled(p: Promise<void>): Promise<unknown> {
 
 export function sinkConformance(name: string, factory: SinkFactory, opts: SinkConformanceOptions): void {
   const has = (c: SinkCapability) => !opts.lacks.includes(c);
+  // A case for a capability the implementation declares it lacks is not registered (rather than
+  // skipped): the run's counts then hold only cases that ran.
+  const testIf = (c: SinkCapability) => (has(c) ? test : ((() => undefined) as unknown as typeof test));
 
   describe(`sink conformance: ${name}`, () => {
     let cycles: Cycle[] = [];
@@ -110,7 +113,7 @@ export function sinkConformance(name: string, factory: SinkFactory, opts: SinkCo
       await sink.close();
     });
 
-    test.skipIf(!has("flush_after_close"))("flush after close resolves", async () => {
+    testIf("flush_after_close")("flush after close resolves", async () => {
       const { sink } = await make();
       await sink.open();
       await sink.write(cycles[0]!.result, cycles[0]!.stats);
@@ -118,7 +121,7 @@ export function sinkConformance(name: string, factory: SinkFactory, opts: SinkCo
       await sink.flush();
     });
 
-    test.skipIf(!has("target_faults"))("a target it cannot write is a fault with a bounded code; write does not throw", async () => {
+    testIf("target_faults")("a target it cannot write is a fault with a bounded code; write does not throw", async () => {
       const { sink, breakTarget } = await make();
       await sink.open();
       const target = breakTarget!(cycles[0]!.result);
