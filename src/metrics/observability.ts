@@ -55,6 +55,11 @@ export type Observability = {
   readonly contentType: string;
   /** Ready once a cycle has succeeded and the provider is open; else the reasons why not. */
   readiness(): Readiness;
+  /**
+   * Adds a condition of readiness kept elsewhere (the running provider's auth state): `check`
+   * returns why the process is not ready, or null.
+   */
+  addReadinessCheck(check: () => string | null): void;
   /** The last cycle and the engine stats after it, or null before the first cycle. */
   latest(): LatestCycle | null;
 };
@@ -92,6 +97,7 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
   proc?.start.set(Math.round(performance.timeOrigin) / 1000);
   const delta = createDeltas();
   const observers = new Set<CycleObserver>();
+  const readinessChecks: (() => string | null)[] = [];
   let last: LatestCycle | null = null;
   let succeeded = false;
   let wrapped: InstrumentedProvider | null = null;
@@ -162,11 +168,18 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
     readiness() {
       const reasons: string[] = [];
       if (!wrapped?.isOpen) reasons.push("provider not open");
+      for (const check of readinessChecks) {
+        const reason = check();
+        if (reason) reasons.push(reason);
+      }
       if (!succeeded) reasons.push("no successful cycle yet");
       for (const [name, totals] of Object.entries(last?.stats.sinks ?? {})) {
         if (totals.failing.length) reasons.push(`sink ${name}: ${describeFaults(totals.failing)}`);
       }
       return { ready: reasons.length === 0, reasons };
+    },
+    addReadinessCheck(check) {
+      readinessChecks.push(check);
     },
     latest: () => last,
   };
