@@ -16,7 +16,9 @@ import {
   expiryCoverageWarnings,
   formatG6Timestamp,
   generateExpiries,
+  INDICES,
   istDate,
+  type IndexName,
   resolveExpiry,
   type Exchange,
   type MarketCalendar,
@@ -32,7 +34,9 @@ import { createPanelsSink } from "./sinks/panels/sink.ts";
 import { configuredTracker } from "./summary/dashboard.ts";
 import type { SummarySnapshot } from "./summary/model.ts";
 import { snapshotOf, type SummaryTracker } from "./summary/tracker.ts";
-import type { Provider, Sink } from "./contracts/index.ts";
+import { capabilitiesOf, type Sink } from "./contracts/index.ts";
+import { ConfigError } from "./config/errors.ts";
+import { checkCapacity, createRunningProvider, providerProblem, runningPolicy, type RunningProvider } from "./engine/running-provider.ts";
 import { COMPUTE_KERNELS } from "./kernels.ts";
 
 export type AppOptions = {
@@ -47,7 +51,8 @@ export type AppOptions = {
 
 export type App = {
   engine: Engine;
-  provider: Provider;
+  /** The provider under the running policy (deadlines, retries, pacing, auth state). */
+  provider: RunningProvider;
   calendar: MarketCalendar;
   sinks: Sink[];
   pool: WorkerPool | null;
@@ -135,6 +140,26 @@ export function plannedExpiries(
   return out;
 }
 
+/**
+ * Legs a cycle will ask for, estimated from config for the expiries `planned` (plannedExpiries):
+ * ladder mode exactly (strikes below + ATM + above, CE and PE); universe mode from the listing
+ * rules, the strikes spanning the index's reference level·(1 ± provider.sim.strike_range).
+ */
+export function estimateLegsPerCycle(config: Readonly<G6Config>, planned: readonly { index: string }[]): number {
+  let legs = 0;
+  for (const { index } of planned) {
+    const name = index as IndexName;
+    const spec = INDICES[name];
+    const rule = config.indices[name];
+    const strikes =
+      config.collection_mode === "universe"
+        ? Math.floor((2 * config.provider.sim.strike_range * spec.referenceLevel) / spec.strikeStep) + 1
+        : rule.strikes_below + rule.strikes_above + 1;
+    legs += 2 * strikes;
+  }
+  return legs;
+}
+
 export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const clock = opts.clock ?? systemClock;
   const calendars = createExchangeCalendars(config.market);
@@ -142,8 +167,11 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const calendar = calendars.NSE;
   const pool = createPool(config);
   const observability = createObservability(config, { now: () => clock.now(), poolStats: () => pool?.stats ?? null });
-  const provider = observability.instrumentProvider(createSimProvider({ config, calendar, calendars, compute: createComputePort(pool, { minShardLegs: config.pool.min_shard_legs }) }));
-  const state = createLatestState({ now: () => clock.now(), providerOpen: () => provider.isOpen });
+  const sim = createSimProvider({ config, calendar, calendars, compute: createComputePort(pool, { minShardLegs: config.pool.min_shard_legs }) });
+  // Metrics count every real request (each chunk, each retry); the policy runs above them.
+  const instrumented = observability.instrumentProvider(sim);
+  const provider = createRunningProvider(instrumented, runningPolicy(config));
+  const state = createLatestState({ now: () => clock.now(), providerOpen: () => instrumented.isOpen, providerProblem: () => providerProblem(provider) });
   // Subscribed first: metrics are up to date before any other observer (the server's events) hears of a cycle.
   state.subscribe(({ result, stats }) => observability.onCycle(result, stats));
   const stepSeconds = config.provider.sim.step_seconds ?? (config.interval > 0 ? config.interval : 60);
@@ -151,7 +179,13 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const simClock = createSimClock(calendar, startMs, stepSeconds * 1000);
   const startDate = istDate(calendar.isOpen(startMs) ? startMs : calendar.nextOpen(startMs));
   const calendarLog = opts.log.withTag("calendar");
-  for (const line of expiryCoverageWarnings(calendars, startDate, plannedExpiries(config, calendars, startDate))) calendarLog.warn(line);
+  const planned = plannedExpiries(config, calendars, startDate);
+  for (const line of expiryCoverageWarnings(calendars, startDate, planned)) calendarLog.warn(line);
+  const beyond = checkCapacity(capabilitiesOf(provider), estimateLegsPerCycle(config, planned), config.interval);
+  if (beyond) {
+    void pool?.close();
+    throw new ConfigError([`provider.kind: ${provider.name} cannot serve this plan: ${beyond}`]);
+  }
   const now = () => clock.now();
   const sinks = createSinks(config, calendar, { now, pool }).map((s) => observability.instrumentSink(s));
   const summary = opts.onSummary ? configuredTracker(config, calendar, { now, pool }) : null;

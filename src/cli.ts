@@ -104,6 +104,8 @@ const run = defineCommand({
       try {
         const result = store.reload();
         log.level = LogLevels[store.current.log.level];
+        // Credentials may have changed: a provider stopped by an auth failure is tried again.
+        app.provider.reset();
         log.info(`config reloaded: ${result.applied.length ? `applied ${result.applied.join(", ")}` : "no reloadable change"}` + (result.restartNeeded.length ? `; needs a restart: ${result.restartNeeded.join(", ")}` : ""));
         return { ok: true as const, ...result };
       } catch (err) {

@@ -185,6 +185,20 @@ export const ConfigSchema = v.strictObject({
   provider: group(
     {
       kind: field(v.picklist(["sim"]), "sim", "Market data provider."),
+      timeouts: group(
+        {
+          call_ms: field(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(600_000)), 10_000, "Deadline of one provider call (one quote chunk, one spot request); a call past it fails as transient.", {
+            unit: "milliseconds",
+          }),
+          retries: field(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10)), 2, "Retries of a call that failed as transient or rate_limited (never auth, bad_data, fatal or config).", {
+            unit: "retries",
+          }),
+          retry_base_ms: field(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(60_000)), 250, "Backoff base: retry k waits a random time in [0, base·2^k) (exponential backoff with full jitter).", {
+            unit: "milliseconds",
+          }),
+        },
+        "Deadlines and retries of provider calls (the running provider).",
+      ),
       sim: group(
         {
           seed: field(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 32 - 1)), 1, "Simulator seed."),

@@ -1,7 +1,8 @@
 /**
  * One collection cycle: spot → plan → fetch → enrich → score. Emission (sinks, status) is the
  * engine's job; this function only produces the CycleResult. A provider failure does not throw
- * out of the cycle: it is recorded, and the affected data stays missing.
+ * out of the cycle: it is recorded, and the affected data stays missing; only a `fatal`
+ * ProviderError does (the engine stops).
  */
 import { createBatch, rejectInvalidQuotes, type ChainBatch } from "../chain/batch.ts";
 import type { EnrichParams } from "../chain/enrich.ts";
@@ -45,6 +46,23 @@ function toCycleError(phase: Phase, err: unknown): CycleError {
   return { phase, code: "fatal", message: err instanceof Error ? err.message : String(err) };
 }
 
+/**
+ * Records a provider failure of `phase` in `errors`. A `fatal` ProviderError ends the run: it is
+ * rethrown with the provider and phase named. An auth failure is recorded once a cycle (after
+ * it, every call fails fast with the same error).
+ */
+function recordFailure(errors: CycleError[], provider: string, phase: Phase, err: unknown): void {
+  if (err instanceof ProviderError && err.code === "fatal") {
+    throw new ProviderError("fatal", `provider ${provider}: ${phase} failed fatally: ${err.message}`);
+  }
+  pushError(errors, toCycleError(phase, err));
+}
+
+function pushError(errors: CycleError[], e: CycleError): void {
+  if (e.code === "auth" && errors.some((x) => x.code === "auth")) return;
+  errors.push(e);
+}
+
 export async function runCycle(deps: CycleDeps, cycle: number, at: number): Promise<CycleResult> {
   const { config, provider } = deps;
   const errors: CycleError[] = [];
@@ -64,14 +82,14 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
   try {
     for (const q of await provider.spot(names, at)) spots.set(q.index, q);
   } catch (err) {
-    errors.push(toCycleError("spot", err));
+    recordFailure(errors, provider.name, "spot", err);
   }
   await Promise.all(
     names.map(async (index) => {
       try {
         listed.set(index, await provider.listExpiries(index, date));
       } catch (err) {
-        errors.push(toCycleError("spot", err));
+        recordFailure(errors, provider.name, "spot", err);
       }
     }),
   );
@@ -83,7 +101,7 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
         try {
           listedStrikes.set(`${index}|${expiry}`, await deps.listing.strikes(provider, index, expiry, date));
         } catch (err) {
-          errors.push(toCycleError("spot", err));
+          recordFailure(errors, provider.name, "spot", err);
         }
       }
     }
@@ -97,9 +115,12 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
   let fetchReport: ComputeReport = { shards: 0, events: [] };
   if (batch.legs > 0) {
     try {
-      fetchReport = (await provider.quotes(batch, at)).compute ?? fetchReport;
+      const report = await provider.quotes(batch, at);
+      fetchReport = report.compute ?? fetchReport;
+      // Chunks that failed while the rest was quoted (the running provider's partial results).
+      for (const f of report.failures ?? []) pushError(errors, { phase: "fetch", code: f.code, message: f.message });
     } catch (err) {
-      errors.push(toCycleError("fetch", err));
+      recordFailure(errors, provider.name, "fetch", err);
     }
     // Whatever the provider wrote (even before failing) is checked here, once for every provider.
     rejectInvalidQuotes(batch);

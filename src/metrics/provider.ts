@@ -41,18 +41,19 @@ export function instrumentProvider(
   }
   return {
     name: provider.name,
+    capabilities: provider.capabilities,
     get isOpen() {
       return open;
     },
-    async open() {
-      await timed("open", () => provider.open());
+    async open(signal) {
+      await timed("open", () => provider.open(signal));
       open = true;
       metrics.open.set(1);
     },
-    listExpiries: (index, today) => timed("list_expiries", () => provider.listExpiries(index, today)),
-    instruments: (index, expiry) => timed("instruments", () => provider.instruments(index, expiry)),
-    spot: (indices, at) => timed("spot", () => provider.spot(indices, at)),
-    quotes: (batch, at) => timed("quotes", () => provider.quotes(batch, at)),
+    listExpiries: (index, today, signal) => timed("list_expiries", () => provider.listExpiries(index, today, signal)),
+    instruments: (index, expiry, signal) => timed("instruments", () => provider.instruments(index, expiry, signal)),
+    spot: (indices, at, signal) => timed("spot", () => provider.spot(indices, at, signal)),
+    quotes: (batch, at, range, signal) => timed("quotes", () => provider.quotes(batch, at, range, signal)),
     async close() {
       open = false;
       metrics.open.set(0);

@@ -37,6 +37,8 @@ export type LatestStateDeps = {
   now: () => number;
   /** Whether the provider is open now (it opens before the first cycle and closes at the end of the run). */
   providerOpen: () => boolean;
+  /** Why the provider cannot serve now although open (its credentials were refused), or null. */
+  providerProblem?: () => string | null;
 };
 
 function frozenTotals(t: Readonly<SinkTotals>): SinkTotals {
@@ -82,6 +84,8 @@ export function createLatestState(deps: LatestStateDeps): LatestState {
     readiness() {
       const reasons: string[] = [];
       if (!deps.providerOpen()) reasons.push("provider not open");
+      const problem = deps.providerProblem?.() ?? null;
+      if (problem) reasons.push(problem);
       if (!succeeded) reasons.push("no successful cycle yet");
       for (const [name, totals] of Object.entries(last?.stats.sinks ?? {})) {
         if (totals.failing.length) reasons.push(`sink ${name}: ${describeFaults(totals.failing)}`);

@@ -8,6 +8,7 @@ import type { ChainBatch } from "../../src/chain/batch.ts";
 import { enrichBatch } from "../../src/engine/compute.ts";
 import { enrichParams, runCycle } from "../../src/engine/cycle.ts";
 import { createListingCache } from "../../src/engine/listing.ts";
+import { createRunningProvider } from "../../src/engine/running-provider.ts";
 import { istEpoch } from "../../src/market/ist.ts";
 import { testConfig } from "../helpers/engine.ts";
 import { type CycleResult, type Provider, ProviderError, type QuoteReport, type SpotQuote } from "../../src/contracts/index.ts";
@@ -143,5 +144,43 @@ describe("runCycle with a fake provider", () => {
     expect(r.errors).toEqual([{ phase: "fetch", code: "fatal", message: "cannot read properties of undefined" }]);
     expect(r.status).toBe("EMPTY");
     expect(r.legsCollected).toBe(0);
+  });
+
+  test("through the running provider: each failed chunk is its own fetch error naming its legs; the other chunks are collected", async () => {
+    const base = fakeProvider();
+    const chunked: Provider = {
+      ...base,
+      capabilities: { legsPerRequest: 3 },
+      async quotes(batch, at, range) {
+        const r = range ?? { start: 0, end: batch.legs };
+        if (r.start === 3 || r.start === 9) throw new ProviderError("bad_data", `no depth`);
+        for (let i = r.start; i < r.end; i++) {
+          batch.last[i] = batch.avg[i] = 120;
+          batch.bid[i] = 119;
+          batch.ask[i] = 121;
+          batch.quoteTime[i] = at;
+        }
+        return { returned: r.end - r.start, requests: 1 };
+      },
+    };
+    const r = await cycleWith(createRunningProvider(chunked, { callMs: 1000, retries: 2, retryBaseMs: 1 }));
+    expect(r.errors).toEqual([
+      { phase: "fetch", code: "bad_data", message: "legs 3–5 (NIFTY 2026-11-24): no depth" },
+      { phase: "fetch", code: "bad_data", message: "legs 9–11 (BANKNIFTY 2026-11-24): no depth" },
+    ]);
+    expect(r.legsCollected).toBe(6);
+    expect(Array.from(r.batch.last, (x) => !Number.isNaN(x))).toEqual([true, true, true, false, false, false, true, true, true, false, false, false]);
+  });
+
+  test("an auth failure is recorded once a cycle, though spot and every listing failed with it", async () => {
+    const denied = new ProviderError("auth", "token expired");
+    const r = await cycleWith(fakeProvider({ spot: denied, listing: { NIFTY: denied, BANKNIFTY: denied } }));
+    expect(r.errors).toEqual([{ phase: "spot", code: "auth", message: "token expired" }]);
+  });
+
+  test("a fatal ProviderError ends the cycle (and the run) with one line naming provider and phase", async () => {
+    const err = await cycleWith(fakeProvider({ spot: new ProviderError("fatal", "API version retired") })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderError);
+    expect((err as ProviderError).message).toBe("provider fake: spot failed fatally: API version retired");
   });
 });

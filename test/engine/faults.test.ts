@@ -151,7 +151,7 @@ test("a failed quotes call: the cycle is EMPTY with a fetch error, the legs were
   expect(o.metric("g6_provider_rate_limit_waits_total", { endpoint: "quotes" })).toBe(1);
 });
 
-test("an auth error after a good cycle: spot and listing errors with code auth; readiness stays ready (today's behaviour)", async () => {
+test("an auth error after a good cycle: recorded once per cycle with code auth (this engine runs the bare provider: readiness under auth is the running provider's, test/engine/running-provider.test.ts)", async () => {
   let cycle = 0;
   const expired = () => new ProviderError("auth", "session token expired");
   const o = await runWith({
@@ -164,11 +164,11 @@ test("an auth error after a good cycle: spot and listing errors with code auth; 
   });
   expect(o.results.map((r) => r.status)).toEqual(["OK", "EMPTY"]);
   const r = o.results[1]!;
-  expect(r.errors.map((e) => `${e.phase} ${e.code}`)).toEqual(["spot auth", "spot auth", "spot auth"]);
+  expect(r.errors.map((e) => `${e.phase} ${e.code}`)).toEqual(["spot auth"]);
   expect(r.statusReason).toBe("NIFTY EMPTY: no spot quote; BANKNIFTY EMPTY: no spot quote");
   expect(o.status.errors).toEqual(r.errors);
   expect(o.stats.lastError?.message).toBe("cycle 2: spot failed (auth): session token expired");
-  // Readiness latches after the first good cycle: an expired session does not make /readyz fail.
+  // Without the running provider nothing holds the auth state: readiness latched on cycle 1.
   expect(o.readiness).toEqual({ ready: true, reasons: [] });
   expect(o.metric("g6_provider_errors_total", { endpoint: "spot", code: "auth" })).toBe(1);
   expect(o.metric("g6_provider_errors_total", { endpoint: "list_expiries", code: "auth" })).toBe(2);

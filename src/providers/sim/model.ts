@@ -76,8 +76,11 @@ const roundTick = (x: number, tick: number) => Math.round(x / tick) * tick;
 /** Rounds to the tick and to 2 decimals so CSV text is exact. */
 const toTick = (x: number, tick: number) => Math.round(roundTick(x, tick) * 100) / 100;
 
-/** Fills quotes for groups [g0, g1) of the batch at instant `p.at`. Returns legs quoted. */
-export function simulateQuotes(b: ChainBatch, g0: number, g1: number, gi: SimGroupInputs, p: SimQuoteParams): number {
+/**
+ * Fills quotes for groups [g0, g1) of the batch at instant `p.at`, only legs in [legLo, legHi)
+ * (default: all of them). Returns legs quoted.
+ */
+export function simulateQuotes(b: ChainBatch, g0: number, g1: number, gi: SimGroupInputs, p: SimQuoteParams, legLo = 0, legHi = b.legs): number {
   const progress = Math.min(1, Math.max(0, (p.at - p.sessionOpen) / (p.sessionClose - p.sessionOpen)));
   const cycleKey = Math.floor(p.at / 1000);
   let quoted = 0;
@@ -99,7 +102,8 @@ export function simulateQuotes(b: ChainBatch, g0: number, g1: number, gi: SimGro
     const Topen = T + Math.max(0, p.at - p.sessionOpen) / YEAR_MS;
     const Fopen = gi.openSpot[g]! * Math.exp(p.r * Math.max(Topen, 0));
     const scaleOpen = simAtmVol(baseVol, Topen) * Math.sqrt(Math.max(Topen, 1 / (365 * 24)));
-    for (let i = b.start[g]!; i < b.end[g]!; i++) {
+    const iEnd = Math.min(b.end[g]!, legHi);
+    for (let i = Math.max(b.start[g]!, legLo); i < iEnd; i++) {
       const K = b.strike[i]!;
       if (K < gi.listedLo[g]! || K > gi.listedHi[g]!) continue;
       const isCall = b.isCall[i] === 1;

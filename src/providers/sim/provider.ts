@@ -20,7 +20,7 @@ import { extractShard, QUOTE_INPUTS, type ArrayMap } from "../../chain/shard.ts"
 import type { SimulateJob } from "./kernel.ts";
 import { simulateQuotes, type SimGroupInputs } from "./model.ts";
 import { createRng, hashInts, hashUnit } from "./random.ts";
-import { type ComputePort, type Instrument, type Provider, ProviderError, type QuoteReport, type SpotQuote } from "../../contracts/index.ts";
+import { type ComputePort, type Instrument, type LegRange, type Provider, ProviderError, type QuoteReport, type SpotQuote } from "../../contracts/index.ts";
 
 /** Relative option activity per index (NIFTY = 1); scales simulated volume and OI. */
 const ACTIVITY: Record<IndexName, number> = { NIFTY: 1, BANKNIFTY: 0.35, FINNIFTY: 0.06, MIDCPNIFTY: 0.05, SENSEX: 0.5 };
@@ -153,7 +153,7 @@ export function createSimProvider(opts: SimProviderOptions): Provider & { baseVo
       }
       return out;
     },
-    async quotes(batch: ChainBatch, at: number): Promise<QuoteReport> {
+    async quotes(batch: ChainBatch, at: number, range?: LegRange): Promise<QuoteReport> {
       if (sim.faults.latency_ms > 0) await sleep(sim.faults.latency_ms);
       const date = istDate(at);
       const inputs = simGroupInputs(batch, (index) => dayOf(index, date), sim.strike_range, indexNumber);
@@ -169,7 +169,11 @@ export function createSimProvider(opts: SimProviderOptions): Provider & { baseVo
         staleRate: sim.faults.stale_rate,
       };
       const port = opts.compute;
-      if (port?.worthSharding(batch)) {
+      const lo = Math.max(0, range?.start ?? 0);
+      const hi = Math.min(batch.legs, range?.end ?? batch.legs);
+      const whole = lo === 0 && hi === batch.legs;
+      // A part of the batch (a chunk) is generated inline: shards are whole groups.
+      if (whole && port?.worthSharding(batch)) {
         const compute = await port.runSharded(batch, (r): SimulateJob => ({
           kind: "simulate",
           batch: extractShard(batch, r.g0, r.g1, QUOTE_INPUTS),
@@ -180,7 +184,8 @@ export function createSimProvider(opts: SimProviderOptions): Provider & { baseVo
         for (let i = 0; i < batch.legs; i++) if (!Number.isNaN(batch.quoteTime[i]!)) returned++;
         return { returned, requests: compute.shards, compute };
       }
-      const returned = simulateQuotes(batch, 0, batch.groups, inputs, params);
+      if (lo >= hi) return { returned: 0, requests: 0 };
+      const returned = simulateQuotes(batch, batch.group[lo]!, batch.group[hi - 1]! + 1, inputs, params, lo, hi);
       return { returned, requests: 1 };
     },
   };
