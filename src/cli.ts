@@ -164,8 +164,9 @@ const run = defineCommand({
       await server?.stop();
       dashboard.display.close();
       for (const l of locks) l.release();
+      // Also when a fatal error ends the run: what was recorded, and where, comes first.
+      console.log(exitLine(app.engine.stats, dataDir));
     }
-    console.log(exitLine(app.engine.stats, dataDir));
   },
 });
 
