@@ -26,11 +26,12 @@ import {
 import { enabledIndices } from "./engine/plan.ts";
 import { createObservability, type Observability } from "./metrics/index.ts";
 import { createLatestState, type LatestState } from "./state/index.ts";
-import { createSimClock, simStart } from "./providers/sim/clock.ts";
-import { createSimProvider } from "./providers/sim/provider.ts";
-import { createCsvSink, underDataDir } from "./sinks/csv/sink.ts";
-import { createStatusSink } from "./sinks/status/sink.ts";
-import { createPanelsSink } from "./sinks/panels/sink.ts";
+import { createProviderRegistry, type ProviderFactory } from "./providers/registry.ts";
+import { simProviderFactory } from "./providers/sim/factory.ts";
+import { buildSinks, type SinkFactory } from "./sinks/registry.ts";
+import { csvSinkFactory } from "./sinks/csv/factory.ts";
+import { statusSinkFactory } from "./sinks/status/factory.ts";
+import { panelsSinkFactory } from "./sinks/panels/factory.ts";
 import { configuredTracker } from "./summary/dashboard.ts";
 import type { SummarySnapshot } from "./summary/model.ts";
 import { snapshotOf, type SummaryTracker } from "./summary/tracker.ts";
@@ -93,31 +94,19 @@ export function createEnricher(config: Readonly<G6Config>, pool: WorkerPool | nu
   return (batch, at) => enrichBatch(pool, batch, params, { minShardLegs, render: csv ? formatG6Timestamp(at) : null });
 }
 
+/** Every provider G6 can run, selected by `provider.kind`. A new provider is one entry (and its schema in src/config/providers.ts). */
+export const PROVIDER_FACTORIES: readonly ProviderFactory[] = [simProviderFactory];
+
+/** Every sink G6 can write, in the order they are built and written (csv, status, panels). A new sink is one entry. */
+export const SINK_FACTORIES: readonly SinkFactory[] = [csvSinkFactory, statusSinkFactory, panelsSinkFactory];
+
 /** The configured sinks; `env` gives the status and panels sinks their wall clock, and pool facts. */
 export function createSinks(
   config: Readonly<G6Config>,
   calendar: MarketCalendar,
   env: { now: () => number; pool: WorkerPool | null } = { now: () => systemClock.now(), pool: null },
 ): Sink[] {
-  const { storage } = config;
-  const sinks: Sink[] = [];
-  if (storage.csv.enabled) {
-    sinks.push(
-      createCsvSink({
-        dir: underDataDir(storage.data_dir, storage.csv.dir),
-        layout: storage.csv.layout,
-        maxOpenFiles: storage.csv.max_open_files,
-        syncIntervalSeconds: storage.csv.sync_interval_seconds,
-        calendar,
-      }),
-    );
-  }
-  if (storage.status.enabled) sinks.push(createStatusSink({ file: underDataDir(storage.data_dir, storage.status.file), now: env.now }));
-  if (storage.panels.enabled) {
-    const dir = underDataDir(storage.data_dir, storage.panels.dir);
-    sinks.push(createPanelsSink({ dir, everyNCycles: storage.panels.every_n_cycles, snapshot: snapshotOf(configuredTracker(config, calendar, env)), now: env.now }));
-  }
-  return sinks;
+  return buildSinks(SINK_FACTORIES, { config, calendar, now: env.now, summary: () => snapshotOf(configuredTracker(config, calendar, env)) });
 }
 
 /**
@@ -167,17 +156,18 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const calendar = calendars.NSE;
   const pool = createPool(config);
   const observability = createObservability(config, { now: () => clock.now(), poolStats: () => pool?.stats ?? null });
-  const sim = createSimProvider({ config, calendar, calendars, compute: createComputePort(pool, { minShardLegs: config.pool.min_shard_legs }) });
+  const compute = createComputePort(pool, { minShardLegs: config.pool.min_shard_legs });
+  const made = createProviderRegistry(PROVIDER_FACTORIES)
+    .get(config.provider.kind)
+    .create({ config, calendar, calendars, compute, now: () => clock.now() });
   // Metrics count every real request (each chunk, each retry); the policy runs above them.
-  const instrumented = observability.instrumentProvider(sim);
+  const instrumented = observability.instrumentProvider(made.provider);
   const provider = createRunningProvider(instrumented, runningPolicy(config));
   const state = createLatestState({ now: () => clock.now(), providerOpen: () => instrumented.isOpen, providerProblem: () => providerProblem(provider) });
   // Subscribed first: metrics are up to date before any other observer (the server's events) hears of a cycle.
   state.subscribe(({ result, stats }) => observability.onCycle(result, stats));
-  const stepSeconds = config.provider.sim.step_seconds ?? (config.interval > 0 ? config.interval : 60);
-  const startMs = simStart(calendar, config.provider.sim.start, clock.now());
-  const simClock = createSimClock(calendar, startMs, stepSeconds * 1000);
-  const startDate = istDate(calendar.isOpen(startMs) ? startMs : calendar.nextOpen(startMs));
+  const snapshotClock = made.snapshotClock;
+  const startDate = istDate(snapshotClock.startsAt);
   const calendarLog = opts.log.withTag("calendar");
   const planned = plannedExpiries(config, calendars, startDate);
   for (const line of expiryCoverageWarnings(calendars, startDate, planned)) calendarLog.warn(line);
@@ -196,7 +186,7 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
     provider,
     sinks,
     enrich: createEnricher(config, pool),
-    snapshotAt: () => simClock.next(),
+    snapshotAt: () => snapshotClock.next(),
     clock,
     elapsed: () => performance.now(),
     log: opts.log.withTag("engine"),

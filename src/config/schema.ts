@@ -9,47 +9,15 @@
 import * as v from "valibot";
 import { isValidIsoDate } from "../market/ist.ts";
 import { OPTIONAL_GROUPS } from "./metric-groups.ts";
+import { field, group } from "./fields.ts";
+import { PROVIDER_KINDS, PROVIDER_SETTINGS } from "./providers.ts";
 
-/** Metadata attached to each setting; read by `config docs` and the loader. */
-export type SettingMeta = {
-  unit?: string;
-  /** Applied from the next cycle on reload; otherwise a restart is needed. */
-  reloadable?: boolean;
-  /** Never printed, logged or written: shown as `***`. Only from the environment or the secrets file. */
-  secret?: boolean;
-  /** Lifecycle: experimental, active (default), deprecated (use `replacement`), removed (an error if set). */
-  stage?: "experimental" | "active" | "deprecated" | "removed";
-  /** Key path that replaces a deprecated or removed setting. */
-  replacement?: string;
-};
-
-/** A setting: schema, its default, a one-line description and metadata. */
-function field<const S extends v.GenericSchema, const D extends v.InferOutput<S>>(
-  schema: S,
-  fallback: D,
-  description: string,
-  meta: SettingMeta = {},
-) {
-  return v.optional(v.pipe(schema, v.description(description), v.metadata(meta)), fallback);
-}
-
-/** A group of settings: strict (unknown keys are errors), defaults filled in. */
-function group<const E extends v.ObjectEntries>(entries: E, description: string) {
-  const schema = v.pipe(v.strictObject(entries), v.description(description));
-  // Every entry has its own default, so an absent group is the empty object.
-  return v.optional(schema, {} as v.InferInput<typeof schema>);
-}
+export type { SettingMeta } from "./fields.ts";
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-const ISO_DATE_TIME = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}))?$/;
 /** Reports only strings already shaped YYYY-MM-DD (the regex reports the others). */
 const realDate = v.check((s: string) => !ISO_DATE.test(s) || isValidIsoDate(s), "a real calendar date");
 const IsoDate = v.pipe(v.string(), v.regex(ISO_DATE, "a date YYYY-MM-DD"), realDate);
-/** YYYY-MM-DD or YYYY-MM-DDTHH:MM, both parts real (no 2026-02-30, no 24:00). */
-function isRealDateTime(s: string): boolean {
-  const m = ISO_DATE_TIME.exec(s);
-  return m === null || (isValidIsoDate(m[1]!) && (m[2] === undefined || /^([01]\d|2[0-3]):[0-5]\d$/.test(m[2])));
-}
 const ClockTime = v.pipe(v.string(), v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time HH:MM (24 h)"));
 
 export const EXPIRY_TAG_VALUES = ["this_week", "next_week", "this_month", "next_month"] as const;
@@ -184,7 +152,7 @@ export const ConfigSchema = v.strictObject({
   ),
   provider: group(
     {
-      kind: field(v.picklist(["sim"]), "sim", "Market data provider."),
+      kind: field(v.picklist(PROVIDER_KINDS), "sim", "Market data provider."),
       timeouts: group(
         {
           call_ms: field(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(600_000)), 10_000, "Deadline of one provider call (one quote chunk, one spot request); a call past it fails as transient.", {
@@ -199,47 +167,7 @@ export const ConfigSchema = v.strictObject({
         },
         "Deadlines and retries of provider calls (the running provider).",
       ),
-      sim: group(
-        {
-          seed: field(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 32 - 1)), 1, "Simulator seed."),
-          start: field(
-            v.nullable(
-              v.pipe(
-                v.string(),
-                v.regex(ISO_DATE_TIME, "YYYY-MM-DD or YYYY-MM-DDTHH:MM (IST)"),
-                v.check(isRealDateTime, "a real calendar date and time"),
-              ),
-            ),
-            null,
-            "Simulated session start (IST). null: 09:15 of the current or last trading day.",
-          ),
-          step_seconds: field(
-            v.nullable(v.pipe(v.number(), v.minValue(1), v.maxValue(3600))),
-            null,
-            "Simulated time advanced per cycle. null: the interval (60 s when the interval is 0).",
-            { unit: "seconds" },
-          ),
-          listed_weeks: field(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(26)), 6, "Weekly expiries listed ahead.", {
-            unit: "weeks",
-          }),
-          listed_months: field(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(24)), 3, "Monthly expiries listed ahead.", {
-            unit: "months",
-          }),
-          strike_range: field(v.pipe(v.number(), v.gtValue(0), v.maxValue(0.6)), 0.15, "Listed strikes span spot·(1 ± this) at the day's open.", {
-            unit: "fraction",
-          }),
-          faults: group(
-            {
-              missing_rate: field(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0, "Fraction of legs returned with no quote.", { unit: "fraction" }),
-              zero_price_rate: field(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0, "Fraction of legs quoted with zero prices, as some feeds send for untraded contracts (G6 treats them as missing).", { unit: "fraction" }),
-              stale_rate: field(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0, "Fraction of legs whose quote is from the session open (stale).", { unit: "fraction" }),
-              latency_ms: field(v.pipe(v.number(), v.minValue(0), v.maxValue(60_000)), 0, "Added latency per quote request.", { unit: "milliseconds" }),
-            },
-            "Simulator fault injection.",
-          ),
-        },
-        "Simulated market provider.",
-      ),
+      ...PROVIDER_SETTINGS,
     },
     "Market data provider.",
   ),

@@ -26,6 +26,9 @@ describe("dependency direction", () => {
       ["sinks/status/sink.ts", ["state/index.ts"]],
       ["config/load.ts", ["state/store.ts"]],
       ["server/server.ts", ["state/index.ts", "metrics/index.ts"]],
+      ["config/providers.ts", ["providers/sim/schema.ts", "providers/sim/provider.ts"]],
+      ["config/docs.ts", ["providers/sim/schema.ts"]],
+      ["providers/sim/schema.ts", ["config/fields.ts", "market/ist.ts", "config/schema.ts"]],
     ]);
     expect(violations(files)).toEqual([
       "src/providers/sim/provider.ts imports src/engine/compute.ts: providers (layer 3) imports engine (layer 4): arrows point down only",
@@ -41,6 +44,9 @@ describe("dependency direction", () => {
       "src/state/store.ts imports src/metrics/types.ts: state (layer 2) imports metrics (layer 3): arrows point down only",
       "src/sinks/status/sink.ts imports src/state/index.ts: a sink is handed each cycle's result and stats in write",
       "src/config/load.ts imports src/state/store.ts: config is the run's settings, not its state",
+      "src/config/providers.ts imports src/providers/sim/provider.ts: config (layer 2) imports providers (layer 3): arrows point down only",
+      "src/config/docs.ts imports src/providers/sim/schema.ts: config (layer 2) imports providers (layer 3): arrows point down only",
+      "src/providers/sim/schema.ts imports src/config/schema.ts: a provider's schema module may import only config/fields.ts from config",
     ]);
   });
 

@@ -66,6 +66,19 @@ export const LOW_ALLOWED: Readonly<Record<string, readonly string[]>> = {
   "exit.ts": [],
 };
 
+/**
+ * Upward imports allowed as an exception (the importing file, the imported paths, why): each
+ * provider owns its settings schema, and the root schema has to include it to validate and
+ * document `provider.<kind>`. Only this one config file may do it, and only for schema modules.
+ */
+export const UPWARD_EXCEPTIONS: readonly (readonly [string, RegExp, string])[] = [
+  ["config/providers.ts", /^providers\/[^/]+\/schema\.ts$/, "each provider owns its settings schema; config composes them"],
+];
+
+/** A provider's schema module is composed into config, so it may import only the field builders and low modules (no cycle back into config's root schema). */
+const SCHEMA_MODULE = /^providers\/[^/]+\/schema\.ts$/;
+const SCHEMA_MODULE_MAY_IMPORT = "config/fields.ts";
+
 /** The engine composes through contracts: it names no specific provider or sink. */
 const ENGINE_NAMES_NO_IMPLEMENTATION = /^(providers|sinks)\/[^/]+\//;
 
@@ -110,6 +123,8 @@ export function violations(files: ReadonlyMap<string, readonly string[]>): strin
       const bad = (why: string) => out.push(`src/${file} imports src/${target}: ${why}`);
       if (target.startsWith("..")) bad("outside src/");
       if (from === to) continue;
+      if (SCHEMA_MODULE.test(file) && to === "config" && target !== SCHEMA_MODULE_MAY_IMPORT) bad(`a provider's schema module may import only ${SCHEMA_MODULE_MAY_IMPORT} from config`);
+      if (UPWARD_EXCEPTIONS.some(([f, t]) => file === f && t.test(target))) continue;
       const lf = LAYERS[from];
       const lt = LAYERS[to];
       if (lf === undefined) bad(`unit ${from} has no layer`);

@@ -1,0 +1,62 @@
+/**
+ * Provider factories and their registry. `provider.kind` names a factory; the factory builds
+ * the provider and the clock of its snapshot instants (the simulator's session clock; a live
+ * provider's would be the wall clock). The list of factories is composed in src/app.ts, so
+ * the engine never names a provider and a new provider is one folder plus one entry.
+ */
+import type { G6Config } from "../config/schema.ts";
+import { ConfigError } from "../config/errors.ts";
+import type { ComputePort, Provider } from "../contracts/index.ts";
+import type { Exchange, MarketCalendar } from "../market/index.ts";
+
+/** The instants the engine stamps its snapshots with, epoch ms. */
+export type SnapshotClock = {
+  /** The first instant `next` returns, epoch ms (known before the first cycle, for start-up checks). */
+  readonly startsAt: number;
+  /** The instant of the next snapshot, epoch ms. */
+  next(): number;
+};
+
+/** What every provider factory is handed. */
+export type ProviderDeps = {
+  config: Readonly<G6Config>;
+  /** Sessions (open, close, trading days). */
+  calendar: MarketCalendar;
+  /** Per-exchange calendars (expiry listings roll on an index's options exchange). */
+  calendars: Readonly<Record<Exchange, MarketCalendar>>;
+  /** Where CPU-heavy provider work may run (the worker pool, or inline). */
+  compute: ComputePort;
+  /** The wall clock, epoch ms. */
+  now: () => number;
+};
+
+export type ProviderFactory = {
+  /** The `provider.kind` value that selects this factory. */
+  readonly kind: string;
+  create(deps: ProviderDeps): { provider: Provider; snapshotClock: SnapshotClock };
+};
+
+export type ProviderRegistry = {
+  /** The registered kinds, in registration order. */
+  readonly kinds: readonly string[];
+  /** The factory for `kind`; a ConfigError naming the known kinds when there is none. */
+  get(kind: string): ProviderFactory;
+};
+
+/** A registry over `factories`; two factories of one kind are a programming error. */
+export function createProviderRegistry(factories: readonly ProviderFactory[]): ProviderRegistry {
+  const byKind = new Map<string, ProviderFactory>();
+  for (const f of factories) {
+    if (byKind.has(f.kind)) throw new Error(`provider kind ${f.kind} registered twice`);
+    byKind.set(f.kind, f);
+  }
+  const kinds = [...byKind.keys()];
+  return {
+    kinds,
+    get(kind) {
+      const f = byKind.get(kind);
+      if (!f) throw new ConfigError([`provider.kind: no provider of kind "${kind}" (known: ${kinds.join(", ")})`]);
+      return f;
+    },
+  };
+}
