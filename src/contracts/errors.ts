@@ -6,6 +6,11 @@
  */
 
 /** The small, bounded vocabulary of error kinds; the engine decides what to do with each. */
+/** The message of anything thrown: an Error's message, else its string form. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 export const ERROR_CODES = ["transient", "auth", "rate_limited", "bad_data", "fatal", "config"] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -13,7 +13,7 @@ import { createExchangeCalendars, expiryCoverageWarnings, istDate } from "../mar
 import type { EnrichOutput } from "./compute.ts";
 import type { ListingCache } from "./listing.ts";
 import { enabledIndices, planCycle } from "./plan.ts";
-import { type ComputeReport, type CycleError, type CycleResult, type Phase, type Provider, ProviderError, type SpotQuote } from "../contracts/index.ts";
+import { type ComputeReport, type CycleError, errorMessage, type CycleResult, type Phase, type Provider, ProviderError, type SpotQuote } from "../contracts/index.ts";
 
 /**
  * Runs enrichment over a whole batch (inline or on a worker pool); given the snapshot instant
@@ -43,7 +43,7 @@ export function enrichParams(config: Readonly<G6Config>): EnrichParams {
 
 function toCycleError(phase: Phase, err: unknown): CycleError {
   if (err instanceof ProviderError) return { phase, code: err.code, message: err.message };
-  return { phase, code: "fatal", message: err instanceof Error ? err.message : String(err) };
+  return { phase, code: "fatal", message: errorMessage(err) };
 }
 
 /**

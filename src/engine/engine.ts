@@ -7,7 +7,7 @@ import type { G6Config } from "../config/schema.ts";
 import { runCycle, type Enricher } from "./cycle.ts";
 import { createListingCache } from "./listing.ts";
 import { runScheduler, type SchedulerClock } from "./scheduler.ts";
-import { type CycleResult, describeFault, describeFaults, type EngineStats, faultCodeOf, type PoolStats, type Provider, type Sink, type SinkFault, type SinkTotals, WHOLE_SINK } from "../contracts/index.ts";
+import { type CycleResult, describeFault, describeFaults, type EngineStats, errorMessage, faultCodeOf, type PoolStats, type Provider, type Sink, type SinkFault, type SinkTotals, WHOLE_SINK } from "../contracts/index.ts";
 
 /** Marks an OK cycle PARTIAL (an EMPTY one stays EMPTY) and appends `reason`. */
 function markPartial(result: CycleResult, reason: string): void {
@@ -105,7 +105,7 @@ export function createEngine(deps: EngineDeps): Engine {
       } catch (err) {
         // A sink that could write nothing fails as a whole (target ""), so the status, /readyz
         // and the gauge say so, and the log has one line until it recovers.
-        const reason = err instanceof Error ? err.message : String(err);
+        const reason = errorMessage(err);
         noteFaults(sink.name, totals, [{ target: WHOLE_SINK, code: faultCodeOf(err), reason }]);
       }
       // Later sinks (the status file, panels) see this cycle's faults of earlier ones.
@@ -150,7 +150,7 @@ export function createEngine(deps: EngineDeps): Engine {
             try {
               await sink[step]();
             } catch (err) {
-              recordError(`sink ${sink.name}: ${step}: ${err instanceof Error ? err.message : String(err)}`);
+              recordError(`sink ${sink.name}: ${step}: ${errorMessage(err)}`);
             }
           }
         }

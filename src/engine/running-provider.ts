@@ -19,6 +19,7 @@ import type { G6Config } from "../config/schema.ts";
 import {
   capabilitiesOf,
   type ComputeReport,
+  errorMessage,
   type ErrorCode,
   type LegRange,
   type Provider,
@@ -149,7 +150,6 @@ export function checkCapacity(caps: ResolvedCapabilities, legsPerCycle: number, 
 }
 
 const codeOf = (err: unknown): ErrorCode | null => (err instanceof ProviderError ? err.code : null);
-const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 function mergeCompute(a: ComputeReport | undefined, b: ComputeReport | undefined): ComputeReport | undefined {
   if (!a || !b) return a ?? b;
@@ -219,7 +219,7 @@ export function createRunningProvider(provider: Provider, policy: RunningPolicy,
         // Once auth failed, no later chunk reaches the provider: one failure covers the rest.
         const failed = code === "auth" ? { start: r.start, end: whole.end } : r;
         for (const f of QUOTE_FIELDS) batch[f].fill(Number.NaN, failed.start, failed.end);
-        failures.push({ range: failed, code, message: `${describeRange(batch, failed)}: ${messageOf(err)}` });
+        failures.push({ range: failed, code, message: `${describeRange(batch, failed)}: ${errorMessage(err)}` });
         if (code === "auth") break;
       }
     }

@@ -10,6 +10,7 @@ import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { alertStateFromCycle, createAlertFeed } from "../alerts/index.ts";
 import type { G6Config } from "../config/schema.ts";
+import { errorMessage } from "../contracts/index.ts";
 import type { Observability } from "../metrics/index.ts";
 import type { LatestState } from "../state/index.ts";
 import { createEventHub, cycleEvent, liveStatusDocument } from "./events.ts";
@@ -151,7 +152,7 @@ export function startServer(settings: ServerSettings, sources: ServerSources, lo
   } catch (err) {
     unsubscribe();
     const code = err instanceof Error && "code" in err ? String(err.code) : "";
-    const why = code === "EADDRINUSE" ? "address already in use" : err instanceof Error ? err.message : String(err);
+    const why = code === "EADDRINUSE" ? "address already in use" : errorMessage(err);
     throw new ServerStartError(`cannot listen on ${settings.host}:${settings.port}: ${why} (set server.port or G6_SERVER__PORT)`);
   }
   const port = server.port ?? settings.port;

@@ -7,6 +7,7 @@
  * with the reason, a file read says what it found.
  */
 import { readFileSync, statSync } from "node:fs";
+import { errorMessage } from "../contracts/index.ts";
 import { canonicalDir } from "../server/server.ts";
 import { isStatusDocument, type ClientDocument } from "./client.ts";
 
@@ -27,7 +28,7 @@ function reasonOf(err: unknown): string {
   if (code === "ECONNREFUSED") return "connection refused";
   if (code === "ECONNRESET") return "connection reset";
   if (typeof code === "string" && code) return code;
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 /** The part of a response body's reader used here (bytes, chunk by chunk). */

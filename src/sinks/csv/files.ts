@@ -23,7 +23,7 @@ import { formatIsoIst } from "../../market/index.ts";
 import { nodeIo, type FileIo } from "./io.ts";
 import { completeLength, headLine, lastLineOf } from "./read.ts";
 import { createSyncer, type SyncTarget } from "./sync.ts";
-import { faultCodeOf, type SinkFault, type SinkFaultCode } from "../../contracts/index.ts";
+import { errorMessage, faultCodeOf, type SinkFault, type SinkFaultCode } from "../../contracts/index.ts";
 
 export type CsvFile = SyncTarget & {
   readonly path: string;
@@ -106,7 +106,6 @@ export function asideName(path: string, kind: string, at: number): string {
   }
 }
 
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const clip = (s: string) => (s.length > QUOTE_CHARS ? `${s.slice(0, QUOTE_CHARS)}…` : s);
 
 export function createFilePool(opts: FilePoolOptions): FilePool {
@@ -233,7 +232,7 @@ export function createFilePool(opts: FilePoolOptions): FilePool {
     try {
       renameSync(file.path, aside);
     } catch (err) {
-      fault(file, "foreign_file", `${why}; it could not be set aside (${messageOf(err)}) and is left untouched`);
+      fault(file, "foreign_file", `${why}; it could not be set aside (${errorMessage(err)}) and is left untouched`);
       return false;
     }
     syncer.markDir(dirname(file.path));
@@ -267,7 +266,7 @@ export function createFilePool(opts: FilePoolOptions): FilePool {
       // Deleted, replaced, truncated or appended to by another writer: read it again.
       return load(file);
     } catch (err) {
-      fault(file, faultCodeOf(err), messageOf(err));
+      fault(file, faultCodeOf(err), errorMessage(err));
       return false;
     }
   }
@@ -295,7 +294,7 @@ export function createFilePool(opts: FilePoolOptions): FilePool {
         writeAll(file, openFd(file), bytes);
       } catch (err) {
         file.writable = false;
-        fault(file, faultCodeOf(err), messageOf(err));
+        fault(file, faultCodeOf(err), errorMessage(err));
         return -1;
       }
       syncer.markFile(file);
