@@ -4,4 +4,3 @@
  * never the reverse. The always-on groups (cycle, provider, storage) are not configurable.
  */
 export const OPTIONAL_GROUPS = ["index", "chain", "analytics", "pool", "process", "option_detail"] as const;
-export type OptionalGroup = (typeof OPTIONAL_GROUPS)[number];
