@@ -155,7 +155,10 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   // Sessions follow NSE (BSE keeps the same hours); each index's expiries roll on its exchange's holidays.
   const calendar = calendars.NSE;
   const pool = createPool(config);
-  const observability = createObservability(config, { now: () => clock.now(), poolStats: () => pool?.stats ?? null });
+  // The engine is built below; storage counters are read through it once it exists.
+  let engineRef: Engine | null = null;
+  const storage = () => engineRef?.stats.sinks ?? {};
+  const observability = createObservability(config, { now: () => clock.now(), poolStats: () => pool?.stats ?? null, storage });
   const compute = createComputePort(pool, { minShardLegs: config.pool.min_shard_legs });
   const made = createProviderRegistry(PROVIDER_FACTORIES)
     .get(config.provider.kind)
@@ -163,7 +166,12 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   // Metrics count every real request (each chunk, each retry); the policy runs above them.
   const instrumented = observability.instrumentProvider(made.provider);
   const provider = createRunningProvider(instrumented, runningPolicy(config));
-  const state = createLatestState({ now: () => clock.now(), providerOpen: () => instrumented.isOpen, providerProblem: () => providerProblem(provider) });
+  const state = createLatestState({
+    now: () => clock.now(),
+    providerOpen: () => instrumented.isOpen,
+    providerProblem: () => providerProblem(provider),
+    storage,
+  });
   // Subscribed first: metrics are up to date before any other observer (the server's events) hears of a cycle.
   state.subscribe(({ result, stats }) => observability.onCycle(result, stats));
   const snapshotClock = made.snapshotClock;
@@ -197,6 +205,7 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
       if (summary && opts.onSummary) opts.onSummary(summary.observe(result, stats));
     },
   });
+  engineRef = engine;
   return {
     engine,
     provider,

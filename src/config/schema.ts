@@ -216,6 +216,26 @@ export const ConfigSchema = v.strictObject({
         },
         "Summary panel files.",
       ),
+      delivery: group(
+        {
+          retries: field(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100)), 5, "Retries of a sink write that failed in a way a retry can fix (a server briefly down, a timeout); a write refused for good (a full disk, a rejected batch) is never retried.", {
+            unit: "retries",
+          }),
+          retry_base_ms: field(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(60_000)), 500, "Backoff base: retry k waits a random time in [0, base·2^k) (exponential backoff with full jitter), at most retry_max_ms.", {
+            unit: "milliseconds",
+          }),
+          retry_max_ms: field(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(600_000)), 30_000, "Longest wait between two attempts of a sink write.", {
+            unit: "milliseconds",
+          }),
+          stall_seconds: field(v.pipe(v.number(), v.minValue(0), v.maxValue(3600)), 10, "A sink write running longer than this shows its sink as failing (status file, /readyz, dashboard, metrics) until it returns; 0: never.", {
+            unit: "seconds",
+          }),
+          shutdown_seconds: field(v.pipe(v.number(), v.minValue(0), v.maxValue(3600)), 10, "At shutdown, how long G6 waits for each sink to write the cycles still queued; what is left then is spooled (sinks with a spool) or counted as dropped.", {
+            unit: "seconds",
+          }),
+        },
+        "How every sink is run: each sink writes its queue of cycles off the cycle's critical path, with these retries and deadlines (see docs/ARCHITECTURE.md, running sink). The queue's size and what happens when it is full are declared by each sink: the CSV files wait (nothing is dropped), the status file and panels keep only the newest cycle.",
+      ),
     },
     "Storage.",
   ),

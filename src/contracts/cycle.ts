@@ -1,13 +1,15 @@
 /**
  * The result of one collection cycle: what the engine hands every sink, the metrics, the
  * server and the summary. Built by the engine's cycle (src/engine/cycle.ts); read-only for the
- * rest, except that the engine adds sink faults to `statusReason` during emission.
+ * rest. It describes what was collected; whether it was stored is in the storage counters
+ * (EngineStats.sinks), and `withStorage` combines the two for the status file and /status.
  */
 import type { ChainBatch } from "../chain/batch.ts";
 import type { ExpirySummary, IndexSummary } from "../chain/score.ts";
 import type { IV_FAILURE_REASONS } from "../analytics/index.ts";
 import type { ComputeReport } from "./compute.ts";
-import type { ErrorCode } from "./errors.ts";
+import { describeFaults, type ErrorCode } from "./errors.ts";
+import type { SinkTotals } from "./stats.ts";
 
 /**
  * Option rows rendered up to (not including) the last two columns, which depend on per-series
@@ -36,10 +38,9 @@ export type CycleResult = {
   ivFailures: Record<(typeof IV_FAILURE_REASONS)[number], number>;
   legsRequested: number;
   legsCollected: number;
-  status: "OK" | "PARTIAL" | "EMPTY";
+  status: CycleStatus;
   /**
-   * Why the cycle is not OK, for people ("" when OK): the non-OK indices with their reasons,
-   * and (added by the engine during emission) the sink targets that could not be written.
+   * Why the cycle is not OK, for people ("" when OK): the non-OK indices with their reasons.
    */
   statusReason: string;
   /** Standing conditions people should know of, e.g. a holiday calendar not covering the expiries collected. */
@@ -50,3 +51,20 @@ export type CycleResult = {
   /** CSV row bodies rendered during enrichment, in batch order (null: not rendered). */
   rendered: RenderedRows[] | null;
 };
+
+export type CycleStatus = "OK" | "PARTIAL" | "EMPTY";
+
+/**
+ * A cycle's status and reason with the storage faults of now: an OK cycle is PARTIAL while a
+ * sink fails (an EMPTY one stays EMPTY), and the reason names each failing sink and its targets.
+ */
+export function withStorage(result: Pick<CycleResult, "status" | "statusReason">, sinks: Readonly<Record<string, Readonly<SinkTotals>>>): { status: CycleStatus; reason: string } {
+  let status = result.status;
+  const reasons = result.statusReason ? [result.statusReason] : [];
+  for (const [name, t] of Object.entries(sinks)) {
+    if (!t.failing.length) continue;
+    if (status === "OK") status = "PARTIAL";
+    reasons.push(`${name}: ${describeFaults(t.failing)}`);
+  }
+  return { status, reason: reasons.join("; ") };
+}

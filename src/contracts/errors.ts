@@ -32,7 +32,7 @@ export class ProviderError extends Error {
 export type SinkFault = { target: string; code: SinkFaultCode; reason: string };
 
 /** Bounded fault codes (metric labels). */
-export const SINK_FAULT_CODES = ["no_space", "read_only", "permission", "foreign_file", "io"] as const;
+export const SINK_FAULT_CODES = ["no_space", "read_only", "permission", "foreign_file", "io", "unavailable", "rejected", "timeout"] as const;
 export type SinkFaultCode = (typeof SINK_FAULT_CODES)[number];
 
 /** Most fault targets named in a reason; the rest are counted. */
@@ -56,6 +56,7 @@ export function describeFaults(faults: readonly SinkFault[]): string {
 
 /** The fault code of a file-system error (errno code → bounded label). */
 export function faultCodeOf(err: unknown): SinkFaultCode {
+  if (err instanceof SinkError) return err.code;
   const code = (err as NodeJS.ErrnoException | null)?.code;
   if (code === "ENOSPC" || code === "EDQUOT") return "no_space";
   if (code === "EROFS") return "read_only";
@@ -63,12 +64,27 @@ export function faultCodeOf(err: unknown): SinkFaultCode {
   return "io";
 }
 
+/**
+ * A write (or flush) a sink could not do at all. `retriable` says whether the same write may
+ * succeed later (a server briefly down, a timeout): the running sink retries those with backoff
+ * and jitter, and hands the rest to its fault accounting at once (a rejected batch, a full disk).
+ */
 export class SinkError extends Error {
+  readonly code: SinkFaultCode;
+  readonly retriable: boolean;
   constructor(
     readonly sink: string,
     message: string,
+    opts: { code?: SinkFaultCode; retriable?: boolean } = {},
   ) {
     super(`${sink}: ${message}`);
     this.name = "SinkError";
+    this.code = opts.code ?? "io";
+    this.retriable = opts.retriable ?? false;
   }
+}
+
+/** Whether a failed write may succeed if tried again: a SinkError says so; anything else does not. */
+export function isRetriable(err: unknown): boolean {
+  return err instanceof SinkError && err.retriable;
 }

@@ -26,11 +26,40 @@ export type EngineStats = {
 };
 
 /**
- * Per-sink totals since start. `errors` counts failed writes (a thrown write, and each target
- * faulted in a cycle); `failing` lists the targets that faulted in the last cycle (empty when
- * the sink is healthy), so the status file, /readyz, the dashboard and metrics can name them.
+ * Per-sink totals since start, counted in one place (the running sink, src/engine/running-sink.ts)
+ * and read by the status file, /readyz, the dashboard and the metrics alike.
+ * - `rows`, `bytes`, `duplicatesSkipped`, `rejected`: rows written, bytes written, rows already
+ *   present and skipped, rows refused for good by the target.
+ * - `errors` counts failed writes (a write that threw after its retries, and each target faulted
+ *   in a write); `failing` lists the targets of the last write that faulted (empty when healthy).
+ * - `written`: cycles written; `queued`: cycles waiting now; `dropped`: cycles dropped (queue
+ *   full under drop_oldest, or a write that failed for good); `retries`: write attempts repeated;
+ *   `blocked`: cycles that waited for room in a full queue; `spooled`: payloads waiting in the
+ *   spool (spooling sinks only).
+ * - `lagMs`: how long the last written cycle waited from hand-over to written; `oldestQueuedAt`:
+ *   when the oldest waiting cycle was handed over (wall clock, epoch ms), or null.
  */
-export type SinkTotals = { rows: number; bytes: number; duplicatesSkipped: number; errors: number; failing: SinkFault[] };
+export type SinkTotals = {
+  rows: number;
+  bytes: number;
+  duplicatesSkipped: number;
+  rejected: number;
+  errors: number;
+  failing: SinkFault[];
+  written: number;
+  queued: number;
+  dropped: number;
+  retries: number;
+  blocked: number;
+  spooled: number;
+  lagMs: number;
+  oldestQueuedAt: number | null;
+};
+
+/** Totals of a sink that has written nothing yet. */
+export function emptySinkTotals(): SinkTotals {
+  return { rows: 0, bytes: 0, duplicatesSkipped: 0, rejected: 0, errors: 0, failing: [], written: 0, queued: 0, dropped: 0, retries: 0, blocked: 0, spooled: 0, lagMs: 0, oldestQueuedAt: null };
+}
 
 /** How a worker failed a job. */
 export type FailureKind = "error" | "exit" | "timeout";

@@ -1,19 +1,17 @@
 /**
- * The engine: runs cycles on the scheduler and emits each result to the sinks, single-threaded.
- * It owns the policy around sinks (counting, recording the last error) so sinks stay small.
+ * The engine: runs cycles on the scheduler and hands each result to the running sinks
+ * (src/engine/running-sink.ts), which write it off the cycle's critical path: the next cycle
+ * starts on time however slow a sink is (unless a sink's queue is full and its policy blocks).
  */
 import type { ConsolaInstance } from "consola";
 import type { G6Config } from "../config/schema.ts";
 import { runCycle, type Enricher } from "./cycle.ts";
 import { createListingCache } from "./listing.ts";
 import { runScheduler, type SchedulerClock } from "./scheduler.ts";
-import { type CycleResult, describeFault, describeFaults, type EngineStats, errorMessage, faultCodeOf, type PoolStats, type Provider, type Sink, type SinkFault, type SinkTotals, WHOLE_SINK } from "../contracts/index.ts";
-
-/** Marks an OK cycle PARTIAL (an EMPTY one stays EMPTY) and appends `reason`. */
-function markPartial(result: CycleResult, reason: string): void {
-  if (result.status === "OK") result.status = "PARTIAL";
-  result.statusReason = result.statusReason ? `${result.statusReason}; ${reason}` : reason;
-}
+import { createRunningSink, DEFAULT_QUEUE, type RunningSink, type RunningSinkPolicy } from "./running-sink.ts";
+import { type RunningEnv, systemRunningEnv } from "./running-provider.ts";
+import { type CycleResult, emptySinkTotals, type EngineStats, errorMessage, type PoolStats, type Provider, type Sink, type SinkSpool } from "../contracts/index.ts";
+import { freezeStats } from "../state/index.ts";
 
 export type EngineDeps = {
   config: Readonly<G6Config>;
@@ -33,9 +31,26 @@ export type EngineDeps = {
   log: ConsolaInstance;
   /** The worker pool's counters, reported in the stats (absent: no pool). */
   poolStats?: () => Readonly<PoolStats> | null;
-  /** Called after each cycle has been emitted (tests, summary). */
+  /** Called after each cycle, before its result is handed to the sinks (state, metrics, summary). */
   onCycle?: (result: CycleResult, stats: Readonly<EngineStats>) => void;
+  /** Time for the running sinks' backoff (tests inject a fake). */
+  sinkEnv?: RunningEnv;
+  /** The spool of a spoolable sink, by sink name (absent: that sink drops what it cannot deliver after its retries). */
+  spools?: Readonly<Record<string, SinkSpool>>;
 };
+
+/** The running-sink policy of `sink`: its declared queue, the shared delivery settings. */
+export function sinkPolicy(sink: Sink, config: Readonly<G6Config>): RunningSinkPolicy {
+  const d = config.storage.delivery;
+  return {
+    ...DEFAULT_QUEUE,
+    ...sink.queue,
+    retries: d.retries,
+    retryBaseMs: d.retry_base_ms,
+    retryMaxMs: d.retry_max_ms,
+    stallMs: d.stall_seconds * 1000,
+  };
+}
 
 export type Engine = {
   readonly stats: Readonly<EngineStats>;
@@ -58,7 +73,7 @@ export function createEngine(deps: EngineDeps): Engine {
     lastCycleMs: 0,
     budgetUsed: 0,
     lastError: null,
-    sinks: Object.fromEntries(sinks.map((s) => [s.name, { rows: 0, bytes: 0, duplicatesSkipped: 0, errors: 0, failing: [] }])),
+    sinks: Object.fromEntries(sinks.map((s) => [s.name, emptySinkTotals()])),
     pool: null,
   };
 
@@ -69,15 +84,18 @@ export function createEngine(deps: EngineDeps): Engine {
 
   const current = deps.currentConfig ?? (() => config);
 
-  /** Records a sink's faulted targets for this cycle; logs one line when a target starts or stops failing. */
-  const noteFaults = (sink: string, totals: SinkTotals, faults: SinkFault[]) => {
-    const before = new Set(totals.failing.map((f) => f.target));
-    const now = new Set(faults.map((f) => f.target));
-    for (const f of faults) if (!before.has(f.target)) recordError(`sink ${sink}: ${describeFault(f)}`);
-    for (const t of before) if (!now.has(t)) log.info(`sink ${sink}: ${t === WHOLE_SINK ? "writing" : `${t} is being written`} again`);
-    totals.errors += faults.length;
-    totals.failing = faults;
-  };
+  const running: RunningSink[] = sinks.map((sink) =>
+    createRunningSink({
+      sink,
+      policy: sinkPolicy(sink, config),
+      totals: stats.sinks[sink.name]!,
+      spool: deps.spools?.[sink.name],
+      env: deps.sinkEnv ?? systemRunningEnv,
+      wallNow: () => deps.clock.now(),
+      log,
+      onError: recordError,
+    }),
+  );
 
   async function cycle(n: number): Promise<void> {
     const t0 = deps.elapsed();
@@ -94,25 +112,6 @@ export function createEngine(deps: EngineDeps): Engine {
     const intervalMs = cfg.interval * 1000;
     stats.lastCycleMs = deps.elapsed() - t0;
     stats.budgetUsed = intervalMs > 0 ? stats.lastCycleMs / intervalMs : 0;
-    for (const sink of sinks) {
-      const totals = stats.sinks[sink.name]!;
-      try {
-        const report = await sink.write(result, stats);
-        totals.rows += report.rows;
-        totals.bytes += report.bytes;
-        totals.duplicatesSkipped += report.duplicatesSkipped;
-        noteFaults(sink.name, totals, report.faults ?? []);
-      } catch (err) {
-        // A sink that could write nothing fails as a whole (target ""), so the status, /readyz
-        // and the gauge say so, and the log has one line until it recovers.
-        const reason = errorMessage(err);
-        noteFaults(sink.name, totals, [{ target: WHOLE_SINK, code: faultCodeOf(err), reason }]);
-      }
-      // Later sinks (the status file, panels) see this cycle's faults of earlier ones.
-      if (totals.failing.length) markPartial(result, `${sink.name}: ${describeFaults(totals.failing)}`);
-    }
-    stats.lastCycleMs = deps.elapsed() - t0;
-    stats.budgetUsed = intervalMs > 0 ? stats.lastCycleMs / intervalMs : 0;
     if (intervalMs > 0 && stats.lastCycleMs > intervalMs) stats.overruns++;
     const partial = result.indices.filter((s) => s.status !== "OK").map((s) => `${s.index} ${s.status}`);
     // One line per cycle only at debug: a healthy recorder is quiet (state changes are logged).
@@ -121,13 +120,16 @@ export function createEngine(deps: EngineDeps): Engine {
         (partial.length ? ` (${partial.join(", ")})` : ""),
     );
     deps.onCycle?.(result, stats);
+    // The sinks see this cycle's counters, frozen, beside live storage counters (see Sink.write).
+    const handed: Readonly<EngineStats> = Object.freeze({ ...freezeStats(stats), sinks: stats.sinks });
+    for (const r of running) await r.enqueue(result, handed);
   }
 
   return {
     stats,
     async run({ cycles, signal }) {
       await provider.open();
-      for (const sink of sinks) await sink.open();
+      for (const r of running) await r.open();
       try {
         await runScheduler({
           intervalMs: () => current().interval * 1000,
@@ -143,17 +145,10 @@ export function createEngine(deps: EngineDeps): Engine {
           },
         });
       } finally {
-        // Flush and close are separate steps: a failed flush (a failed fsync) must not keep the
-        // sink from closing (the status file's "stopped" marker is written at close).
-        for (const sink of sinks) {
-          for (const step of ["flush", "close"] as const) {
-            try {
-              await sink[step]();
-            } catch (err) {
-              recordError(`sink ${sink.name}: ${step}: ${errorMessage(err)}`);
-            }
-          }
-        }
+        // Every sink drains its queue (with a deadline), then flushes and closes; concurrently,
+        // so one slow sink does not eat the others' time.
+        const deadlineMs = current().storage.delivery.shutdown_seconds * 1000;
+        await Promise.all(running.map((r) => r.close(deadlineMs)));
         await provider.close();
       }
       return stats;

@@ -18,7 +18,7 @@ import { registerGroup } from "./registry.ts";
 import { instrumentSink } from "./sinks.ts";
 import type { MetricGroup } from "./types.ts";
 import type { ChainBatch } from "../chain/batch.ts";
-import type { CycleResult, EngineStats, PoolStats, Provider, Sink } from "../contracts/index.ts";
+import type { CycleResult, EngineStats, PoolStats, Provider, Sink, SinkTotals } from "../contracts/index.ts";
 
 /**
  * The longest a rendering is served while no cycle completes (a provider stalled in a fetch):
@@ -57,7 +57,19 @@ export type ObservabilityDeps = {
   elapsed?: () => number;
   /** The worker pool's stats, or null when compute runs inline. */
   poolStats?: () => Readonly<PoolStats> | null;
+  /**
+   * The running sinks' counters, live (sinks write between cycles): the storage group is
+   * recorded from them at every rendering. Absent: from the stats each cycle was published with.
+   */
+  storage?: () => Readonly<Record<string, Readonly<SinkTotals>>>;
 };
+
+/** A fingerprint of the storage counters that a rendering shows (cheap: a few numbers per sink). */
+function storageMark(sinks: Readonly<Record<string, Readonly<SinkTotals>>>): string {
+  let mark = "";
+  for (const [name, t] of Object.entries(sinks)) mark += `${name}:${t.written}:${t.queued}:${t.dropped}:${t.errors}:${t.retries}:${t.failing.length}:${t.spooled};`;
+  return mark;
+}
 
 export function createObservability(config: Readonly<G6Config>, deps: ObservabilityDeps): Observability {
   const registry = new Registry();
@@ -87,13 +99,15 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
   let cpuMicros = 0;
   /** Cycles observed so far, and the rendering made after the last of them. */
   let cyclesSeen = 0;
-  let rendered: { cycles: number; at: number; text: Promise<string> } | null = null;
+  let rendered: { cycles: number; at: number; storage: string; text: Promise<string> } | null = null;
+  let lastSinks: Readonly<Record<string, Readonly<SinkTotals>>> = {};
+  const liveSinks = () => deps.storage?.() ?? lastSinks;
 
   function onCycle(result: CycleResult, stats: Readonly<EngineStats>): void {
     lastBatch = result.batch;
     cyclesSeen++;
     recordCycle(cycle, result, stats, delta, deps.now());
-    recordStorage(storage, stats, delta);
+    lastSinks = stats.sinks;
     if (index) recordIndices(index, result);
     if (chain) recordChains(chain, result);
     if (analytics) recordAnalytics(analytics, result);
@@ -131,10 +145,14 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
     onCycle,
     render() {
       const now = (deps.elapsed ?? performance.now.bind(performance))();
-      if (rendered?.cycles !== cyclesSeen || now - rendered.at > RENDER_MAX_AGE_MS) {
+      const sinks = liveSinks();
+      // Sinks write between cycles: a rendering is also redone when their counters moved.
+      const mark = storageMark(sinks);
+      if (rendered?.cycles !== cyclesSeen || rendered.storage !== mark || now - rendered.at > RENDER_MAX_AGE_MS) {
         refreshProcess();
+        recordStorage(storage, sinks, delta, deps.now());
         if (detail) fillDetail(detail, lastBatch, guard.level, band);
-        rendered = { cycles: cyclesSeen, at: now, text: registry.metrics() };
+        rendered = { cycles: cyclesSeen, at: now, storage: mark, text: registry.metrics() };
       }
       return rendered.text;
     },

@@ -10,7 +10,7 @@ import { STATUS_LABELS, type INDEX_METRICS } from "./groups/index.ts";
 import type { POOL_METRICS } from "./groups/pool.ts";
 import type { STORAGE_METRICS } from "./groups/storage.ts";
 import type { GroupHandles } from "./types.ts";
-import type { CycleResult, EngineStats, PoolStats } from "../contracts/index.ts";
+import type { CycleResult, EngineStats, PoolStats, SinkTotals } from "../contracts/index.ts";
 
 /** Advances counters by the growth of cumulative totals since the previous call. */
 export function createDeltas() {
@@ -80,15 +80,24 @@ export function recordAnalytics(h: GroupHandles<typeof ANALYTICS_METRICS>, r: Cy
   for (const [reason, n] of Object.entries(r.ivFailures)) h.failures.inc({ reason }, n);
 }
 
-/** Storage group: the engine's per-sink totals. */
-export function recordStorage(h: GroupHandles<typeof STORAGE_METRICS>, s: Readonly<EngineStats>, delta: Deltas): void {
-  for (const [name, t] of Object.entries(s.sinks)) {
+/** Storage group: the running sinks' totals (src/engine/running-sink.ts), as they are at `now` (epoch ms). */
+export function recordStorage(h: GroupHandles<typeof STORAGE_METRICS>, sinks: Readonly<Record<string, Readonly<SinkTotals>>>, delta: Deltas, now: number): void {
+  for (const [name, t] of Object.entries(sinks)) {
     const sink = { sink: name };
     h.rows.inc(sink, delta(`rows:${name}`, t.rows));
     h.bytes.inc(sink, delta(`bytes:${name}`, t.bytes));
     h.duplicates.inc(sink, delta(`dups:${name}`, t.duplicatesSkipped));
+    h.rejected.inc(sink, delta(`rejected:${name}`, t.rejected));
     h.errors.inc(sink, delta(`errors:${name}`, t.errors));
     h.failing.set(sink, t.failing.length);
+    h.cycles.inc(sink, delta(`written:${name}`, t.written));
+    h.dropped.inc(sink, delta(`dropped:${name}`, t.dropped));
+    h.retries.inc(sink, delta(`retries:${name}`, t.retries));
+    h.blocked.inc(sink, delta(`blocked:${name}`, t.blocked));
+    h.queued.set(sink, t.queued);
+    h.spooled.set(sink, t.spooled);
+    h.lag.set(sink, t.lagMs / 1000);
+    h.oldest.set(sink, t.oldestQueuedAt === null ? 0 : Math.max(0, now - t.oldestQueuedAt) / 1000);
   }
 }
 

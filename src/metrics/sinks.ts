@@ -1,17 +1,19 @@
 /**
- * instrumentSink: times each write and flush of a sink into the storage group. Counting rows,
- * bytes and errors stays with the engine (EngineStats.sinks); this only adds latencies and
- * flush failures, and rethrows every error unchanged.
+ * instrumentSink: times each write (or delivery) and flush of a sink into the storage group.
+ * Counting rows, bytes, errors and the queue stays with the running sink (EngineStats.sinks);
+ * this only adds latencies and flush failures, keeps the sink's declared queue policy, and
+ * rethrows every error unchanged.
  */
 import type { STORAGE_METRICS } from "./groups/storage.ts";
 import type { GroupHandles } from "./types.ts";
-import type { Sink } from "../contracts/index.ts";
+import { isSpoolable, type Sink, type SpoolableSink } from "../contracts/index.ts";
 
 /** Wraps `sink`; `elapsed` is a monotonic clock in milliseconds (exported in seconds). */
 export function instrumentSink(sink: Sink, metrics: GroupHandles<typeof STORAGE_METRICS>, elapsed: () => number = () => performance.now()): Sink {
   const labels = { sink: sink.name };
-  return {
+  const wrapped: Sink = {
     name: sink.name,
+    ...(sink.queue ? { queue: sink.queue } : {}),
     open: () => sink.open(),
     async write(result, stats) {
       const t0 = elapsed();
@@ -34,4 +36,19 @@ export function instrumentSink(sink: Sink, metrics: GroupHandles<typeof STORAGE_
     },
     close: () => sink.close(),
   };
+  if (!isSpoolable(sink)) return wrapped;
+  // A spoolable sink's deliveries are its writes (a cycle, or a payload from the spool).
+  const spoolable: SpoolableSink = {
+    ...wrapped,
+    encode: (result, stats) => sink.encode(result, stats),
+    async deliver(payload, signal) {
+      const t0 = elapsed();
+      try {
+        return await sink.deliver(payload, signal);
+      } finally {
+        metrics.writeLatency.observe(labels, (elapsed() - t0) / 1000);
+      }
+    },
+  };
+  return spoolable;
 }

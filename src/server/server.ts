@@ -10,7 +10,7 @@ import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { alertStateFromCycle, createAlertFeed } from "../alerts/index.ts";
 import type { G6Config } from "../config/schema.ts";
-import { errorMessage } from "../contracts/index.ts";
+import { type EngineStats, errorMessage } from "../contracts/index.ts";
 import type { Observability } from "../metrics/index.ts";
 import type { LatestState } from "../state/index.ts";
 import { createEventHub, cycleEvent, liveStatusDocument } from "./events.ts";
@@ -82,6 +82,9 @@ export type ServerSources = { readonly state: LatestState; readonly observabilit
  */
 export function startServer(settings: ServerSettings, sources: ServerSources, log?: ConsolaInstance, actions: ServerActions = {}): G6Server {
   const { state, observability: metrics } = sources;
+  // A cycle's counters as published, beside the storage counters as they are now (sinks write
+  // between cycles): the same counters /readyz reads.
+  const withLiveStorage = (stats: Readonly<EngineStats>): Readonly<EngineStats> => ({ ...stats, sinks: state.storage() });
   // Resolved per request: the directory may appear (or be replaced by a link) after start.
   const dataDir = () => (actions.dataDir === undefined ? null : canonicalDir(actions.dataDir));
   const hub = createEventHub({
@@ -90,7 +93,7 @@ export function startServer(settings: ServerSettings, sources: ServerSources, lo
     heartbeatMs: settings.heartbeat_seconds * 1000,
     snapshot: () => {
       const last = state.latest();
-      return last ? liveStatusDocument(last.result, last.stats, dataDir(), last.observedAt) : { status: "starting", data_dir: dataDir(), readiness: state.readiness() };
+      return last ? liveStatusDocument(last.result, withLiveStorage(last.stats), dataDir(), last.observedAt) : { status: "starting", data_dir: dataDir(), readiness: state.readiness() };
     },
   });
   const alerts = createAlertFeed();
@@ -111,7 +114,7 @@ export function startServer(settings: ServerSettings, sources: ServerSources, lo
     },
     "/status": () => {
       const last = state.latest();
-      return last ? json(liveStatusDocument(last.result, last.stats, dataDir(), last.observedAt)) : json({ status: "starting", data_dir: dataDir(), reasons: state.readiness().reasons }, 503);
+      return last ? json(liveStatusDocument(last.result, withLiveStorage(last.stats), dataDir(), last.observedAt)) : json({ status: "starting", data_dir: dataDir(), reasons: state.readiness().reasons }, 503);
     },
     "/events": (req, server) => {
       const res = hub.connect(req.headers.get("last-event-id"));

@@ -1,1 +1,1 @@
-export { createLatestState, freezeStats, type CycleSnapshot, type LatestState, type LatestStateDeps, type Readiness, type StateObserver } from "./store.ts";
+export { createLatestState, freezeStats, freezeStorage, type CycleSnapshot, type LatestState, type LatestStateDeps, type Readiness, type StateObserver } from "./store.ts";

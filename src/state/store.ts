@@ -28,7 +28,12 @@ export type LatestState = {
   latest(): CycleSnapshot | null;
   /** Adds an observer of each published snapshot; returns its removal. */
   subscribe(observer: StateObserver): () => void;
-  /** Ready once a cycle has succeeded, the provider is open and no sink target is failing; else the reasons why not. */
+  /**
+   * The storage counters as they are now (a frozen copy): sinks write off the cycle's critical
+   * path, so their counters move between cycles. Without a live source, the last snapshot's.
+   */
+  storage(): Readonly<Record<string, SinkTotals>>;
+  /** Ready once a cycle has succeeded, the provider is open and no sink target is failing now; else the reasons why not. */
   readiness(): Readiness;
 };
 
@@ -39,6 +44,8 @@ export type LatestStateDeps = {
   providerOpen: () => boolean;
   /** Why the provider cannot serve now although open (its credentials were refused), or null. */
   providerProblem?: () => string | null;
+  /** The running sinks' counters, live (the engine's stats.sinks). */
+  storage?: () => Readonly<Record<string, Readonly<SinkTotals>>>;
 };
 
 function frozenTotals(t: Readonly<SinkTotals>): SinkTotals {
@@ -51,11 +58,16 @@ function frozenPool(p: Readonly<PoolStats>): Readonly<PoolStats> {
   return Object.freeze({ ...p, failures: Object.freeze({ ...p.failures }) });
 }
 
+/** A frozen copy of per-sink totals. */
+export function freezeStorage(totals: Readonly<Record<string, Readonly<SinkTotals>>>): Readonly<Record<string, SinkTotals>> {
+  const sinks: Record<string, SinkTotals> = {};
+  for (const [name, t] of Object.entries(totals)) sinks[name] = frozenTotals(t);
+  return Object.freeze(sinks);
+}
+
 /** A deep, frozen copy of `s`: later updates of the engine's stats cannot reach it. */
 export function freezeStats(s: Readonly<EngineStats>): Readonly<EngineStats> {
-  const sinks: Record<string, SinkTotals> = {};
-  for (const [name, t] of Object.entries(s.sinks)) sinks[name] = frozenTotals(t);
-  Object.freeze(sinks);
+  const sinks = freezeStorage(s.sinks);
   return Object.freeze({
     ...s,
     lastError: s.lastError ? Object.freeze({ ...s.lastError }) : null,
@@ -68,6 +80,7 @@ export function createLatestState(deps: LatestStateDeps): LatestState {
   const observers = new Set<StateObserver>();
   let last: CycleSnapshot | null = null;
   let succeeded = false;
+  const storage = () => (deps.storage ? freezeStorage(deps.storage()) : (last?.stats.sinks ?? {}));
   return {
     publish(result, stats) {
       const snapshot: CycleSnapshot = Object.freeze({ result, stats: freezeStats(stats), observedAt: deps.now() });
@@ -81,13 +94,14 @@ export function createLatestState(deps: LatestStateDeps): LatestState {
       observers.add(observer);
       return () => observers.delete(observer);
     },
+    storage,
     readiness() {
       const reasons: string[] = [];
       if (!deps.providerOpen()) reasons.push("provider not open");
       const problem = deps.providerProblem?.() ?? null;
       if (problem) reasons.push(problem);
       if (!succeeded) reasons.push("no successful cycle yet");
-      for (const [name, totals] of Object.entries(last?.stats.sinks ?? {})) {
+      for (const [name, totals] of Object.entries(storage())) {
         if (totals.failing.length) reasons.push(`sink ${name}: ${describeFaults(totals.failing)}`);
       }
       return { ready: reasons.length === 0, reasons };

@@ -8,7 +8,9 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { createApp } from "../../src/app.ts";
-import { type CycleResult, type EngineStats, type Sink, SinkError, SINK_FAULT_CODES, type SinkReport } from "../../src/contracts/index.ts";
+import { createConsola } from "consola";
+import { type CycleResult, emptySinkTotals, type EngineStats, type Sink, SinkError, SINK_FAULT_CODES, type SinkReport } from "../../src/contracts/index.ts";
+import { createRunningSink, DEFAULT_QUEUE } from "../../src/engine/running-sink.ts";
 import { instantClock, quietLog, tempDir, testConfig } from "../helpers/engine.ts";
 
 /** What an implementation may not support; its cases are skipped. */
@@ -16,7 +18,12 @@ export type SinkCapability =
   /** A target can be made unwritable (`breakTarget`), and the write reports it as a fault. */
   | "target_faults"
   /** `flush` after `close` resolves (a sink lacking it documents what it does instead). */
-  | "flush_after_close";
+  | "flush_after_close"
+  /**
+   * Writing a cycle again (a retry after a write that reached the target) leaves the output as
+   * one write did: what makes a retry safe.
+   */
+  | "repeatable_write";
 
 export type SinkFixture = {
   sink: Sink;
@@ -47,6 +54,51 @@ async function realCycles(): Promise<Cycle[]> {
   const app = createApp(config, { log: quietLog, clock: instantClock, onCycle: (result, stats) => cycles.push({ result, stats: structuredClone(stats) }) });
   await app.run({ cycles: 3, signal: new AbortController().signal });
   return cycles;
+}
+
+/**
+ * Writes `cycles` through a running sink around `sink` (fake backoff clock, 3 retries), then
+ * closes it; returns the running sink's totals and its error lines.
+ */
+async function throughRunningSink(sink: Sink, cycles: readonly Cycle[]) {
+  const totals = emptySinkTotals();
+  const errors: string[] = [];
+  const running = createRunningSink({
+    sink,
+    // Room for every cycle: what is checked is the write and its retry, not the queue's policy.
+    policy: { ...DEFAULT_QUEUE, ...sink.queue, capacity: cycles.length, whenFull: "block", retries: 3, retryBaseMs: 1, retryMaxMs: 1, stallMs: 0 },
+    totals,
+    env: { now: () => 0, sleep: () => new Promise((r) => setImmediate(r)), random: () => 0.5 },
+    wallNow: () => Date.now(),
+    log: createConsola({ level: -999 }),
+    onError: (m) => errors.push(m),
+  });
+  await running.open();
+  for (const c of cycles) await running.enqueue(c.result, c.stats);
+  await running.close(5000);
+  return { totals, errors };
+}
+
+/** `sink` with its write of cycle `n` failing once, retriably: before reaching the target, or after. */
+function failingOnce(sink: Sink, n: number, when: "before" | "after"): Sink {
+  let failed = false;
+  const fail = () => {
+    failed = true;
+    throw new SinkError(sink.name, "connection reset", { code: "unavailable", retriable: true });
+  };
+  return {
+    name: sink.name,
+    ...(sink.queue ? { queue: sink.queue } : {}),
+    open: () => sink.open(),
+    async write(result, stats) {
+      if (result.cycle !== n || failed) return sink.write(result, stats);
+      if (when === "before") fail();
+      await sink.write(result, stats);
+      return fail();
+    },
+    flush: () => sink.flush(),
+    close: () => sink.close(),
+  };
 }
 
 /** Settles `p`: a rejection must be a SinkError (what a sink throws), and is returned. */
@@ -111,6 +163,34 @@ export function sinkConformance(name: string, factory: SinkFactory, opts: SinkCo
       await sink.flush();
       await sink.close();
       await sink.close();
+    });
+
+    test("its declared queue policy is one the running sink can follow", async () => {
+      const { sink } = await make();
+      const q = { ...DEFAULT_QUEUE, ...sink.queue };
+      expect(Number.isInteger(q.capacity) && q.capacity >= 1).toBe(true);
+      expect(["block", "drop_oldest"]).toContain(q.whenFull);
+      expect(q.flushIntervalMs).toBeGreaterThanOrEqual(0);
+    });
+
+    test("a retriable failure under the running sink loses nothing: retried, every cycle written, the output as without it", async () => {
+      const clean = await make();
+      const reference = await throughRunningSink(clean.sink, cycles);
+      const faulty = await make();
+      const { totals, errors } = await throughRunningSink(failingOnce(faulty.sink, cycles[1]!.result.cycle, "before"), cycles);
+      expect(totals).toMatchObject({ written: 3, retries: 1, dropped: 0, errors: 0, failing: [], rows: reference.totals.rows, bytes: reference.totals.bytes });
+      expect(faulty.bytesOnDisk()).toBe(clean.bytesOnDisk());
+      // The failure was shown once (and cleared by the next write).
+      expect(errors).toEqual([`sink ${name}: nothing written (connection reset)`]);
+    });
+
+    testIf("repeatable_write")("a retry after a write that reached the target adds nothing twice", async () => {
+      const clean = await make();
+      await throughRunningSink(clean.sink, cycles);
+      const faulty = await make();
+      const { totals } = await throughRunningSink(failingOnce(faulty.sink, cycles[1]!.result.cycle, "after"), cycles);
+      expect(totals).toMatchObject({ written: 3, retries: 1, dropped: 0 });
+      expect(faulty.bytesOnDisk()).toBe(clean.bytesOnDisk());
     });
 
     testIf("flush_after_close")("flush after close resolves", async () => {

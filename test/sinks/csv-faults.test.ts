@@ -14,19 +14,39 @@ import { OPTION_HEADER, optionPath, OVERVIEW_HEADER } from "../../src/g6csv/inde
 import { nodeIo, type FileIo } from "../../src/sinks/csv/io.ts";
 import { createCsvSink, type CsvLayout } from "../../src/sinks/csv/sink.ts";
 import { instantClock, listFiles, quietLog, tempDir, testConfig } from "../helpers/engine.ts";
-import type { CycleResult, EngineStats, SinkReport } from "../../src/contracts/index.ts";
+import { type CycleResult, describeFault, type EngineStats, type SinkReport } from "../../src/contracts/index.ts";
 
 const DATE = "2026-11-20";
 const CYCLES = 5;
 const config = (dataDir: string, extra: Record<string, unknown> = {}) =>
   testConfig({ interval: 60, pool: { size: 0 }, storage: { data_dir: dataDir, ...extra }, provider: { sim: { seed: 5, start: `${DATE}T10:00` } } });
 
-/** Runs the real engine; `between(n)` runs after cycle n's sinks wrote. */
+/**
+ * Runs the real engine; `between(n)` runs after cycle n was written (the CSV sink writes off the
+ * cycle's critical path: it runs when cycle n+1 is published, once the CSV sink has written n).
+ * `faults[n-1]` are the CSV targets failing after cycle n's write.
+ */
 async function runApp(cfg: G6Config, cycles: number, between: (n: number) => void = () => {}) {
   const results: CycleResult[] = [];
-  const app = createApp(cfg, { log: quietLog, clock: instantClock, onCycle: (r) => (results.push(r), between(results.length)) });
+  const faults: string[][] = [];
+  const app = createApp(cfg, {
+    log: quietLog,
+    clock: instantClock,
+    onCycle: (r) => {
+      results.push(r);
+      const n = results.length - 1;
+      if (n === 0) return;
+      const csv = app.state.storage().csv;
+      if (csv) {
+        expect(csv.written).toBe(n);
+        faults.push(csv.failing.map(describeFault));
+      }
+      between(n);
+    },
+  });
   const stats = await app.run({ cycles, signal: new AbortController().signal });
-  return { results, stats };
+  if (stats.sinks.csv) faults.push(stats.sinks.csv.failing.map(describeFault));
+  return { results, stats, faults };
 }
 
 const read = (path: string) => readFileSync(path, "utf8");
@@ -127,9 +147,8 @@ describe("one bad file does not stop the others (real engine)", () => {
     expect(aside[0]).toMatch(/^2026-11-20\.foreign-\d{8}T\d{6}\.csv$/);
     expect(read(join(dir, aside[0]!))).toBe(foreign);
     expect(read(join(base, FOREIGN))).toBe(refText(FOREIGN));
-    const first = run.results[0]!.statusReason;
-    expect(first).toContain(`${join(base, FOREIGN)}: its header is not G6's (found "date,close"); set aside as ${aside[0]}, a new file was started`);
-    expect(run.results[1]!.statusReason).not.toContain(FOREIGN);
+    expect(run.faults[0]).toContain(`${join(base, FOREIGN)}: its header is not G6's (found "date,close"); set aside as ${aside[0]}, a new file was started`);
+    expect(run.faults[1]!.join()).not.toContain(FOREIGN);
   });
 
   test("a file truncated or deleted mid-run is recreated with its header and records from the next cycle", () => {
@@ -139,14 +158,14 @@ describe("one bad file does not stop the others (real engine)", () => {
     }
   });
 
-  test("the unwritable file is named in every cycle's PARTIAL status, the status file and the sink totals", () => {
+  test("the unwritable file is named after every cycle's write, in the status file's PARTIAL status and the sink totals", () => {
     const target = join(base, UNWRITABLE);
     expect(statSync(target).isDirectory()).toBe(true);
     expect(readdirSync(target)).toEqual([]);
-    for (const r of run.results) {
-      expect(r.status).toBe("PARTIAL");
-      expect(r.statusReason).toContain(`cannot write ${target} (EISDIR: illegal operation on a directory, open)`);
-    }
+    expect(run.faults).toHaveLength(CYCLES);
+    for (const f of run.faults) expect(f).toContain(`cannot write ${target} (EISDIR: illegal operation on a directory, open)`);
+    // Collection itself was whole: the fault is storage's.
+    for (const r of run.results) expect(r.status).toBe("OK");
     const status = JSON.parse(read(join(dataDir, "runtime_status.json")));
     expect(status.status).toBe("PARTIAL");
     expect(status.status_reason).toContain(`cannot write ${target}`);

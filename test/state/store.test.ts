@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { createApp } from "../../src/app.ts";
 import { createLatestState, type CycleSnapshot } from "../../src/state/index.ts";
-import type { CycleResult, EngineStats } from "../../src/contracts/index.ts";
+import { type CycleResult, emptySinkTotals, type EngineStats } from "../../src/contracts/index.ts";
 import { instantClock, quietLog, runEngine, tempDir, testConfig } from "../helpers/engine.ts";
 
 const config = testConfig({ pool: { size: 0 }, provider: { sim: { start: "2026-11-20T10:00" } }, storage: { data_dir: tempDir() } });
@@ -29,7 +29,7 @@ function engineStats(n: number): EngineStats {
     lastCycleMs: 12.5,
     budgetUsed: 0.2,
     lastError: { at: 900, message: "cycle 0: spot failed" },
-    sinks: { csv: { rows: 40, bytes: 4_000, duplicatesSkipped: 0, errors: 0, failing: [] } },
+    sinks: { csv: { ...emptySinkTotals(), rows: 40, bytes: 4_000 } },
     pool: { workers: 2, jobs: 6, inlineJobs: 0, retries: 0, restarts: 0, failures: { error: 0, exit: 0, timeout: 0 } },
   };
 }
@@ -64,7 +64,7 @@ describe("latest-state store", () => {
     expect(last.stats.cyclesRun).toBe(1);
     expect(last.stats.cyclesFailed).toBe(0);
     expect(last.stats.lastCycleMs).toBe(12.5);
-    expect(last.stats.sinks).toEqual({ csv: { rows: 40, bytes: 4_000, duplicatesSkipped: 0, errors: 0, failing: [] } });
+    expect(last.stats.sinks).toEqual({ csv: { ...emptySinkTotals(), rows: 40, bytes: 4_000 } });
     expect(last.stats.lastError).toEqual({ at: 900, message: "cycle 0: spot failed" });
     expect(last.stats.pool).toEqual({ workers: 2, jobs: 6, inlineJobs: 0, retries: 0, restarts: 0, failures: { error: 0, exit: 0, timeout: 0 } });
     // Readiness follows the published cycle, not the engine's stats in progress.
@@ -72,7 +72,7 @@ describe("latest-state store", () => {
 
     state.publish(results[1]!, stats);
     expect(state.latest()!.stats.cyclesRun).toBe(2);
-    expect(state.latest()!.stats.sinks.csv).toEqual({ rows: 80, bytes: 8_000, duplicatesSkipped: 0, errors: 1, failing: [{ target: "/data/b.csv", code: "no_space", reason: "ENOSPC" }] });
+    expect(state.latest()!.stats.sinks.csv).toEqual({ ...emptySinkTotals(), rows: 80, bytes: 8_000, errors: 1, failing: [{ target: "/data/b.csv", code: "no_space", reason: "ENOSPC" }] });
     expect(state.readiness()).toEqual({ ready: false, reasons: ["sink csv: cannot write /data/b.csv (ENOSPC)"] });
   });
 
@@ -131,9 +131,12 @@ describe("latest-state store", () => {
       [2, 2],
       [3, 3],
     ]);
+    // Each snapshot keeps the storage counters it was published with (sinks write after it)…
     const rows = seen.map((s) => s.stats.sinks.csv!.rows);
-    expect(rows[0]).toBeGreaterThan(0);
     expect(rows[1]).toBeGreaterThan(rows[0]!);
-    expect(rows[2]).toBe(final.sinks.csv!.rows);
+    expect(rows[2]).toBeGreaterThan(rows[1]!);
+    expect(rows[2]).toBeLessThan(final.sinks.csv!.rows);
+    // …while the live storage counters have every cycle written.
+    expect(app.state.storage().csv).toMatchObject({ rows: final.sinks.csv!.rows, written: 3, queued: 0 });
   });
 });

@@ -3,7 +3,7 @@ import { createMarketCalendar } from "../../src/market/calendar.ts";
 import { buildSummary, type SummarySnapshot } from "../../src/summary/model.ts";
 import { createSummaryTracker } from "../../src/summary/tracker.ts";
 import { runEngine, tempDir, testConfig } from "../helpers/engine.ts";
-import type { CycleResult, EngineStats } from "../../src/contracts/index.ts";
+import { type CycleResult, emptySinkTotals, type EngineStats } from "../../src/contracts/index.ts";
 
 export const START = "2026-11-20T10:00";
 export const NOW = Date.UTC(2026, 10, 20, 4, 35, 0);
@@ -33,7 +33,7 @@ export async function fixedCycle(): Promise<{ result: CycleResult; stats: Engine
     lastCycleMs: 40,
     budgetUsed: 40 / 60_000,
     lastError: null,
-    sinks: { csv: { rows: 882, bytes: 220_000, duplicatesSkipped: 0, errors: 0, failing: [] }, status: { rows: 3, bytes: 24_000, duplicatesSkipped: 0, errors: 0, failing: [] } },
+    sinks: { csv: { ...emptySinkTotals(), rows: 882, bytes: 220_000 }, status: { ...emptySinkTotals(), rows: 3, bytes: 24_000 } },
     pool: null,
   };
   return { result, stats };

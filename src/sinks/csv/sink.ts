@@ -164,6 +164,9 @@ export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedB
 
   return {
     name,
+    // Rows must never be lost: a cycle waits for room behind a slow disk (collection slows, the
+    // missed ticks are counted) rather than being dropped. Four cycles bound the memory held.
+    queue: { capacity: 4, whenFull: "block" },
     get repairedBytes() {
       return repairedBefore + pool.repairedBytes;
     },

@@ -166,6 +166,8 @@ export function createPanelsSink(opts: PanelsSinkOptions): Sink {
   };
   return {
     name: "panels",
+    // The panels show the newest cycle: one waiting cycle is superseded by the next.
+    queue: { capacity: 1, whenFull: "drop_oldest" },
     async open() {
       // A directory that cannot be recovered now is retried by the first write, which then
       // reports the fault like any other: panels never stop the engine from starting.

@@ -14,7 +14,7 @@ import { dirname } from "node:path";
 import { formatIsoIst } from "../../market/index.ts";
 import { FileWriteError, removeTempLeftovers, replaceFile, syncPath, writeFileAtomic } from "./atomic.ts";
 import { createBackgroundWork } from "./background.ts";
-import { type CycleResult, type EngineStats, faultCodeOf, type Sink, SinkError, type SinkFault, type SinkReport } from "../../contracts/index.ts";
+import { type CycleResult, type EngineStats, faultCodeOf, type Sink, SinkError, type SinkFault, type SinkReport, withStorage } from "../../contracts/index.ts";
 
 export { writeFileAtomic } from "./atomic.ts";
 
@@ -24,14 +24,16 @@ const finite = (x: number, digits = 6) => (Number.isFinite(x) ? Number(x.toFixed
 
 /** The status document for a cycle (pure). NaN becomes null: JSON has no NaN. */
 export function statusDocument(result: CycleResult, stats: Readonly<EngineStats>) {
+  // The cycle's status, made PARTIAL by sinks failing now (the storage counters are live).
+  const verdict = withStorage(result, stats.sinks);
   return {
     schema_version: STATUS_SCHEMA_VERSION,
     provider: stats.provider,
     started_at: new Date(stats.startedAt).toISOString(),
     cycle: result.cycle,
     snapshot_at: formatIsoIst(result.at),
-    status: result.status,
-    status_reason: result.statusReason,
+    status: verdict.status,
+    status_reason: verdict.reason,
     warnings: result.warnings,
     interval_seconds: stats.intervalSeconds,
     timings_ms: Object.fromEntries(Object.entries(result.durations).map(([k, v]) => [k, finite(v, 3)])),
@@ -132,6 +134,8 @@ export function createStatusSink(opts: StatusSinkOptions): Sink {
     `${JSON.stringify(statusFileDocument(last!.result, last!.stats, { state, writtenAt: at, stoppedAt: state === "stopped" ? at : null }), null, 2)}\n`;
   return {
     name: "status",
+    // The file shows the newest cycle: one waiting cycle is superseded by the next.
+    queue: { capacity: 1, whenFull: "drop_oldest" },
     async open() {
       removeTempLeftovers(file);
     },

@@ -1,0 +1,361 @@
+/**
+ * The running sink: the policy around every sink, written once (after Telegraf's
+ * models/running_output and Vector's retry logic). The engine hands each cycle to every running
+ * sink and starts the next cycle on time; each running sink writes its cycles on its own, in
+ * cycle order, one write at a time.
+ *
+ * - **Queue:** at most `capacity` cycles wait. When full, "block" makes the hand-over wait for
+ *   room (nothing is lost, collection slows) and "drop_oldest" drops the oldest waiting cycle
+ *   (counted). The queue never grows past its capacity.
+ * - **Retries:** a write that throws a retriable `SinkError` is tried again after a backoff with
+ *   full jitter (random·base·2^k, capped); other failures, and a retriable one past its retries,
+ *   fail for good: counted as a dropped cycle and an error, its target shown as failing.
+ * - **Spool hook:** a spoolable sink with a spool never drops a retriable failure: the cycle's
+ *   payload goes to the spool, and the spool is delivered, oldest first, before anything newer
+ *   (new cycles join the spool while it holds anything, so the order of cycles is kept).
+ * - **Stalls:** a write running longer than `stallMs` shows its sink as failing (code timeout)
+ *   until it returns; it is never abandoned (a second write would race the first).
+ * - **Flush timer:** a sink that batches declares a flush interval; its flushes run between
+ *   writes, never during one.
+ * - **Shutdown:** `drain` waits for the queue up to a deadline; what is left goes to the spool
+ *   (when there is one) or is counted as dropped, with one error line naming how many cycles.
+ * - **Counters:** rows, bytes, rejected, errors, failing targets, queued, written, dropped,
+ *   retries, blocked, spooled and lag live in one `SinkTotals` object, read by the status file,
+ *   /readyz, the dashboard and the metrics.
+ */
+import type { ConsolaInstance } from "consola";
+import {
+  type CycleResult,
+  describeFault,
+  type EngineStats,
+  errorMessage,
+  faultCodeOf,
+  isRetriable,
+  isSpoolable,
+  type Sink,
+  type SinkFault,
+  type SinkQueuePolicy,
+  type SinkReport,
+  type SinkSpool,
+  type SinkTotals,
+  WHOLE_SINK,
+} from "../contracts/index.ts";
+import { backoffMs, type RunningEnv } from "./running-provider.ts";
+
+export type RunningSinkPolicy = SinkQueuePolicy & {
+  /** Retries of a write that failed with a retriable error. */
+  retries: number;
+  /** Backoff base, ms: retry k (0-based) waits random·base·2^k, at most `retryMaxMs`. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** A write running longer than this shows the sink as failing until it returns, ms (0: never). */
+  stallMs: number;
+};
+
+/** Defaults for what a sink does not declare: one cycle waits at most, the hand-over blocks, no flush timer. */
+export const DEFAULT_QUEUE: SinkQueuePolicy = { capacity: 1, whenFull: "block", flushIntervalMs: 0 };
+
+export type RunningSinkDeps = {
+  sink: Sink;
+  policy: RunningSinkPolicy;
+  /** The counters this running sink keeps (the engine's stats point at the same object). */
+  totals: SinkTotals;
+  /** Where payloads of a spoolable sink wait when they cannot be delivered. */
+  spool?: SinkSpool;
+  /** Monotonic time, sleeps and randomness (tests use a fake clock). */
+  env: RunningEnv;
+  /** Wall clock, epoch ms (lag, oldest waiting cycle). */
+  wallNow: () => number;
+  log: ConsolaInstance;
+  /** Called with every error line (the engine keeps the last one in its stats). */
+  onError: (message: string) => void;
+};
+
+export type RunningSink = {
+  readonly name: string;
+  readonly totals: SinkTotals;
+  open(): Promise<void>;
+  /** Hands a cycle over; resolves at once, unless the queue is full and the policy blocks. */
+  enqueue(result: CycleResult, stats: Readonly<EngineStats>): Promise<void>;
+  /**
+   * Stops taking cycles and waits for those queued, at most `deadlineMs`; what is still waiting
+   * then goes to the spool or is dropped (counted, one error line). Then flushes and closes the
+   * sink. Idempotent.
+   */
+  close(deadlineMs: number): Promise<void>;
+};
+
+type Item = { result: CycleResult; stats: Readonly<EngineStats>; enqueuedAt: number };
+
+export function createRunningSink(deps: RunningSinkDeps): RunningSink {
+  const { sink, policy, totals, spool, env, log } = deps;
+  const name = sink.name;
+  const spoolable = spool && isSpoolable(sink) ? sink : null;
+  const queue: Item[] = [];
+  let inFlight: Item | null = null;
+  /** Resolvers of hand-overs waiting for room (block policy). */
+  const waitingForRoom: (() => void)[] = [];
+  /** Resolvers waiting for the queue to empty (drain). */
+  const waitingForIdle: (() => void)[] = [];
+  let pumping: Promise<void> | null = null;
+  /** The sink's calls, one at a time (writes, timer flushes). */
+  let lane: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = lane.then(fn, fn);
+    lane = p.catch(() => {});
+    return p;
+  };
+  let flushTimer: ReturnType<typeof setInterval> | null = null;
+  let stalled = false;
+  let closed: Promise<void> | null = null;
+  /** Aborts backoff sleeps once the shutdown deadline has passed. */
+  const stopping = new AbortController();
+
+  const refresh = () => {
+    totals.queued = queue.length + (inFlight ? 1 : 0);
+    totals.oldestQueuedAt = inFlight?.enqueuedAt ?? queue[0]?.enqueuedAt ?? null;
+    totals.spooled = spool?.pending ?? 0;
+  };
+
+  /** Records the targets of the last write that faulted; one error line when a target starts failing, one info line when it recovers. */
+  const noteFaults = (faults: SinkFault[]) => {
+    const before = new Set(totals.failing.map((f) => f.target));
+    const now = new Set(faults.map((f) => f.target));
+    for (const f of faults) if (!before.has(f.target)) deps.onError(`sink ${name}: ${describeFault(f)}`);
+    for (const t of before) if (!now.has(t)) log.info(`sink ${name}: ${t === WHOLE_SINK ? "writing" : `${t} is being written`} again`);
+    totals.failing = faults;
+  };
+
+  const account = (report: SinkReport, item: Item | null) => {
+    totals.rows += report.rows;
+    totals.bytes += report.bytes;
+    totals.duplicatesSkipped += report.duplicatesSkipped;
+    totals.rejected += report.rejected ?? 0;
+    const faults = report.faults ?? [];
+    totals.errors += faults.length;
+    noteFaults(faults);
+    if (item) {
+      totals.written++;
+      totals.lagMs = deps.wallNow() - item.enqueuedAt;
+    }
+  };
+
+  const wholeFault = (err: unknown): SinkFault => ({ target: WHOLE_SINK, code: faultCodeOf(err), reason: errorMessage(err).replace(new RegExp(`^${name}: `), "") });
+
+  /** Runs `call`, showing the sink as failing (timeout) while it runs past the stall threshold. */
+  async function watched<T>(call: () => Promise<T>): Promise<T> {
+    if (policy.stallMs <= 0) return call();
+    const timer = setTimeout(() => {
+      stalled = true;
+      noteFaults([{ target: WHOLE_SINK, code: "timeout", reason: `a write has been running for more than ${(policy.stallMs / 1000).toFixed(0)} s` }]);
+    }, policy.stallMs);
+    try {
+      return await call();
+    } finally {
+      clearTimeout(timer);
+      if (stalled) {
+        stalled = false;
+        // The write's own outcome (accounted next) replaces the stall; until then nothing fails.
+        noteFaults([]);
+      }
+    }
+  }
+
+  /** Tries `attempt` with the retry policy; resolves with its report, or throws its last error. */
+  async function withRetries(attempt: () => Promise<SinkReport>): Promise<SinkReport> {
+    for (let k = 0; ; k++) {
+      try {
+        return await serial(() => watched(attempt));
+      } catch (err) {
+        if (!isRetriable(err) || k >= policy.retries || stopping.signal.aborted) throw err;
+        totals.retries++;
+        noteFaults([wholeFault(err)]);
+        await env.sleep(Math.min(policy.retryMaxMs, backoffMs(k, policy.retryBaseMs, env.random)), stopping.signal);
+        if (stopping.signal.aborted) throw err;
+      }
+    }
+  }
+
+  /** A cycle that could not be written for good: counted, its failure shown. */
+  const failed = (err: unknown) => {
+    totals.dropped++;
+    totals.errors++;
+    noteFaults([wholeFault(err)]);
+  };
+
+  async function spoolPayload(item: Item): Promise<boolean> {
+    try {
+      await spool!.append(spoolable!.encode(item.result, item.stats));
+      return true;
+    } catch (err) {
+      failed(new Error(`could not spool a cycle: ${errorMessage(err)}`));
+      return false;
+    }
+  }
+
+  /** Delivers the spool oldest first; false when a delivery failed (the spool keeps it). */
+  async function deliverSpool(): Promise<boolean> {
+    while (spool!.pending > 0 && !stopping.signal.aborted) {
+      const payload = await spool!.oldest();
+      if (!payload) break;
+      try {
+        account(await withRetries(() => spoolable!.deliver(payload)), null);
+        await spool!.ack();
+      } catch (err) {
+        if (isRetriable(err)) {
+          noteFaults([wholeFault(err)]);
+          return false;
+        }
+        // Refused for good (a rejected batch): delivering it again cannot help.
+        failed(err);
+        await spool!.ack();
+      }
+      refresh();
+    }
+    return true;
+  }
+
+  async function writeItem(item: Item): Promise<void> {
+    if (spoolable) {
+      // While the spool holds anything, newer cycles join it: order is kept.
+      if (spool!.pending > 0) {
+        if (await spoolPayload(item)) totals.written++;
+        return;
+      }
+      const payload = spoolable.encode(item.result, item.stats);
+      try {
+        account(await withRetries(() => spoolable.deliver(payload)), item);
+      } catch (err) {
+        if (!isRetriable(err)) return failed(err);
+        try {
+          await spool!.append(payload);
+          totals.written++;
+          noteFaults([wholeFault(err)]);
+        } catch (spoolErr) {
+          failed(new Error(`${errorMessage(err)}; could not spool the cycle: ${errorMessage(spoolErr)}`));
+        }
+      }
+      return;
+    }
+    try {
+      account(await withRetries(() => sink.write(item.result, item.stats)), item);
+    } catch (err) {
+      failed(err);
+    }
+  }
+
+  async function pump(): Promise<void> {
+    while (queue.length > 0 || (spoolable && spool!.pending > 0 && !stopping.signal.aborted)) {
+      if (spoolable && spool!.pending > 0 && !stopping.signal.aborted) {
+        const emptied = await deliverSpool();
+        if (!emptied) {
+          // The target is still down: new cycles join the spool, then wait a backoff before trying again.
+          while (queue.length > 0) {
+            inFlight = queue.shift()!;
+            if (await spoolPayload(inFlight)) totals.written++;
+            inFlight = null;
+            refresh();
+            wakeRoom();
+          }
+          await env.sleep(Math.min(policy.retryMaxMs, backoffMs(policy.retries, policy.retryBaseMs, env.random)), stopping.signal);
+          if (queue.length === 0 && closed) break;
+          continue;
+        }
+      }
+      const item = queue.shift();
+      if (!item) break;
+      inFlight = item;
+      refresh();
+      wakeRoom();
+      await writeItem(item);
+      inFlight = null;
+      refresh();
+    }
+    for (const r of waitingForIdle.splice(0)) r();
+  }
+
+  const wakeRoom = () => {
+    while (waitingForRoom.length && queue.length < policy.capacity) waitingForRoom.shift()!();
+  };
+
+  const startPump = () => {
+    if (!pumping) {
+      pumping = pump().finally(() => {
+        pumping = null;
+        // A cycle handed over while the pump was finishing.
+        if (queue.length > 0 && !stopping.signal.aborted) startPump();
+      });
+    }
+  };
+
+  return {
+    name,
+    totals,
+    async open() {
+      await sink.open();
+      refresh();
+      if (policy.flushIntervalMs > 0) {
+        flushTimer = setInterval(() => {
+          void serial(() => sink.flush()).catch((err) => noteFaults([wholeFault(err)]));
+        }, policy.flushIntervalMs);
+        flushTimer.unref?.();
+      }
+      // Payloads spooled by an earlier run are delivered first.
+      if (spoolable && spool!.pending > 0) startPump();
+    },
+    async enqueue(result, stats) {
+      if (closed) throw new Error(`sink ${name} is closed`);
+      if (queue.length >= policy.capacity) {
+        if (policy.whenFull === "drop_oldest") {
+          queue.shift();
+          totals.dropped++;
+        } else {
+          totals.blocked++;
+          await new Promise<void>((resolve) => waitingForRoom.push(resolve));
+        }
+      }
+      queue.push({ result, stats, enqueuedAt: deps.wallNow() });
+      refresh();
+      startPump();
+    },
+    close(deadlineMs) {
+      closed ??= (async () => {
+        if (flushTimer) clearInterval(flushTimer);
+        const idle = new Promise<void>((resolve) => {
+          if (!pumping && queue.length === 0) resolve();
+          else waitingForIdle.push(resolve);
+        });
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const deadline = new Promise<"late">((resolve) => {
+          timer = setTimeout(() => resolve("late"), deadlineMs);
+        });
+        const outcome = await Promise.race([idle.then(() => "idle" as const), deadline]);
+        clearTimeout(timer);
+        if (outcome === "late") {
+          stopping.abort();
+          // The write in flight finishes (it cannot be abandoned safely); what waits behind it is spooled or dropped.
+          const left = queue.splice(0);
+          let lost = 0;
+          for (const item of left) {
+            if (spoolable && (await spoolPayload(item))) continue;
+            lost++;
+          }
+          totals.dropped += lost;
+          if (lost) deps.onError(`sink ${name}: ${lost} cycle${lost === 1 ? "" : "s"} not written at shutdown (still waiting after ${(deadlineMs / 1000).toFixed(1)} s)`);
+          await pumping;
+          refresh();
+        }
+        // Flush and close are separate steps: a failed flush must not keep the sink from closing.
+        for (const step of ["flush", "close"] as const) {
+          try {
+            await serial(() => sink[step]());
+          } catch (err) {
+            deps.onError(`sink ${name}: ${step}: ${errorMessage(err)}`);
+          }
+        }
+        await spool?.close();
+      })();
+      return closed;
+    },
+  };
+}
