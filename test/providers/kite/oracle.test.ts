@@ -10,7 +10,7 @@ const NOW = Date.parse("2026-11-26T05:00:00Z"); // Thursday 10:30 IST
 
 describe("the official kiteconnect client against the fake Kite server", () => {
   let fake: FakeKite;
-  let kc: KiteConnect;
+  let kc: InstanceType<typeof KiteConnect>;
 
   beforeAll(() => {
     fake = startFakeKite({ market: { now: () => NOW } });
