@@ -68,6 +68,13 @@ describe("the official kiteconnect client against the fake Kite server", () => {
     const bfo = ((await kc.getInstruments("BFO")) as unknown as Record<string, unknown>[]).filter((r) => r.instrument_token !== "");
     expect(new Set(bfo.map((r) => r.name))).toEqual(new Set(["SENSEX"]));
     expect(bfo.every((r) => r.lot_size === 20)).toBe(true);
+    // Several expiries: NIFTY weeklies (Tuesdays) and monthlies, SENSEX on Thursdays.
+    const niftyExpiries = new Set(rows.filter((r) => r.name === "NIFTY").map((r) => (r.expiry as Date).toISOString().slice(0, 10)));
+    expect(niftyExpiries.size).toBeGreaterThanOrEqual(6);
+    expect(new Set(bfo.map((r) => (r.expiry as Date).getUTCDay()))).toEqual(new Set([4]));
+
+    const all = ((await kc.getInstruments()) as unknown as Record<string, unknown>[]).filter((r) => r.instrument_token !== "");
+    expect(all.length).toBe(["NSE", "BSE", "NFO", "BFO"].reduce((n, e) => n + fake.market.rows(e).length, 0));
   });
 
   test("600 keys in chunks of 500 + 100 paced 1 s apart: zero 429s; keys without data absent", async () => {
