@@ -400,7 +400,7 @@ export function closeMatches(wanted: string, candidates: readonly string[], limi
   for (const c of candidates) {
     const n = norm(c);
     const d = editDistance(w, n);
-    const within = d <= Math.max(2, Math.floor(w.length / 4));
+    const within = d <= Math.max(2, Math.floor(w.length / 5));
     const sub = n.includes(w) || w.includes(n);
     if (within || sub) scored.push([c, within ? d : d + 100]);
   }
