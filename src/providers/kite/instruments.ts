@@ -20,6 +20,7 @@
  */
 import type { Instrument } from "../../contracts/provider.ts";
 import { ProviderError } from "../../contracts/errors.ts";
+import { editDistance } from "../../config/hygiene.ts";
 import { INDEX_NAMES, INDICES, type IndexName } from "../../market/indices.ts";
 import { isValidIsoDate } from "../../market/ist.ts";
 
@@ -377,19 +378,6 @@ export function buildCatalog(dumps: Dumps, options: CatalogOptions = {}): KiteCa
     spots.set(index, resolveSpot(index, symbol, dumps));
   }
   return { indices, spots, issues };
-}
-
-/** Levenshtein distance between two strings. */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
 
 /** Candidates close to `wanted` (case and spaces ignored, substring either way, or a small edit distance), closest first. */

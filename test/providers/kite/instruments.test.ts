@@ -5,9 +5,9 @@
  * from the dump) and spot symbol resolution with close-match errors.
  */
 import { describe, expect, test } from "bun:test";
+import { providerErrorOf } from "../../helpers/errors.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ProviderError } from "../../../src/contracts/errors.ts";
 import {
   buildCatalog,
   closeMatches,
@@ -25,15 +25,6 @@ const allDumps = (): Dumps => ({ NFO: fixture("NFO"), BFO: fixture("BFO"), NSE: 
 
 const HEADER = "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange";
 
-function thrown(fn: () => unknown): ProviderError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProviderError);
-    return err as ProviderError;
-  }
-  throw new Error("expected a ProviderError");
-}
 
 describe("CSV records", () => {
   const records = (text: string) => {
@@ -117,10 +108,10 @@ describe("parseInstrumentDump", () => {
 
   test("a missing required column is an error naming the dump and the column", () => {
     const text = HEADER.replace("lot_size,", "") + "\n";
-    const err = thrown(() => parseInstrumentDump(text, "BFO"));
+    const err = providerErrorOf(() => parseInstrumentDump(text, "BFO"));
     expect(err.code).toBe("bad_data");
     expect(err.message).toContain("BFO instrument dump has no \"lot_size\" column");
-    expect(thrown(() => parseInstrumentDump("", "NSE")).message).toBe("NSE instrument dump is empty (no header)");
+    expect(providerErrorOf(() => parseInstrumentDump("", "NSE")).message).toBe("NSE instrument dump is empty (no header)");
   });
 });
 
@@ -210,16 +201,16 @@ describe("spot instruments", () => {
   });
 
   test("a symbol not found is a config error listing the close matches", () => {
-    const err = thrown(() => buildCatalog(allDumps(), { indices: ["NIFTY"], spotSymbols: { NIFTY: "NSE:NIFTY50" } }));
+    const err = providerErrorOf(() => buildCatalog(allDumps(), { indices: ["NIFTY"], spotSymbols: { NIFTY: "NSE:NIFTY50" } }));
     expect(err.code).toBe("config");
     expect(err.message).toBe('spot symbol "NSE:NIFTY50" of NIFTY is not an index in the NSE instrument dump; did you mean "NSE:NIFTY 50"?');
-    const wrongExchange = thrown(() => buildCatalog(allDumps(), { indices: ["SENSEX"], spotSymbols: { SENSEX: "NSE:SENSEX" } }));
+    const wrongExchange = providerErrorOf(() => buildCatalog(allDumps(), { indices: ["SENSEX"], spotSymbols: { SENSEX: "NSE:SENSEX" } }));
     expect(wrongExchange.message).toContain('did you mean "BSE:SENSEX"');
     // An equity row is not an index.
-    const equity = thrown(() => buildCatalog(allDumps(), { indices: ["NIFTY"], spotSymbols: { NIFTY: "NSE:RELIANCE" } }));
+    const equity = providerErrorOf(() => buildCatalog(allDumps(), { indices: ["NIFTY"], spotSymbols: { NIFTY: "NSE:RELIANCE" } }));
     expect(equity.message).toContain("is not an index in the NSE instrument dump");
-    expect(thrown(() => buildCatalog(allDumps(), { indices: ["NIFTY"], spotSymbols: { NIFTY: "NIFTY 50" } })).message).toContain('must be "NSE:<index>" or "BSE:<index>"');
-    expect(thrown(() => buildCatalog({ NFO: fixture("NFO") }, { indices: ["NIFTY"] })).message).toBe('spot symbol "NSE:NIFTY 50" of NIFTY: no NSE instrument dump was loaded');
+    expect(providerErrorOf(() => buildCatalog(allDumps(), { indices: ["NIFTY"], spotSymbols: { NIFTY: "NIFTY 50" } })).message).toContain('must be "NSE:<index>" or "BSE:<index>"');
+    expect(providerErrorOf(() => buildCatalog({ NFO: fixture("NFO") }, { indices: ["NIFTY"] })).message).toBe('spot symbol "NSE:NIFTY 50" of NIFTY: no NSE instrument dump was loaded');
   });
 
   test("close matches: case and spaces ignored, substrings, small edit distances; unrelated names not offered", () => {

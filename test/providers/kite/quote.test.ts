@@ -4,9 +4,9 @@
  * the process time zone, error bodies and malformed JSON, and index (spot) quotes.
  */
 import { describe, expect, test } from "bun:test";
+import { providerErrorOf } from "../../helpers/errors.ts";
 import { join } from "node:path";
 import { createBatch, type ChainBatch } from "../../../src/chain/batch.ts";
-import { ProviderError } from "../../../src/contracts/errors.ts";
 import { istEpoch } from "../../../src/market/ist.ts";
 import {
   createQuoteExtras,
@@ -67,15 +67,6 @@ const legValues = (b: ChainBatch, leg: number) => ({
   quoteTime: b.quoteTime[leg],
 });
 
-function thrown(fn: () => unknown): ProviderError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProviderError);
-    return err as ProviderError;
-  }
-  throw new Error("expected a ProviderError");
-}
 
 describe("writeQuotes", () => {
   test("maps every field of a full quote; net change from the previous close, not net_change", () => {
@@ -211,31 +202,31 @@ describe("IST timestamps", () => {
 
 describe("parseQuoteBody errors", () => {
   test("an error body throws with Kite's error type and message, coded by type", () => {
-    const token = thrown(() => parseQuoteBody('{"status":"error","message":"Incorrect `api_key` or `access_token`.","error_type":"TokenException"}', "quote NFO (500 keys)"));
+    const token = providerErrorOf(() => parseQuoteBody('{"status":"error","message":"Incorrect `api_key` or `access_token`.","error_type":"TokenException"}', "quote NFO (500 keys)"));
     expect(token.code).toBe("auth");
     expect(token.message).toBe("quote NFO (500 keys): Kite TokenException: Incorrect `api_key` or `access_token`.");
-    expect(thrown(() => parseQuoteBody('{"status":"error","message":"Something went wrong","error_type":"GeneralException"}')).code).toBe("transient");
-    expect(thrown(() => parseQuoteBody('{"status":"error","message":"Too many requests"}', "quote", 429)).code).toBe("rate_limited");
-    expect(thrown(() => parseQuoteBody('{"status":"error","message":"Insufficient permission","error_type":"PermissionException"}')).code).toBe("auth");
-    expect(thrown(() => parseQuoteBody('{"status":"error","message":"Too many instruments","error_type":"InputException"}')).code).toBe("bad_data");
+    expect(providerErrorOf(() => parseQuoteBody('{"status":"error","message":"Something went wrong","error_type":"GeneralException"}')).code).toBe("transient");
+    expect(providerErrorOf(() => parseQuoteBody('{"status":"error","message":"Too many requests"}', "quote", 429)).code).toBe("rate_limited");
+    expect(providerErrorOf(() => parseQuoteBody('{"status":"error","message":"Insufficient permission","error_type":"PermissionException"}')).code).toBe("auth");
+    expect(providerErrorOf(() => parseQuoteBody('{"status":"error","message":"Too many instruments","error_type":"InputException"}')).code).toBe("bad_data");
     expect(kiteErrorCode("NetworkException", 502)).toBe("transient");
     expect(kiteErrorCode("DataException", 502)).toBe("transient");
   });
 
   test("malformed JSON is transient and names the source and the body's start", () => {
-    const html = thrown(() => parseQuoteBody("<html><body>502 Bad Gateway</body></html>", "quote NFO"));
+    const html = providerErrorOf(() => parseQuoteBody("<html><body>502 Bad Gateway</body></html>", "quote NFO"));
     expect(html.code).toBe("transient");
     expect(html.message).toStartWith("quote NFO: response is not JSON (");
     expect(html.message).toContain('41 bytes, starts "<html><body>502 Bad Gateway</body></html>"');
     const cut = body({ "NFO:X": fullQuote() }).slice(0, 100);
-    expect(thrown(() => parseQuoteBody(cut)).code).toBe("transient");
+    expect(providerErrorOf(() => parseQuoteBody(cut)).code).toBe("transient");
   });
 
   test("a success body without a data object is bad data", () => {
-    expect(thrown(() => parseQuoteBody('{"status":"success"}')).code).toBe("bad_data");
-    expect(thrown(() => parseQuoteBody('{"status":"success","data":[]}')).message).toBe("quote: success response without a data object");
-    expect(thrown(() => parseQuoteBody('{"data":{}}')).message).toBe('quote: response status is undefined, not "success"');
-    expect(thrown(() => parseQuoteBody("42")).code).toBe("bad_data");
+    expect(providerErrorOf(() => parseQuoteBody('{"status":"success"}')).code).toBe("bad_data");
+    expect(providerErrorOf(() => parseQuoteBody('{"status":"success","data":[]}')).message).toBe("quote: success response without a data object");
+    expect(providerErrorOf(() => parseQuoteBody('{"data":{}}')).message).toBe('quote: response status is undefined, not "success"');
+    expect(providerErrorOf(() => parseQuoteBody("42")).code).toBe("bad_data");
   });
 });
 
