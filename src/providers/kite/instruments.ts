@@ -18,6 +18,7 @@
  *   tokens after expiry, so a catalog is built afresh each day and nothing is keyed by token
  *   across days (a contract is identified by exchange + trading symbol + expiry).
  */
+import type { ChainBatch } from "../../chain/batch.ts";
 import type { Instrument } from "../../contracts/provider.ts";
 import { ProviderError } from "../../contracts/errors.ts";
 import { editDistance } from "../../config/hygiene.ts";
@@ -167,6 +168,8 @@ export function parseInstrumentDump(text: string, exchange: string): ParsedDump 
   let col: Record<(typeof REQUIRED_COLUMNS)[number], number> | null = null;
   let width = 0;
   const bad = (line: number, reason: string) => issues.push({ exchange, line, reason });
+  // A dump lists a few dozen distinct expiries over ~100k rows: check each once.
+  const goodExpiries = new Set<string>([""]);
   forEachCsvRecord(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, (f, line, reason) => {
     if (f === null) {
       if (col === null) throw new ProviderError("bad_data", `${exchange} instrument dump: header: ${reason}`);
@@ -197,7 +200,10 @@ export function parseInstrumentDump(text: string, exchange: string): ParsedDump 
     const lotSize = numberField(f[col.lot_size]!);
     if (lotSize === null) return void bad(line, `lot_size "${f[col.lot_size]}" is not a number`);
     const expiry = f[col.expiry]!;
-    if (expiry !== "" && !isValidIsoDate(expiry)) return void bad(line, `expiry "${expiry}" is not a YYYY-MM-DD date`);
+    if (!goodExpiries.has(expiry)) {
+      if (!isValidIsoDate(expiry)) return void bad(line, `expiry "${expiry}" is not a YYYY-MM-DD date`);
+      goodExpiries.add(expiry);
+    }
     const tradingsymbol = f[col.tradingsymbol]!;
     if (tradingsymbol === "") return void bad(line, "empty tradingsymbol");
     rows.push({
@@ -428,4 +434,23 @@ export function resolveSpot(index: IndexName, symbol: string, dumps: Dumps): Spo
 /** The contracts of an index and expiry from a catalog (empty when not listed). */
 export function contractsOf(catalog: KiteCatalog, index: IndexName, expiry: string): KiteContract[] {
   return catalog.indices.get(index)?.byExpiry.get(expiry)?.contracts ?? [];
+}
+
+/**
+ * The /quote key of every leg of `batch` (indexed by leg), from the catalog: the contract of the
+ * leg's group index and expiry at its strike and side; undefined where none is listed (or the
+ * group's index is not in the catalog). Built once per batch layout, read by `writeQuotes`.
+ */
+export function quoteKeysFor(batch: ChainBatch, catalog: KiteCatalog): (string | undefined)[] {
+  const keys = new Array<string | undefined>(batch.legs).fill(undefined);
+  for (let g = 0; g < batch.groups; g++) {
+    const listed = new Map<string, string>();
+    for (const c of contractsOf(catalog, batch.labels.index[g] as IndexName, batch.labels.expiry[g]!)) {
+      listed.set(`${c.strike}${c.isCall ? "C" : "P"}`, c.quoteKey);
+    }
+    for (let leg = batch.start[g]!; leg < batch.end[g]!; leg++) {
+      keys[leg] = listed.get(`${batch.strike[leg]}${batch.isCall[leg] ? "C" : "P"}`);
+    }
+  }
+  return keys;
 }

@@ -7,6 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { providerErrorOf } from "../../helpers/errors.ts";
 import { readFileSync } from "node:fs";
+import { createBatch } from "../../../src/chain/batch.ts";
 import { join } from "node:path";
 import {
   buildCatalog,
@@ -15,6 +16,7 @@ import {
   forEachCsvRecord,
   KITE_SPOT_SYMBOLS,
   parseInstrumentDump,
+  quoteKeysFor,
   symbolRoot,
   type Dumps,
 } from "../../../src/providers/kite/instruments.ts";
@@ -178,6 +180,30 @@ describe("buildCatalog", () => {
     expect(fromFixture.issues).toEqual([
       { exchange: "NFO", line: 29, reason: 'strike "abc" is not a number' },
       { exchange: "NFO", line: 30, reason: "expected 12 fields, found 11" },
+    ]);
+  });
+});
+
+describe("quoteKeysFor", () => {
+  test("gives each batch leg its contract's quote key, undefined where nothing is listed", () => {
+    const cat = buildCatalog(allDumps());
+    const common = { tag: "this_week", spot: 24010, atm: 24000, T: 0.01, df: 1 };
+    const batch = createBatch([
+      { ...common, index: "NIFTY", expiry: "2026-12-01", strikes: [24000, 24050, 24150] },
+      { ...common, index: "SENSEX", expiry: "2026-12-03", strikes: [80100] },
+      { ...common, index: "BANKNIFTY", expiry: "2026-12-01", strikes: [52000] },
+    ]);
+    expect(quoteKeysFor(batch, cat)).toEqual([
+      "NFO:NIFTY26D0124000CE",
+      "NFO:NIFTY26D0124000PE",
+      "NFO:NIFTY26D0124050CE",
+      "NFO:NIFTY26D0124050PE",
+      undefined,
+      undefined,
+      "BFO:SENSEX26D0380100CE",
+      "BFO:SENSEX26D0380100PE",
+      undefined,
+      undefined,
     ]);
   });
 });
