@@ -1,6 +1,7 @@
 /**
  * Kernel benchmarks: the IV solver and Greeks (bench/kernels/analytics.bench.ts), packing a
- * cycle's batch with simulated quotes, and formatting a cycle's CSV rows. Each reports one
+ * cycle's batch with simulated quotes, formatting a cycle's CSV rows, and parsing a Kite Connect
+ * 500-key /quote response (bench/kernels/kite.bench.ts). Each reports one
  * figure in a named unit.
  */
 import { enrichGroups } from "../src/chain/enrich.ts";
@@ -12,6 +13,7 @@ import { timeIt } from "./stats.ts";
 import { quotedBatch } from "./support.ts";
 import { benchFrame } from "./kernels/summary.bench.ts";
 import { benchReplace } from "./kernels/replace.bench.ts";
+import { benchKiteQuote } from "./kernels/kite.bench.ts";
 
 export type KernelResult = { name: string; value: number; unit: string };
 
@@ -31,6 +33,7 @@ export function runKernels(quick: boolean): KernelResult[] {
   const enriched = quotedBatch(DEFAULT_SHAPE, 1);
   const enrichUs = timeIt(() => enrichGroups(enriched, 0, enriched.groups, params), ms);
   const replace = benchReplace(quick);
+  const kite = benchKiteQuote(ms);
   const csvUs = timeIt(() => {
     const rendered = renderRowBodies(enriched, 0, enriched.groups, "20-11-2026 10:30:00");
     if (rendered.bytes.length === 0) throw new Error("no rows rendered");
@@ -47,6 +50,9 @@ export function runKernels(quick: boolean): KernelResult[] {
     { name: "status replace + 2 fsyncs", value: replace.statusDurableUs, unit: "µs p50 (were it synced in the cycle)" },
     { name: "panels generation", value: replace.panelsUs, unit: "µs p50 (write/link, switch, remove old)" },
     { name: "panels generation + fsyncs", value: replace.panelsDurableUs, unit: "µs p50 (10 fsyncs, were they in the cycle)" },
+    { name: "kite-quote-parse-500", value: kite.us, unit: `µs per response (${(kite.bytes / 1e3).toFixed(0)} KB: parse + map 500 legs)` },
+    { name: "kite-quote-parse-500 rate", value: kite.mbPerSecond, unit: "MB/s (parse + map)" },
+    { name: "kite-quote JSON.parse only", value: kite.parseUs, unit: "µs per response" },
     { name: "fsync, p95", value: replace.fsyncP95Us, unit: "µs (one file or directory)" },
   ];
 }
