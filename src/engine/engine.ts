@@ -7,6 +7,9 @@ import type { G6Config } from "../config/schema.ts";
 import { runCycle, type Enricher } from "./cycle.ts";
 import { createListingCache } from "./listing.ts";
 import { runScheduler, type SchedulerClock } from "./scheduler.ts";
+import { createMarketGate } from "./market-gate.ts";
+import { formatIstShort, type MarketCalendar } from "../market/index.ts";
+import type { MarketStatus } from "../contracts/index.ts";
 import { type CycleResult, describeFault, describeFaults, type EngineStats, errorMessage, faultCodeOf, type PoolStats, type Provider, type Sink, type SinkFault, type SinkTotals, WHOLE_SINK } from "../contracts/index.ts";
 
 /** Marks an OK cycle PARTIAL (an EMPTY one stays EMPTY) and appends `reason`. */
@@ -35,7 +38,20 @@ export type EngineDeps = {
   poolStats?: () => Readonly<PoolStats> | null;
   /** Called after each cycle has been emitted (tests, summary). */
   onCycle?: (result: CycleResult, stats: Readonly<EngineStats>) => void;
+  /**
+   * The market session a live provider follows (its factory said "wall"): cycles run only in
+   * the session, the engine idles outside it (see market-gate.ts). Absent: every tick runs.
+   */
+  market?: { calendar: MarketCalendar };
+  /** Called with the market state at the start and on each change (live providers only), before sinks record it. */
+  onMarket?: (status: MarketStatus) => void;
 };
+
+/** The info line for a market state change. */
+export function marketLogLine(m: MarketStatus): string {
+  if (m.state === "closed") return `market closed (${m.reason}), next open ${formatIstShort(m.nextOpen!)}; idling`;
+  return m.forced ? "market closed, collecting anyway (market.force_open)" : "market open, collecting";
+}
 
 export type Engine = {
   readonly stats: Readonly<EngineStats>;
@@ -128,8 +144,22 @@ export function createEngine(deps: EngineDeps): Engine {
     async run({ cycles, signal }) {
       await provider.open();
       for (const sink of sinks) await sink.open();
+      const market = deps.market;
+      // One log line per state change; the sinks that record the state (the status file) are told.
+      const announce = async (status: MarketStatus) => {
+        log.info(marketLogLine(status));
+        deps.onMarket?.(status);
+        for (const sink of sinks) {
+          try {
+            await sink.market?.(status, stats);
+          } catch (err) {
+            recordError(`sink ${sink.name}: market state: ${errorMessage(err)}`);
+          }
+        }
+      };
       try {
         await runScheduler({
+          gate: market ? createMarketGate({ calendar: market.calendar, forceOpen: () => current().market.force_open, now: () => deps.clock.now(), announce }) : undefined,
           intervalMs: () => current().interval * 1000,
           cycles,
           clock: deps.clock,

@@ -33,5 +33,6 @@ export function instrumentSink(sink: Sink, metrics: GroupHandles<typeof STORAGE_
       }
     },
     close: () => sink.close(),
+    ...(sink.market ? { market: sink.market.bind(sink) } : {}),
   };
 }
