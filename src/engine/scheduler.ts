@@ -138,6 +138,8 @@ async function idleUntilOpen(opts: SchedulerOptions, tick: number): Promise<numb
     if (now < wake) await clock.sleep(Math.min(wake - now, IDLE_CHECK_MS), signal);
     if (signal.aborted) return null;
     const woke = clock.now();
+    // Past the open but before its grid tick (a bounded sleep ended there): sleep on to the tick.
+    if (woke >= until && woke < wake) continue;
     // On time (or a little late) for the wake-up tick: that tick; else now, whose snapshot the
     // clock floors to the grid.
     tick = woke >= wake && (interval <= 0 || woke - wake < interval) ? wake : woke;
