@@ -14,6 +14,8 @@
  * reloaded setting (`market.force_open`, the interval) takes effect within that time, and an
  * abort ends the idle at once.
  */
+// The grid the live snapshot clock stamps instants on (wall-clock.ts) is this loop's grid.
+import { gridCeil } from "../providers/wall-clock.ts";
 
 export type SchedulerClock = {
   /** Wall-clock epoch milliseconds. */
@@ -120,9 +122,6 @@ export async function runScheduler(opts: SchedulerOptions): Promise<number> {
   return n;
 }
 
-/** The grid tick at or after `epochMs` (itself with interval 0). */
-const ceilTo = (epochMs: number, intervalMs: number) => (intervalMs > 0 ? Math.ceil(epochMs / intervalMs) * intervalMs : epochMs);
-
 /**
  * Idles while the gate refuses: returns the tick that may run (`tick` itself when the gate lets
  * it), or null once aborted.
@@ -133,7 +132,7 @@ async function idleUntilOpen(opts: SchedulerOptions, tick: number): Promise<numb
   while (until !== null) {
     if (signal.aborted) return null;
     const interval = opts.intervalMs();
-    const wake = ceilTo(until, interval);
+    const wake = gridCeil(until, interval);
     const now = clock.now();
     if (now < wake) await clock.sleep(Math.min(wake - now, IDLE_CHECK_MS), signal);
     if (signal.aborted) return null;
