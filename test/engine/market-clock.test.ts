@@ -15,19 +15,8 @@ import type { SchedulerClock } from "../../src/engine/scheduler.ts";
 import type { CycleResult, MarketStatus } from "../../src/contracts/index.ts";
 import { startServer } from "../../src/server/server.ts";
 import { listFiles, tempDir, testConfig } from "../helpers/engine.ts";
+import { virtualClock } from "../helpers/clock.ts";
 
-/** Virtual wall time: a sleep advances it at once (still yielding to the event loop), waking `lateMs` late. */
-function virtualClock(start: number, lateMs = 0) {
-  let t = start;
-  const clock: SchedulerClock = {
-    now: () => t,
-    sleep: async (ms) => {
-      await Promise.resolve();
-      t += Math.max(0, ms) + lateMs;
-    },
-  };
-  return { clock, now: () => t };
-}
 
 /** A log that keeps its info lines. */
 function recordingLog() {

@@ -9,6 +9,7 @@ import { createMarketGate, sessionAt } from "../../src/engine/market-gate.ts";
 import { IDLE_CHECK_MS, runScheduler, type SchedulerClock } from "../../src/engine/scheduler.ts";
 import { createMarketCalendar, istEpoch } from "../../src/market/index.ts";
 import type { MarketStatus } from "../../src/contracts/index.ts";
+import { virtualClock } from "../helpers/clock.ts";
 
 // Tuesday 2026-11-24 is a holiday of this calendar.
 const calendar = createMarketCalendar({ holidays: ["2026-11-24"] });
@@ -41,20 +42,6 @@ describe("session gate", () => {
   });
 });
 
-/** A virtual clock: a sleep advances time at once; records each sleep. */
-function virtualClock(start: number) {
-  let t = start;
-  const sleeps: number[] = [];
-  const clock: SchedulerClock = {
-    now: () => t,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      await Promise.resolve();
-      t += ms;
-    },
-  };
-  return { clock, sleeps, now: () => t };
-}
 
 describe("scheduler idle", () => {
   test("idles in bounded sleeps until the next open, then resumes on the grid tick at or after it", async () => {
