@@ -10,6 +10,10 @@ import { countdown, idleLine } from "../../src/summary/idle.ts";
 import { istEpoch } from "../../src/market/index.ts";
 import type { MarketStatus } from "../../src/contracts/index.ts";
 import { fixedCycle, fixedSnapshot } from "./fixture.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { readStatusFile } from "../../src/summary/remote.ts";
+import { tempDir } from "../helpers/engine.ts";
 
 const NEXT_OPEN = istEpoch("2026-11-23", "09:15");
 const closed: MarketStatus = { state: "closed", since: 0, nextOpen: NEXT_OPEN, reason: "weekend", forced: false };
@@ -64,5 +68,16 @@ describe("idle line", () => {
     display.market!(closed);
     display.market!(open);
     expect(term.text()).toBe("[g6] market closed · next open Mon 23 Nov 09:15 IST · in 1m 00s\n");
+  });
+});
+
+describe("g6 summary before an idle engine's first cycle", () => {
+  test("the status file written while idle reads as the idle reason, not as a foreign file", () => {
+    const dir = tempDir();
+    const file = join(dir, "runtime_status.json");
+    writeFileSync(file, JSON.stringify({ schema_version: 1, state: "running", cycle: null, snapshot_at: null, session: { state: "closed", next_open: "2026-11-30T09:15:00+05:30", reason: "weekend" } }));
+    expect(readStatusFile(file, "")).toEqual({ kind: "missing", reason: "the engine is idle: market closed (weekend), next open 2026-11-30T09:15:00+05:30" });
+    writeFileSync(file, JSON.stringify({ hello: 1 }));
+    expect(readStatusFile(file, "")).toEqual({ kind: "missing", reason: `${file} is not a g6 status document` });
   });
 });
