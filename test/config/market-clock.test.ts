@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
 import { cliLayer } from "../../src/config/run-args.ts";
+import { planReload } from "../../src/config/store.ts";
 import { problemsOf } from "../helpers/config.ts";
 
 const ROOT = join(import.meta.dir, "../..");
@@ -21,6 +22,15 @@ describe("market clock settings", () => {
     expect(fromFlag.provenance.get("market.force_open")).toEqual({ layer: "cli", where: "--force-open" });
     expect(cliLayer({})).toEqual([]);
     expect(loadConfig({ env: { G6_MARKET__FORCE_OPEN: "true" } }).config.market.force_open).toBe(true);
+  });
+
+  test("market.force_open applies on reload; provider.sim.clock needs a restart", () => {
+    const before = loadConfig({ env: {} }).config;
+    const after = loadConfig({ env: { G6_MARKET__FORCE_OPEN: "true", G6_PROVIDER__SIM__CLOCK: "wall" } }).config;
+    const { config, result } = planReload(before, after);
+    expect(result.applied).toEqual(["market.force_open"]);
+    expect(result.restartNeeded).toEqual(["provider.sim.clock"]);
+    expect(config.market.force_open).toBe(true);
   });
 
   test("provider.sim.clock: session by default, wall accepted, anything else named", () => {
