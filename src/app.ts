@@ -35,7 +35,7 @@ import { panelsSinkFactory } from "./sinks/panels/factory.ts";
 import { configuredTracker } from "./summary/dashboard.ts";
 import type { SummarySnapshot } from "./summary/model.ts";
 import { snapshotOf, type SummaryTracker } from "./summary/tracker.ts";
-import { capabilitiesOf, type Sink } from "./contracts/index.ts";
+import { capabilitiesOf, type MarketStatus, type Sink } from "./contracts/index.ts";
 import { ConfigError } from "./config/errors.ts";
 import { checkCapacity, createRunningProvider, providerProblem, runningPolicy, type RunningProvider } from "./engine/running-provider.ts";
 import { COMPUTE_KERNELS } from "./kernels.ts";
@@ -48,6 +48,8 @@ export type AppOptions = {
   currentConfig?: () => Readonly<G6Config>;
   /** Receives each cycle's summary snapshot (the dashboard); without it no summary is built. */
   onSummary?: (snapshot: SummarySnapshot) => void;
+  /** Receives each market state change of a live provider (the dashboard's "market closed" line). */
+  onMarket?: (status: MarketStatus) => void;
 };
 
 export type App = {
@@ -162,7 +164,7 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const compute = createComputePort(pool, { minShardLegs: config.pool.min_shard_legs });
   const made = createProviderRegistry(PROVIDER_FACTORIES)
     .get(config.provider.kind)
-    .create({ config, calendar, calendars, compute, now: () => clock.now() });
+    .create({ config, calendar, calendars, compute, now: () => clock.now(), intervalMs: () => (opts.currentConfig?.() ?? config).interval * 1000 });
   // Metrics count every real request (each chunk, each retry); the policy runs above them.
   const instrumented = observability.instrumentProvider(made.provider);
   const provider = createRunningProvider(instrumented, runningPolicy(config));
@@ -198,6 +200,12 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
     clock,
     elapsed: () => performance.now(),
     log: opts.log.withTag("engine"),
+    // A provider on the real market hours idles outside the session; the simulator's session clock never does.
+    ...(made.market === "wall" ? { market: { calendar } } : {}),
+    onMarket: (status) => {
+      state.setMarket(status);
+      opts.onMarket?.(status);
+    },
     onCycle: (result, engineStats) => {
       // Everyone past this point sees the stats as they were at the end of this cycle.
       const { stats } = state.publish(result, engineStats);

@@ -114,7 +114,7 @@ const run = defineCommand({
         return { ok: false as const, error: message };
       }
     };
-    const app = createApp(config, { log, currentConfig: () => store.current, onSummary: (snapshot) => dashboard.display.show(snapshot) });
+    const app = createApp(config, { log, currentConfig: () => store.current, onSummary: (snapshot) => dashboard.display.show(snapshot), onMarket: (status) => dashboard.display.market?.(status) });
     dashboard.attach(app.summary);
     // Nothing is written before the server has its port and the lock is ours: a refused start
     // leaves the data directory (and a running engine's files) as they were.

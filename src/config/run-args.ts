@@ -16,15 +16,17 @@ export const runArgs = {
   seed: { type: "string", description: "Simulator seed", valueHint: "N" },
   "data-dir": { type: "string", description: "Output root directory", valueHint: "DIR" },
   pool: { type: "string", description: "Compute workers: auto, or a number (0 = inline)", valueHint: "N|auto" },
+  "force-open": { type: "boolean", description: "Collect outside the market session too (market.force_open; live providers)" },
   strict: { type: "boolean", description: "Treat configuration warnings (unknown G6_* variables, deprecated settings) as errors" },
 } as const satisfies ArgsDef;
 
-export type RunArgs = { [K in Exclude<keyof typeof runArgs, "strict">]?: string } & { strict?: boolean };
+type BooleanFlag = "strict" | "force-open";
+export type RunArgs = { [K in Exclude<keyof typeof runArgs, BooleanFlag>]?: string } & { [K in BooleanFlag]?: boolean };
 
 /** Maps CLI flags onto config key paths (the CLI layer). */
 export function cliLayer(args: RunArgs): NonNullable<LoadInput["cli"]> {
   const out: NonNullable<LoadInput["cli"]> = [];
-  const add = (flag: Exclude<keyof RunArgs, "strict">, path: string, parse: (s: string) => unknown) => {
+  const add = (flag: Exclude<keyof RunArgs, BooleanFlag>, path: string, parse: (s: string) => unknown) => {
     const value = args[flag];
     if (value !== undefined) out.push({ path, value: parse(value), flag: `--${flag}` });
   };
@@ -33,6 +35,8 @@ export function cliLayer(args: RunArgs): NonNullable<LoadInput["cli"]> {
   add("seed", "provider.sim.seed", decimalOrRaw);
   add("data-dir", "storage.data_dir", (s) => s);
   add("pool", "pool.size", (s) => (s === "auto" ? s : decimalOrRaw(s)));
+  // Only a flag given sets it (--force-open or --no-force-open); absent, the lower layers decide.
+  if (args["force-open"] !== undefined) out.push({ path: "market.force_open", value: args["force-open"], flag: "--force-open" });
   return out;
 }
 

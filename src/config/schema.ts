@@ -114,6 +114,12 @@ export const ConfigSchema = v.strictObject({
       close: field(ClockTime, "15:30", "Session close, IST; also the expiry instant for time to expiry.", {
         unit: "HH:MM IST",
       }),
+      force_open: field(
+        v.boolean(),
+        false,
+        "Collect outside the session too (an after-hours snapshot, a test market): a live provider otherwise runs cycles only from the open to the close (the close's tick included) of trading days and idles in between. No effect on the simulator's own session clock (provider.sim.clock \"session\"). CLI: --force-open.",
+        { reloadable: true },
+      ),
     },
     "Market calendar.",
   ),

@@ -4,3 +4,4 @@ export * from "./errors.ts";
 export * from "./provider.ts";
 export * from "./sink.ts";
 export * from "./stats.ts";
+export * from "./market.ts";

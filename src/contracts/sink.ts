@@ -5,11 +5,13 @@
  * concurrently, `flush` on the sink's own timer and at shutdown, then `close`. A sink throws
  * what it could not write at all (a `SinkError`, saying whether a retry may succeed) and reports
  * the targets it could not write while the rest was written; it never swallows errors, never
- * retries and never sleeps on its own.
+ * retries and never sleeps on its own. `market`, when the sink has it, is called (through the
+ * same running sink, between writes) on each market state change of a live provider.
  */
 import type { CycleResult } from "./cycle.ts";
 import type { SinkFault } from "./errors.ts";
 import type { EngineStats } from "./stats.ts";
+import type { MarketStatus } from "./market.ts";
 
 /**
  * What one write achieved. `rows` were accepted (written); `rejected` rows were refused for
@@ -50,6 +52,11 @@ export interface Sink {
   write(result: CycleResult, stats: Readonly<EngineStats>): Promise<SinkReport>;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Optional: records a market state change of a live provider (between cycles, never during
+   * one): the status file says "closed, next open …" while the engine idles.
+   */
+  market?(status: MarketStatus, stats: Readonly<EngineStats>): Promise<void>;
 }
 
 /**

@@ -12,6 +12,9 @@ import { createRunningSink, DEFAULT_QUEUE, type RunningSink, type RunningSinkPol
 import { type RunningEnv, systemRunningEnv } from "./running-provider.ts";
 import { type CycleResult, emptySinkTotals, type EngineStats, errorMessage, type PoolStats, type Provider, type Sink, type SinkSpool } from "../contracts/index.ts";
 import { freezeStats } from "../state/index.ts";
+import { createMarketGate } from "./market-gate.ts";
+import { formatIstShort, type MarketCalendar } from "../market/index.ts";
+import type { MarketStatus } from "../contracts/index.ts";
 
 export type EngineDeps = {
   config: Readonly<G6Config>;
@@ -37,6 +40,13 @@ export type EngineDeps = {
   sinkEnv?: RunningEnv;
   /** The spool of a spoolable sink, by sink name (absent: that sink drops what it cannot deliver after its retries). */
   spools?: Readonly<Record<string, SinkSpool>>;
+  /**
+   * The market session a live provider follows (its factory said "wall"): cycles run only in
+   * the session, the engine idles outside it (see market-gate.ts). Absent: every tick runs.
+   */
+  market?: { calendar: MarketCalendar };
+  /** Called with the market state at the start and on each change (live providers only), before sinks record it. */
+  onMarket?: (status: MarketStatus) => void;
 };
 
 /** The running-sink policy of `sink`: its declared queue, the shared delivery settings. */
@@ -50,6 +60,12 @@ export function sinkPolicy(sink: Sink, config: Readonly<G6Config>): RunningSinkP
     retryMaxMs: d.retry_max_ms,
     stallMs: d.stall_seconds * 1000,
   };
+}
+
+/** The info line for a market state change. */
+export function marketLogLine(m: MarketStatus): string {
+  if (m.state === "closed") return `market closed (${m.reason}), next open ${formatIstShort(m.nextOpen!)}; idling`;
+  return m.forced ? "market closed, collecting anyway (market.force_open)" : "market open, collecting";
 }
 
 export type Engine = {
@@ -130,8 +146,18 @@ export function createEngine(deps: EngineDeps): Engine {
     async run({ cycles, signal }) {
       await provider.open();
       for (const r of running) await r.open();
+      const market = deps.market;
+      // One log line per state change; the sinks that record the state (the status file) are
+      // told through their running sinks, between writes.
+      const announce = async (status: MarketStatus) => {
+        log.info(marketLogLine(status));
+        deps.onMarket?.(status);
+        const frozen: Readonly<EngineStats> = Object.freeze({ ...freezeStats(stats), sinks: stats.sinks });
+        await Promise.all(running.map((r) => r.market(status, frozen)));
+      };
       try {
         await runScheduler({
+          gate: market ? createMarketGate({ calendar: market.calendar, forceOpen: () => current().market.force_open, now: () => deps.clock.now(), announce }) : undefined,
           intervalMs: () => current().interval * 1000,
           cycles,
           clock: deps.clock,

@@ -29,6 +29,7 @@ import {
   describeFault,
   type EngineStats,
   errorMessage,
+  type MarketStatus,
   faultCodeOf,
   isRetriable,
   isSpoolable,
@@ -75,6 +76,11 @@ export type RunningSink = {
   readonly name: string;
   readonly totals: SinkTotals;
   open(): Promise<void>;
+  /**
+   * Tells the sink of a market state change (when it records one), between its writes; a
+   * failure is logged, never thrown.
+   */
+  market(status: MarketStatus, stats: Readonly<EngineStats>): Promise<void>;
   /** Hands a cycle over; resolves at once, unless the queue is full and the policy blocks. */
   enqueue(result: CycleResult, stats: Readonly<EngineStats>): Promise<void>;
   /**
@@ -302,6 +308,14 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
       }
       // Payloads spooled by an earlier run are delivered first.
       if (spoolable && spool!.pending > 0) startPump();
+    },
+    async market(status, stats) {
+      if (!sink.market || closed) return;
+      try {
+        await serial(() => sink.market!(status, stats));
+      } catch (err) {
+        deps.onError(`sink ${name}: market state: ${errorMessage(err)}`);
+      }
     },
     async enqueue(result, stats) {
       if (closed) throw new Error(`sink ${name} is closed`);

@@ -5,7 +5,17 @@
  * is counted late. With interval 0 cycles run back to back, yet the loop yields to the event loop
  * between cycles (a zero sleep), so signals, HTTP requests and redraws still run. Stops after
  * `cycles` cycles (0 = until aborted); an abort lets the running cycle finish.
+ *
+ * A `gate` (live providers: the market session) is asked before every cycle whether its tick
+ * may run. When it may not, the loop idles until the instant the gate names (the next open),
+ * woken to the interval grid at or after it, then asks again: the first cycle of a session is
+ * the first grid tick at or after the open. Idling sleeps at most `IDLE_CHECK_MS` at a time and
+ * asks the gate again after each sleep, so a wall clock that jumps (a suspended machine) or a
+ * reloaded setting (`market.force_open`, the interval) takes effect within that time, and an
+ * abort ends the idle at once.
  */
+// The grid the live snapshot clock stamps instants on (wall-clock.ts) is this loop's grid.
+import { gridCeil } from "../providers/wall-clock.ts";
 
 export type SchedulerClock = {
   /** Wall-clock epoch milliseconds. */
@@ -30,7 +40,15 @@ export type SchedulerOptions = {
   onSkip?: (ticks: number) => void;
   /** Called when a cycle starts more than `lateToleranceMs(interval)` after its tick, with the delay in ms. */
   onLate?: (delayMs: number) => void;
+  /**
+   * Whether the tick at epoch ms `tick` may run: null when it may, else the epoch ms before
+   * which no tick may (the next open). Absent: every tick runs.
+   */
+  gate?: (tick: number) => Promise<number | null>;
 };
+
+/** The longest single sleep while idling before the gate is asked again, ms. */
+export const IDLE_CHECK_MS = 60_000;
 
 /** How late a tick may start before it counts as late: 5 % of the interval, at least 25 ms. */
 export function lateToleranceMs(intervalMs: number): number {
@@ -62,6 +80,11 @@ export async function runScheduler(opts: SchedulerOptions): Promise<number> {
   let n = 0;
   let tickStart = clock.now();
   while (!signal.aborted && (opts.cycles === 0 || n < opts.cycles)) {
+    if (opts.gate) {
+      const tick = await idleUntilOpen(opts, tickStart);
+      if (tick === null) break;
+      tickStart = tick;
+    }
     n++;
     await opts.runCycle(n);
     if (signal.aborted || (opts.cycles !== 0 && n >= opts.cycles)) break;
@@ -97,4 +120,29 @@ export async function runScheduler(opts: SchedulerOptions): Promise<number> {
     tickStart = next;
   }
   return n;
+}
+
+/**
+ * Idles while the gate refuses: returns the tick that may run (`tick` itself when the gate lets
+ * it), or null once aborted.
+ */
+async function idleUntilOpen(opts: SchedulerOptions, tick: number): Promise<number | null> {
+  const { clock, signal, gate } = opts;
+  let until = await gate!(tick);
+  while (until !== null) {
+    if (signal.aborted) return null;
+    const interval = opts.intervalMs();
+    const wake = gridCeil(until, interval);
+    const now = clock.now();
+    if (now < wake) await clock.sleep(Math.min(wake - now, IDLE_CHECK_MS), signal);
+    if (signal.aborted) return null;
+    const woke = clock.now();
+    // Past the open but before its grid tick (a bounded sleep ended there): sleep on to the tick.
+    if (woke >= until && woke < wake) continue;
+    // On time (or a little late) for the wake-up tick: that tick; else now, whose snapshot the
+    // clock floors to the grid.
+    tick = woke >= wake && (interval <= 0 || woke - wake < interval) ? wake : woke;
+    until = await gate!(tick);
+  }
+  return tick;
 }

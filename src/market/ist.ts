@@ -132,3 +132,12 @@ export function parseG6Timestamp(s: string): number {
   }
   return istEpoch(date, `${hh}:${mi}:${ss}`);
 }
+
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"] as const;
+
+/** A short IST instant for people, 'Fri 27 Nov 09:15 IST' (truncated to the minute). */
+export function formatIstShort(epochMs: number): string {
+  const p = istParts(epochMs);
+  return `${WEEKDAYS[p.weekday]} ${p.day} ${MONTHS[p.month - 1]} ${pad2(p.hour)}:${pad2(p.minute)} IST`;
+}

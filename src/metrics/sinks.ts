@@ -35,6 +35,7 @@ export function instrumentSink(sink: Sink, metrics: GroupHandles<typeof STORAGE_
       }
     },
     close: () => sink.close(),
+    ...(sink.market ? { market: sink.market.bind(sink) } : {}),
   };
   if (!isSpoolable(sink)) return wrapped;
   // A spoolable sink's deliveries are its writes (a cycle, or a payload from the spool).

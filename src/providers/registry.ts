@@ -1,7 +1,7 @@
 /**
  * Provider factories and their registry. `provider.kind` names a factory; the factory builds
  * the provider and the clock of its snapshot instants (the simulator's session clock; a live
- * provider's would be the wall clock). The list of factories is composed in src/app.ts, so
+ * provider's is the wall clock of wall-clock.ts) and says which market hours it follows. The list of factories is composed in src/app.ts, so
  * the engine never names a provider and a new provider is one folder plus one entry.
  */
 import type { G6Config } from "../config/schema.ts";
@@ -28,12 +28,26 @@ export type ProviderDeps = {
   compute: ComputePort;
   /** The wall clock, epoch ms. */
   now: () => number;
+  /** The interval in force (after config reloads), ms; 0 = back to back. */
+  intervalMs: () => number;
 };
+
+/**
+ * Which market hours a provider follows. "wall": the real market, now (a live provider); the
+ * engine then runs cycles only in the session of the calendar (and at its close), idles outside
+ * it until the next open, and reports the market state (unless `market.force_open`). "own": the
+ * provider brings its own session (the simulator's session clock), so the engine never idles.
+ */
+export type MarketHours = "wall" | "own";
+
+/** What a factory builds: the provider, the clock of its snapshot instants and the hours it follows. */
+export type MadeProvider = { provider: Provider; snapshotClock: SnapshotClock; market: MarketHours };
 
 export type ProviderFactory = {
   /** The `provider.kind` value that selects this factory. */
   readonly kind: string;
-  create(deps: ProviderDeps): { provider: Provider; snapshotClock: SnapshotClock };
+  /** A live provider returns `{ provider, snapshotClock: createWallClock(…), market: "wall" }` (see wall-clock.ts). */
+  create(deps: ProviderDeps): MadeProvider;
 };
 
 export type ProviderRegistry = {

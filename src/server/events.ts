@@ -7,7 +7,7 @@
 import { formatIsoIst } from "../market/index.ts";
 import { statusFileDocument } from "../sinks/status/sink.ts";
 import { newestQuotes } from "../summary/model.ts";
-import type { CycleResult, EngineStats } from "../contracts/index.ts";
+import type { CycleResult, EngineStats, MarketStatus } from "../contracts/index.ts";
 
 export type HubEvent = { id: number; event: string; data: string };
 
@@ -138,8 +138,8 @@ export type MarketFigures = ReturnType<typeof marketFigures>;
  * engine's data directory (absolute, so `g6 summary` can tell engines apart) and the cycle's
  * market figures.
  */
-export function liveStatusDocument(r: CycleResult, s: Readonly<EngineStats>, dataDir: string | null, observedAt: number) {
-  return { ...statusFileDocument(r, s, { state: "running", writtenAt: observedAt, stoppedAt: null }), data_dir: dataDir, market: marketFigures(r) };
+export function liveStatusDocument(r: CycleResult, s: Readonly<EngineStats>, dataDir: string | null, observedAt: number, session: MarketStatus | null = null) {
+  return { ...statusFileDocument(r, s, { state: "running", writtenAt: observedAt, stoppedAt: null }, session), data_dir: dataDir, market: marketFigures(r) };
 }
 
 /** A compact per-cycle event: what a dashboard needs to refresh without the full snapshot. */

@@ -10,7 +10,7 @@ import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { alertStateFromCycle, createAlertFeed } from "../alerts/index.ts";
 import type { G6Config } from "../config/schema.ts";
-import { type EngineStats, errorMessage } from "../contracts/index.ts";
+import { type EngineStats, errorMessage, sessionDocument } from "../contracts/index.ts";
 import type { Observability } from "../metrics/index.ts";
 import type { LatestState } from "../state/index.ts";
 import { createEventHub, cycleEvent, liveStatusDocument } from "./events.ts";
@@ -93,9 +93,14 @@ export function startServer(settings: ServerSettings, sources: ServerSources, lo
     heartbeatMs: settings.heartbeat_seconds * 1000,
     snapshot: () => {
       const last = state.latest();
-      return last ? liveStatusDocument(last.result, withLiveStorage(last.stats), dataDir(), last.observedAt) : { status: "starting", data_dir: dataDir(), readiness: state.readiness() };
+      return last ? liveStatusDocument(last.result, withLiveStorage(last.stats), dataDir(), last.observedAt, state.market()) : beforeFirstCycle();
     },
   });
+  /** Before any cycle: "idle" while a live provider's market is closed (nothing is wrong), else "starting". */
+  const beforeFirstCycle = () => {
+    const closed = state.market()?.state === "closed";
+    return { status: closed ? "idle" : "starting", data_dir: dataDir(), session: sessionDocument(state.market()), readiness: state.readiness() };
+  };
   const alerts = createAlertFeed();
   // A cycle emitted before the server started is the baseline: its standing conditions are in the snapshot.
   const latest = state.latest();
@@ -114,7 +119,9 @@ export function startServer(settings: ServerSettings, sources: ServerSources, lo
     },
     "/status": () => {
       const last = state.latest();
-      return last ? json(liveStatusDocument(last.result, withLiveStorage(last.stats), dataDir(), last.observedAt)) : json({ status: "starting", data_dir: dataDir(), reasons: state.readiness().reasons }, 503);
+      if (last) return json(liveStatusDocument(last.result, withLiveStorage(last.stats), dataDir(), last.observedAt, state.market()));
+      const doc = beforeFirstCycle();
+      return json({ status: doc.status, data_dir: doc.data_dir, session: doc.session, reasons: doc.readiness.reasons }, doc.status === "idle" ? 200 : 503);
     },
     "/events": (req, server) => {
       const res = hub.connect(req.headers.get("last-event-id"));

@@ -9,14 +9,18 @@
  * therefore copies the stats (sink totals, their failing lists, the pool counters and the last
  * error included) and freezes the copy.
  */
-import { describeFaults, type CycleResult, type EngineStats, type PoolStats, type SinkTotals } from "../contracts/index.ts";
+import { describeFaults, type CycleResult, type EngineStats, marketClosedText, type MarketStatus, type PoolStats, type SinkTotals } from "../contracts/index.ts";
 
 /** One cycle as observed: `stats` is a frozen copy taken at publish; `observedAt` is wall time, epoch ms. */
 export type CycleSnapshot = { readonly result: CycleResult; readonly stats: Readonly<EngineStats>; readonly observedAt: number };
 
 export type StateObserver = (snapshot: CycleSnapshot) => void;
 
-export type Readiness = { ready: boolean; reasons: string[] };
+/**
+ * `reasons`: why not ready (empty when ready). `market`: while a live provider's market is
+ * closed, "market closed, next open at …" (ready all the same: nothing is wrong).
+ */
+export type Readiness = { ready: boolean; reasons: string[]; market?: string };
 
 export type LatestState = {
   /**
@@ -33,8 +37,16 @@ export type LatestState = {
    * path, so their counters move between cycles. Without a live source, the last snapshot's.
    */
   storage(): Readonly<Record<string, SinkTotals>>;
-  /** Ready once a cycle has succeeded, the provider is open and no sink target is failing now; else the reasons why not. */
+  /**
+   * Ready once a cycle has succeeded (or, for a live provider, while its market is closed: no
+   * cycle can run, nothing is wrong), the provider is open and no sink target is failing now;
+   * else the reasons why not.
+   */
   readiness(): Readiness;
+  /** Records a live provider's market state (the engine announces each change). */
+  setMarket(status: MarketStatus): void;
+  /** The market state of a live provider, or null (the simulator's own session; before the first). */
+  market(): MarketStatus | null;
 };
 
 export type LatestStateDeps = {
@@ -81,7 +93,12 @@ export function createLatestState(deps: LatestStateDeps): LatestState {
   let last: CycleSnapshot | null = null;
   let succeeded = false;
   const storage = () => (deps.storage ? freezeStorage(deps.storage()) : (last?.stats.sinks ?? {}));
+  let market: MarketStatus | null = null;
   return {
+    setMarket(status) {
+      market = status;
+    },
+    market: () => market,
     publish(result, stats) {
       const snapshot: CycleSnapshot = Object.freeze({ result, stats: freezeStats(stats), observedAt: deps.now() });
       last = snapshot;
@@ -100,11 +117,12 @@ export function createLatestState(deps: LatestStateDeps): LatestState {
       if (!deps.providerOpen()) reasons.push("provider not open");
       const problem = deps.providerProblem?.() ?? null;
       if (problem) reasons.push(problem);
-      if (!succeeded) reasons.push("no successful cycle yet");
+      const closed = marketClosedText(market);
+      if (!succeeded && !closed) reasons.push("no successful cycle yet");
       for (const [name, totals] of Object.entries(storage())) {
         if (totals.failing.length) reasons.push(`sink ${name}: ${describeFaults(totals.failing)}`);
       }
-      return { ready: reasons.length === 0, reasons };
+      return { ready: reasons.length === 0, reasons, ...(closed ? { market: closed } : {}) };
     },
   };
 }

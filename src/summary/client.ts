@@ -59,6 +59,16 @@ export function isStatusDocument(x: unknown): x is ClientDocument {
   return typeof d.cycle === "number" && typeof d.snapshot_at === "string" && Array.isArray(d.indices);
 }
 
+/**
+ * For an engine idling before its first cycle (a live provider's market closed): "the engine is
+ * idle: market closed (weekend), next open 2026-11-30T09:15:00+05:30". Null for any other document.
+ */
+export function idleReason(x: unknown): string | null {
+  const session = (x as { session?: { state?: unknown; reason?: unknown; next_open?: unknown } } | null)?.session;
+  if (typeof x !== "object" || x === null || session?.state !== "closed") return null;
+  return `the engine is idle: market closed (${String(session.reason)}), next open ${String(session.next_open)}`;
+}
+
 /** Age and freshness of a document written at `origin.writtenAt`, seen at `now` (pure). */
 export function sourceOf(doc: ClientDocument, origin: DocumentOrigin, now: number): SummarySource {
   const ageSeconds = (now - origin.writtenAt) / 1000;

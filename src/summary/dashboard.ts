@@ -11,6 +11,8 @@
 import type { ConsolaReporter } from "consola";
 import type { G6Config } from "../config/schema.ts";
 import type { MarketCalendar } from "../market/calendar.ts";
+import type { MarketStatus } from "../contracts/index.ts";
+import { idleLine } from "./idle.ts";
 import type { AlertLevel, SummaryLinks, SummarySnapshot } from "./model.ts";
 import { createPlainPrinter } from "./plain.ts";
 import { createLiveScreen } from "./screen.ts";
@@ -38,27 +40,80 @@ export function resolveMode(setting: G6Config["summary"]["mode"], facts: { isTty
 export type Display = {
   readonly mode: SummaryMode;
   show(snapshot: SummarySnapshot): void;
+  /**
+   * A live provider's market state changed: while closed, the live screen shows the idle line
+   * (idle.ts) above the last snapshot, or alone before the first, and redraws it every second
+   * so the countdown moves; plain output prints the line once.
+   */
+  market?(status: MarketStatus): void;
   /** Shows a line of text while there is no snapshot to show (e.g. what `g6 summary` waits for). */
   notice(message: string): void;
   /** Restores the terminal (live) and stops listening for resizes. Idempotent. */
   close(): void;
 };
 
+/** How often the idle line's countdown is redrawn, ms. */
+export const IDLE_REDRAW_MS = 1000;
+
+export type DisplayOptions = {
+  color: boolean;
+  maxFps: number;
+  /** Wall clock for the idle countdown, epoch ms (default Date.now). */
+  now?: () => number;
+  /** Countdown redraw period, ms (default IDLE_REDRAW_MS). */
+  redrawMs?: number;
+};
+
 /** A display in `mode` on `io`; a live display takes over the screen at once. */
-export function createDisplay(io: TerminalIo, mode: SummaryMode, opts: { color: boolean; maxFps: number }): Display {
-  if (mode === "off") return { mode, show() {}, notice() {}, close() {} };
+export function createDisplay(io: TerminalIo, mode: SummaryMode, opts: DisplayOptions): Display {
+  const now = opts.now ?? Date.now;
+  if (mode === "off") return { mode, show() {}, market() {}, notice() {}, close() {} };
   if (mode === "plain") {
     const printer = createPlainPrinter((text) => io.write(text));
-    return { mode, show: (s) => void printer.show(s), notice: (m) => io.write(`[g6] ${m}\n`), close() {} };
+    return {
+      mode,
+      show: (s) => void printer.show(s),
+      market(status) {
+        const line = idleLine(status, now());
+        if (line) io.write(`[g6] ${line}\n`);
+      },
+      notice: (m) => io.write(`[g6] ${m}\n`),
+      close() {},
+    };
   }
   const screen = createLiveScreen({ write: (t) => io.write(t), size: () => io.size(), color: opts.color, maxFps: opts.maxFps });
   screen.start();
   const unsubscribe = io.onResize(() => screen.resize());
+  let last: SummarySnapshot | null = null;
+  let closed: MarketStatus | null = null;
+  let timer: ReturnType<typeof setInterval> | null = null;
+  const redraw = () => {
+    const line = idleLine(closed, now());
+    if (last) screen.show(line ? { ...last, idle: line } : last);
+    else if (line) screen.notice(line);
+  };
+  const stopTimer = () => {
+    if (timer !== null) clearInterval(timer);
+    timer = null;
+  };
   return {
     mode,
-    show: (s) => screen.show(s),
+    show(s) {
+      last = s;
+      redraw();
+    },
+    market(status) {
+      closed = status.state === "closed" ? status : null;
+      stopTimer();
+      if (closed) {
+        timer = setInterval(redraw, opts.redrawMs ?? IDLE_REDRAW_MS);
+        timer.unref?.();
+      }
+      redraw();
+    },
     notice: (m) => screen.notice(m),
     close() {
+      stopTimer();
       unsubscribe();
       screen.stop();
     },

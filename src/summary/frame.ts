@@ -109,7 +109,10 @@ function panels(s: SummarySnapshot, inner: number, color: boolean) {
   const market = h.marketOpen ? "OPEN" : "CLOSED";
   const header: Panel = {
     title: "G6",
-    lines: wrap(
+    lines: [
+      // While the market is closed, the idle line with its countdown comes first, on its own.
+      ...(s.idle ? [paint(s.idle, "yellow", color)] : []),
+      ...wrap(
       [
         paint(`● ${market}`, statusStyle(market), color),
         istClock(h.clock),
@@ -123,7 +126,8 @@ function panels(s: SummarySnapshot, inner: number, color: boolean) {
         ...(s.source ? sourceWords(s.source).map((w, k) => (k === 2 ? paint(w, "red", color) : w)) : []),
       ],
       inner,
-    ),
+      ),
+    ],
   };
   const performance: Panel = {
     title: "Performance",

@@ -125,6 +125,8 @@ export type SummarySnapshot = {
   links: SummaryLinks;
   /** Set by `g6 summary` only (the engine's own dashboard shows its data as it is made). */
   source?: SummarySource;
+  /** While a live provider's market is closed: the idle line with its countdown (see idle.ts). */
+  idle?: string;
 };
 
 export type PoolFacts = { workers: number; restarts: number };

@@ -9,7 +9,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { errorMessage } from "../contracts/index.ts";
 import { canonicalDir } from "../server/server.ts";
-import { isStatusDocument, type ClientDocument } from "./client.ts";
+import { idleReason, isStatusDocument, type ClientDocument } from "./client.ts";
 
 export type Timeouts = {
   /** From sending a request to its response headers, ms. */
@@ -151,7 +151,7 @@ export async function* liveDocuments(o: LiveOptions): AsyncGenerator<ClientDocum
         if (mismatch) return mismatch;
         checked = true;
         if (isStatusDocument(doc)) yield doc;
-        else if (o.requireData) return "the engine has not finished a cycle yet";
+        else if (o.requireData) return idleReason(doc) ?? "the engine has not finished a cycle yet";
       }
     }
     return o.signal.aborted ? "stopped" : "the server closed the stream";
@@ -178,7 +178,7 @@ export function readStatusFile(file: string, lastStamp: string): FileRead {
     const stamp = `${st.mtimeMs}|${st.size}|${st.ino}`;
     if (stamp === lastStamp) return { kind: "unchanged" };
     const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
-    if (!isStatusDocument(parsed)) return { kind: "missing", reason: `${file} is not a g6 status document` };
+    if (!isStatusDocument(parsed)) return { kind: "missing", reason: idleReason(parsed) ?? `${file} is not a g6 status document` };
     return { kind: "doc", doc: parsed, mtimeMs: st.mtimeMs, stamp };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -1,19 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { runScheduler, type SchedulerClock } from "../../src/engine/scheduler.ts";
+import { runScheduler } from "../../src/engine/scheduler.ts";
+import { virtualClock } from "../helpers/clock.ts";
 
-/** A virtual clock: sleeping advances time instantly. */
-function virtualClock(start: number) {
-  let t = start;
-  const sleeps: number[] = [];
-  const clock: SchedulerClock = {
-    now: () => t,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      t += ms;
-    },
-  };
-  return { clock, sleeps, advance: (ms: number) => (t += ms), now: () => t };
-}
 
 describe("scheduler", () => {
   test("runs exactly --cycles cycles at interval boundaries, first one at once", async () => {

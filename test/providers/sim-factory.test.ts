@@ -15,7 +15,7 @@ const WALL = istEpoch("2026-11-25", "12:00");
 function firstThree(raw: Record<string, unknown>): { startsAt: number; instants: number[]; name: string } {
   const config = testConfig({ pool: { size: 0 }, ...raw });
   const calendars = createExchangeCalendars(config.market);
-  const made = simProviderFactory.create({ config, calendar: calendars.NSE, calendars, compute: createComputePort(null, { minShardLegs: 1 }), now: () => WALL });
+  const made = simProviderFactory.create({ config, calendar: calendars.NSE, calendars, compute: createComputePort(null, { minShardLegs: 1 }), now: () => WALL, intervalMs: () => config.interval * 1000 });
   const instants = [made.snapshotClock.next(), made.snapshotClock.next(), made.snapshotClock.next()];
   return { startsAt: made.snapshotClock.startsAt, instants, name: made.provider.name };
 }

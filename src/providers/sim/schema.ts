@@ -29,6 +29,11 @@ export const SimSettings = group(
       null,
       "Simulated session start (IST). null: 09:15 of the current or last trading day.",
     ),
+    clock: field(
+      v.picklist(["session", "wall"]),
+      "session",
+      'Snapshot instants. "session": the simulated session clock (start, step_seconds), any hour of the day, never idle. "wall": the wall clock on the interval grid, idling outside the market session as a live provider does (market.force_open applies; start and step_seconds do not).',
+    ),
     step_seconds: field(
       v.nullable(v.pipe(v.number(), v.minValue(1), v.maxValue(3600))),
       null,

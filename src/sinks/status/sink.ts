@@ -9,12 +9,18 @@
  * The replace happens on the cycle; the fsyncs of the file and its directory that make it
  * durable run in the background (cycles written meanwhile coalesce into one more run, which
  * syncs the newest file) and are awaited at flush; close writes the stopped document durably.
+ *
+ * With a live provider the document also carries `session`, the market state ("open", or
+ * "closed" with `next_open` and `reason`; null for the simulator's own session). The engine
+ * announces each change between cycles and the file is rewritten then, so an engine idling
+ * outside the session says so (once, on entering the closed state). Before any cycle that
+ * document has the run's fields and null for the cycle's (`cycle`, `snapshot_at`, `status`).
  */
 import { dirname } from "node:path";
 import { formatIsoIst } from "../../market/index.ts";
 import { FileWriteError, removeTempLeftovers, replaceFile, syncPath, writeFileAtomic } from "./atomic.ts";
 import { createBackgroundWork } from "./background.ts";
-import { type CycleResult, type EngineStats, faultCodeOf, type Sink, SinkError, type SinkFault, type SinkReport, withStorage } from "../../contracts/index.ts";
+import { type CycleResult, type EngineStats, faultCodeOf, type MarketStatus, sessionDocument, type Sink, SinkError, type SinkFault, type SinkReport, withStorage } from "../../contracts/index.ts";
 
 export { writeFileAtomic } from "./atomic.ts";
 
@@ -99,15 +105,39 @@ export function statusDocument(result: CycleResult, stats: Readonly<EngineStats>
 /** Whether the status file's writer is alive: "running", or "stopped" after a clean shutdown. */
 export type StatusState = "running" | "stopped";
 
-/** The document of the status file (pure): the cycle's status plus state, written_at and stopped_at (epoch ms in). */
-export function statusFileDocument(result: CycleResult, stats: Readonly<EngineStats>, life: { state: StatusState; writtenAt: number; stoppedAt: number | null }) {
+type Life = { state: StatusState; writtenAt: number; stoppedAt: number | null };
+
+const lifeFields = (life: Life) => ({
+  state: life.state,
+  written_at: new Date(life.writtenAt).toISOString(),
+  stopped_at: life.stoppedAt === null ? null : new Date(life.stoppedAt).toISOString(),
+});
+
+/**
+ * The document of the status file (pure): the cycle's status plus state, written_at and
+ * stopped_at (epoch ms in), and `session` (the market state of a live provider, else null).
+ */
+export function statusFileDocument(result: CycleResult, stats: Readonly<EngineStats>, life: Life, session: MarketStatus | null = null) {
   const { schema_version, ...doc } = statusDocument(result, stats);
+  return { schema_version, ...lifeFields(life), ...doc, session: sessionDocument(session) };
+}
+
+/** The status file before any cycle, while a live provider's market is closed (pure): the run's fields, null for the cycle's. */
+export function idleStatusDocument(stats: Readonly<EngineStats>, life: Life, session: MarketStatus) {
   return {
-    schema_version,
-    state: life.state,
-    written_at: new Date(life.writtenAt).toISOString(),
-    stopped_at: life.stoppedAt === null ? null : new Date(life.stoppedAt).toISOString(),
-    ...doc,
+    schema_version: STATUS_SCHEMA_VERSION,
+    ...lifeFields(life),
+    provider: stats.provider,
+    started_at: new Date(stats.startedAt).toISOString(),
+    cycle: null,
+    snapshot_at: null,
+    status: null,
+    interval_seconds: stats.intervalSeconds,
+    cycles_run: stats.cyclesRun,
+    cycles_failed: stats.cyclesFailed,
+    last_error: stats.lastError ? { at: new Date(stats.lastError.at).toISOString(), message: stats.lastError.message } : null,
+    sinks: stats.sinks,
+    session: sessionDocument(session),
   };
 }
 
@@ -130,8 +160,14 @@ export function createStatusSink(opts: StatusSinkOptions): Sink {
     await sync(dirname(file));
   });
   let last: { result: CycleResult; stats: Readonly<EngineStats> } | null = null;
-  const render = (state: StatusState, at: number) =>
-    `${JSON.stringify(statusFileDocument(last!.result, last!.stats, { state, writtenAt: at, stoppedAt: state === "stopped" ? at : null }), null, 2)}\n`;
+  let session: MarketStatus | null = null;
+  // Idle before any cycle: the run's stats as of the announcement.
+  let idleStats: Readonly<EngineStats> | null = null;
+  const render = (state: StatusState, at: number) => {
+    const life = { state, writtenAt: at, stoppedAt: state === "stopped" ? at : null };
+    const doc = last ? statusFileDocument(last.result, last.stats, life, session) : idleStatusDocument(idleStats!, life, session!);
+    return `${JSON.stringify(doc, null, 2)}\n`;
+  };
   return {
     name: "status",
     // The file shows the newest cycle: one waiting cycle is superseded by the next.
@@ -152,6 +188,13 @@ export function createStatusSink(opts: StatusSinkOptions): Sink {
         return { rows: 0, bytes: 0, duplicatesSkipped: 0, faults: [faultOf(file, err as Error)] };
       }
     },
+    async market(status, stats) {
+      session = status;
+      if (!last) idleStats = structuredClone(stats);
+      // Written (and synced in the background) now: an idle engine writes nothing else until the open.
+      replaceFile(file, render("running", now()));
+      durability.request();
+    },
     async flush() {
       try {
         await durability.settle();
@@ -163,7 +206,7 @@ export function createStatusSink(opts: StatusSinkOptions): Sink {
       // The stopped document below is fsynced before close returns and supersedes every
       // earlier write; a failed background fsync was already thrown by flush.
       await durability.settle().catch(() => {});
-      if (!last) return;
+      if (!last && !idleStats) return;
       try {
         writeFileAtomic(file, render("stopped", now()));
       } catch (err) {
