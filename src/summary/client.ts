@@ -27,6 +27,8 @@ export type ClientDocument = StatusDocument & { written_at?: string | null; stat
 export const STALE_INTERVALS = 3;
 
 const n = (x: number | null | undefined) => (typeof x === "number" ? x : Number.NaN);
+/** A counter an older status file may lack: absent is 0 (nothing counted then). */
+const opt = (x: number | null | undefined) => (typeof x === "number" ? x : undefined);
 
 /** Epoch ms of an ISO instant with offset ("2026-11-20T10:00:00+05:30"). */
 const epochOf = (iso: string) => (iso.endsWith("+05:30") ? istEpoch(iso.slice(0, 10), iso.slice(11, 19)) : Date.parse(iso));
@@ -86,7 +88,7 @@ export function snapshotFromStatus(doc: ClientDocument, ctx: StatusContext): Sum
   const levels = new Map((doc.market?.expiries ?? []).map((m) => [`${m.index}|${m.tag}`, m]));
   const raised = ctx.raised ?? nextAlerts(null, alertStateFromStatus(doc)).alerts.map(summaryAlert);
   const alerts: SummaryAlert[] = [...raised, ...(ctx.alerts ?? [])];
-  const sinks = Object.entries(doc.sinks ?? {}).map(([name, t]) => summarySink(name, { rows: n(t.rows), bytes: n(t.bytes), errors: n(t.errors), failing: t.failing }));
+  const sinks = Object.entries(doc.sinks ?? {}).map(([name, t]) => summarySink(name, { rows: n(t.rows), bytes: n(t.bytes), errors: n(t.errors), failing: t.failing, queued: opt(t.queued), dropped: opt(t.dropped), lagMs: opt(t.lagMs) }));
   // A null pool means compute runs inline (no workers); an absent one is unknown.
   const pool = doc.pool === null ? { workers: 0, restarts: 0 } : { workers: n(doc.pool?.workers), restarts: n(doc.pool?.restarts) };
   return {
@@ -145,7 +147,7 @@ export function snapshotFromStatus(doc: ClientDocument, ctx: StatusContext): Sum
       sinks,
       rows: sinks.filter((s) => s.name !== "influx").reduce((a, s) => a + s.rows, 0),
       points: sinks.filter((s) => s.name === "influx").reduce((a, s) => a + s.rows, 0),
-      lagMs: Math.max(0, n(doc.cycle_ms) - n(doc.timings_ms?.total)),
+      lagMs: sinks.reduce((a, s) => Math.max(a, s.lagMs), 0),
       errors: sinks.reduce((a, s) => a + s.errors, 0),
       failing: sinks.reduce((a, s) => a + s.failing, 0),
     },

@@ -146,7 +146,8 @@ function panels(s: SummarySnapshot, inner: number, color: boolean) {
         (st.failing > 0 ? `  ${paint(`failing ${count(st.failing)}`, "red", color)}` : ""),
       ...st.sinks.flatMap((k) => {
         const fault = sinkFault(k);
-        const line = `${k.name} ${count(k.rows)} rows ${bytes(k.bytes)}${k.errors ? ` ${count(k.errors)} errors` : ""}`;
+        const queue = (k.queued > 1 ? ` queued ${count(k.queued)}` : "") + (k.dropped ? ` dropped ${count(k.dropped)}` : "");
+        const line = `${k.name} ${count(k.rows)} rows ${bytes(k.bytes)}${k.errors ? ` ${count(k.errors)} errors` : ""}${queue}`;
         return fault ? [line, `  ${paint(fault, "red", color)}`] : [line];
       }),
     ],

@@ -90,14 +90,26 @@ export type SummaryPerformance = {
  * One sink's totals. `failing` counts the targets (files, endpoints) it could not write in the
  * last cycle and `firstFailing` is the first of them (null when none): a sink fault.
  */
-export type SummarySink = { name: string; rows: number; bytes: number; errors: number; failing: number; firstFailing: SinkFault | null };
+export type SummarySink = {
+  name: string;
+  rows: number;
+  bytes: number;
+  errors: number;
+  failing: number;
+  firstFailing: SinkFault | null;
+  /** Cycles waiting to be written, and cycles not written (dropped), from the running sink (0 in older status files). */
+  queued: number;
+  dropped: number;
+  /** How long the last written cycle waited to be written, ms. */
+  lagMs: number;
+};
 
 export type SummaryStorage = {
   sinks: SummarySink[];
   /** Rows written by all sinks, and points (influx rows; 0 without an influx sink). */
   rows: number;
   points: number;
-  /** Time the sinks took for the last cycle, ms (emission lag behind compute). */
+  /** The longest any sink's last written cycle waited to be written, ms (sinks write off the cycle's critical path). */
   lagMs: number;
   errors: number;
   /** Targets failing in the last cycle, all sinks. */
@@ -222,7 +234,7 @@ export function buildSummary(input: SummaryInput): SummarySnapshot {
       sinks,
       rows: sinks.filter((s) => s.name !== "influx").reduce((a, s) => a + s.rows, 0),
       points: sinks.filter((s) => s.name === "influx").reduce((a, s) => a + s.rows, 0),
-      lagMs: Math.max(0, stats.lastCycleMs - result.durations.total),
+      lagMs: sinks.reduce((a, s) => Math.max(a, s.lagMs), 0),
       errors: sinks.reduce((a, s) => a + s.errors, 0),
       failing: sinks.reduce((a, s) => a + s.failing, 0),
     },
@@ -231,8 +243,21 @@ export function buildSummary(input: SummaryInput): SummarySnapshot {
   };
 }
 
-/** A sink's totals as the summary shows them (`failing` may be absent in older status files). */
-export function summarySink(name: string, t: { rows: number; bytes: number; errors: number; failing?: readonly SinkFault[] }): SummarySink {
+/** A sink's totals as the summary shows them (`failing` and the queue counters may be absent in older status files). */
+export function summarySink(
+  name: string,
+  t: { rows: number; bytes: number; errors: number; failing?: readonly SinkFault[]; queued?: number; dropped?: number; lagMs?: number },
+): SummarySink {
   const failing = t.failing ?? [];
-  return { name, rows: t.rows, bytes: t.bytes, errors: t.errors, failing: failing.length, firstFailing: failing[0] ?? null };
+  return {
+    name,
+    rows: t.rows,
+    bytes: t.bytes,
+    errors: t.errors,
+    failing: failing.length,
+    firstFailing: failing[0] ?? null,
+    queued: t.queued ?? 0,
+    dropped: t.dropped ?? 0,
+    lagMs: t.lagMs ?? 0,
+  };
 }

@@ -33,7 +33,7 @@ export async function fixedCycle(): Promise<{ result: CycleResult; stats: Engine
     lastCycleMs: 40,
     budgetUsed: 40 / 60_000,
     lastError: null,
-    sinks: { csv: { ...emptySinkTotals(), rows: 882, bytes: 220_000 }, status: { ...emptySinkTotals(), rows: 3, bytes: 24_000 } },
+    sinks: { csv: { ...emptySinkTotals(), rows: 882, bytes: 220_000, lagMs: 6 }, status: { ...emptySinkTotals(), rows: 3, bytes: 24_000 } },
     pool: null,
   };
   return { result, stats };

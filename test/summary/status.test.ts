@@ -137,7 +137,7 @@ describe("sink faults", () => {
 
   test("the storage panel counts failing targets per sink and names the first, as an error", () => {
     const s = fixedSnapshot(result, faulty);
-    expect(s.storage.sinks.find((k) => k.name === "csv")).toEqual({ name: "csv", rows: 882, bytes: 220_000, errors: 2, failing: 2, firstFailing: failing[0]! });
+    expect(s.storage.sinks.find((k) => k.name === "csv")).toEqual({ name: "csv", rows: 882, bytes: 220_000, errors: 2, failing: 2, firstFailing: failing[0]!, queued: 0, dropped: 0, lagMs: 6 });
     expect(s.storage.sinks.find((k) => k.name === "status")).toMatchObject({ failing: 0, firstFailing: null });
     expect(s.storage.failing).toBe(2);
     const frame = renderFrame(s, { columns: 160, rows: 50, color: true }).join("\n");
@@ -171,5 +171,15 @@ describe("sink faults", () => {
       "error csv: 2 more targets failing",
     ]);
     expect(renderPlain(s)).toContain("  ! error csv FAILING 5 (no_space): data/csv/f0.csv\n");
+  });
+
+  test("the storage panel shows a sink's queue (cycles waiting, dropped) and the worst lag, from the running sink's counters", () => {
+    const behind = { ...stats, sinks: { ...stats.sinks, csv: { ...stats.sinks.csv!, queued: 3, dropped: 2, lagMs: 4200 } } };
+    const s = fixedSnapshot(result, behind);
+    expect(s.storage.sinks.find((k) => k.name === "csv")).toMatchObject({ queued: 3, dropped: 2, lagMs: 4200 });
+    expect(s.storage.lagMs).toBe(4200);
+    const frame = renderFrame(s, { columns: 160, rows: 50, color: false }).join("\n");
+    expect(frame).toContain("csv 882 rows 214.8 KB queued 3 dropped 2");
+    expect(frame).toContain("lag 4200.0 ms");
   });
 });
