@@ -122,9 +122,14 @@ function viaCallback(settings: KiteLoginSettings, opts: KiteLoginOptions): Promi
       settled = true;
       clearTimeout(timer);
       opts.signal?.removeEventListener("abort", onAbort);
-      // Let the in-flight answer reach the browser, then stop listening.
-      setTimeout(() => void server?.stop(), 0);
-      fn();
+      // Stop listening, but let the in-flight answer reach the browser first (the caller may
+      // exit the process as soon as the login settles); an idle keep-alive connection gets
+      // half a second.
+      const stopped = server === undefined ? Promise.resolve() : Promise.race([server.stop(), Bun.sleep(500)]);
+      void stopped.then(() => {
+        void server?.stop(true);
+        fn();
+      });
     };
     const fail = (message: string, status = 400): Response => {
       settle(() => reject(new KiteLoginError(message)));
