@@ -30,6 +30,10 @@ export type KiteHost = {
 /** Default wait for the browser's redirect, seconds. */
 export const DEFAULT_LOGIN_TIMEOUT_SECONDS = 300;
 
+const NO_API_KEY = "provider.kite.api_key: not set; put the Kite Connect app's API key in the config file or G6_PROVIDER__KITE__API_KEY";
+const NO_API_SECRET = "provider.kite.api_secret: not set; put it in the secrets file or G6_PROVIDER__KITE__API_SECRET";
+const NO_SECRETS_FILE = "secrets_file: not set; g6 kite login stores the access token there (a JSON file outside the G6 directory, mode 600)";
+
 /**
  * The login settings from a loaded config. Every missing one is reported together, with where
  * to set it (the API secret only in the environment or the secrets file).
@@ -37,9 +41,9 @@ export const DEFAULT_LOGIN_TIMEOUT_SECONDS = 300;
 export function kiteLoginSettings(config: Readonly<G6Config>, now: () => number): KiteLoginSettings {
   const kite = config.provider.kite;
   const problems: string[] = [];
-  if (kite.api_key === null) problems.push("provider.kite.api_key: not set; put the Kite Connect app's API key in the config file or G6_PROVIDER__KITE__API_KEY");
-  if (kite.api_secret === null) problems.push("provider.kite.api_secret: not set; put it in the secrets file or G6_PROVIDER__KITE__API_SECRET");
-  if (config.secrets_file === null) problems.push("secrets_file: not set; g6 kite login stores the access token there (a JSON file outside the G6 directory, mode 600)");
+  if (kite.api_key === null) problems.push(NO_API_KEY);
+  if (kite.api_secret === null) problems.push(NO_API_SECRET);
+  if (config.secrets_file === null) problems.push(NO_SECRETS_FILE);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     apiKey: kite.api_key!,
@@ -113,8 +117,8 @@ function statusCommand(host: KiteHost) {
       const config = loadFor(args, host);
       const kite = config.provider.kite;
       const problems: string[] = [];
-      if (kite.api_key === null) problems.push("provider.kite.api_key: not set; put the Kite Connect app's API key in the config file or G6_PROVIDER__KITE__API_KEY");
-      if (config.secrets_file === null) problems.push("secrets_file: not set; g6 kite login stores the access token there");
+      if (kite.api_key === null) problems.push(NO_API_KEY);
+      if (config.secrets_file === null) problems.push(NO_SECRETS_FILE);
       if (problems.length > 0) throw new ConfigError(problems);
       const settings = { apiKey: kite.api_key!, restUrl: kite.rest_url, secretsFile: config.secrets_file!, now: host.now };
       const status = await kiteTokenStatus(settings);
