@@ -104,6 +104,8 @@ async function complete(settings: KiteLoginSettings, requestToken: string, opts:
   accessToken = session.accessToken;
   const profile = await client.profile(opts.signal);
   const expiresAt = accessTokenExpiry(settings.now());
+  // Aborted after Kite answered: "no token was stored" must stay true.
+  if (opts.signal?.aborted) throw new KiteLoginError("login aborted; no token was stored", true);
   writeKiteToken(settings.secretsFile, session.accessToken, expiresAt);
   return { userId: profile.userId, userName: profile.userName, expiresAt };
 }
