@@ -21,6 +21,7 @@ import { underDataDir } from "./sinks/csv/sink.ts";
 import { writeFileAtomic } from "./sinks/status/sink.ts";
 import { createRunDashboard, panelsCommand, summaryCommand, type Host } from "./summary/commands.ts";
 import { metricsCatalog } from "./metrics/index.ts";
+import { kiteCommand, type KiteHost } from "./providers/kite/commands.ts";
 import { ServerStartError, startServer, type G6Server } from "./server/server.ts";
 import type { EngineStats } from "./contracts/index.ts";
 
@@ -184,12 +185,30 @@ const metrics = defineCommand({
   subCommands: { docs: metricsDocs },
 });
 
+/** The process as `g6 kite` sees it. */
+function kiteHost(): KiteHost {
+  return {
+    env: processEnvironment,
+    onInterrupt(fn) {
+      process.on("SIGINT", fn);
+      process.on("SIGTERM", fn);
+      return () => {
+        process.off("SIGINT", fn);
+        process.off("SIGTERM", fn);
+      };
+    },
+    print: (line) => console.log(line),
+    error: (line) => console.error(line),
+    now: Date.now,
+  };
+}
+
 const VERSION = "0.1.0";
 
 const main = defineCommand({
   meta: { name: "g6", version: VERSION, description: "Options-chain collection and analytics for Indian index options" },
   args: runCommandArgs,
-  subCommands: { run, config: configCommand(processEnvironment), metrics, summary: summaryCommand(processHost()), panels: panelsCommand(processHost()) },
+  subCommands: { run, config: configCommand(processEnvironment), metrics, summary: summaryCommand(processHost()), panels: panelsCommand(processHost()), kite: kiteCommand(kiteHost()) },
   default: "run",
 });
 

@@ -8,7 +8,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeGeneration, type Generation } from "../../src/sinks/panels/sink.ts";
 import { generationName, pruneGenerations } from "../../src/sinks/panels/generations.ts";
-import { replaceFile, writeFileAtomic } from "../../src/sinks/status/atomic.ts";
+import { replaceFile, writeFileAtomic } from "../../src/files/atomic.ts";
 import { percentile } from "../stats.ts";
 import { tempDir } from "../support.ts";
 import { defaultShapedSnapshot } from "./summary.bench.ts";

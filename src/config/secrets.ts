@@ -12,13 +12,23 @@ import { leaves, type Raw } from "./paths.ts";
 /** The G6 installation directory (the repository root). */
 export const PROJECT_ROOT = resolve(import.meta.dir, "../..");
 
+/** True when `path` lies inside the G6 directory, where a secret could end up committed. */
+export function isInsideProject(path: string): boolean {
+  const rel = relative(PROJECT_ROOT, resolve(path));
+  return !rel.startsWith("..") && !resolve(path).startsWith("/..");
+}
+
+/** The refusal of a secrets file inside the G6 directory. */
+export function insideProjectProblem(path: string): string {
+  return `secrets_file: ${path} is inside the G6 directory; keep secrets outside it so they are never committed`;
+}
+
 /** Reads the secrets file, reporting non-secret keys and an unsafe location or mode. */
 export function readSecretsFile(path: string, settings: ReadonlyMap<string, SettingDoc>): { raw: Raw; problems: string[]; warnings: string[] } {
   const problems: string[] = [];
   const warnings: string[] = [];
-  const rel = relative(PROJECT_ROOT, resolve(path));
-  if (!rel.startsWith("..") && !resolve(path).startsWith("/..")) {
-    problems.push(`secrets_file: ${path} is inside the G6 directory; keep secrets outside it so they are never committed`);
+  if (isInsideProject(path)) {
+    problems.push(insideProjectProblem(path));
     return { raw: {}, problems, warnings };
   }
   const raw = readJsonObject(path, SECRETS_FILE);

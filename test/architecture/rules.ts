@@ -5,7 +5,8 @@
  *
  *   cli → app → engine → providers/sinks/metrics/summary/server → config, state → low modules
  *
- * Low modules (pure): chain, analytics, market, contracts, alerts, g6csv, exit. `state` (the
+ * Low modules (pure): chain, analytics, market, contracts, alerts, g6csv, exit; and files
+ * (atomic, durable file replacement, shared by sinks and the Kite token store). `state` (the
  * latest-state store) sits beside config, below the readers of the latest cycle, and imports
  * only contracts.
  */
@@ -34,6 +35,7 @@ export const LAYERS: Readonly<Record<string, number>> = {
   alerts: 1,
   g6csv: 1,
   "exit.ts": 1,
+  files: 1,
 };
 
 /** Pairs a unit may not import although the layers allow it (the importer's path prefix, the imported path prefix, why). */
@@ -64,6 +66,7 @@ export const LOW_ALLOWED: Readonly<Record<string, readonly string[]>> = {
   g6csv: ["chain", "market", "contracts"],
   alerts: ["market", "contracts"],
   "exit.ts": [],
+  files: [],
 };
 
 /**

@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, s
 import { join } from "node:path";
 import { canonicalJson, canonicalSha256 } from "../../src/sinks/panels/canonical.ts";
 import { createPanelsSink, PANEL_NAMES } from "../../src/sinks/panels/sink.ts";
-import { syncPath } from "../../src/sinks/status/atomic.ts";
+import { syncPath } from "../../src/files/atomic.ts";
 import { verifyPanels } from "../../src/sinks/panels/verify.ts";
 import { runEngine, tempDir, testConfig } from "../helpers/engine.ts";
 import { heldSync } from "../helpers/sync.ts";

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import { join } from "node:path";
-import { FileWriteError, writeFileAtomic, type ReplaceFs } from "../../src/sinks/status/atomic.ts";
+import { FileWriteError, writeFileAtomic, type ReplaceFs } from "../../src/files/atomic.ts";
 import { tempDir } from "../helpers/engine.ts";
 import { faultCodeOf } from "../../src/contracts/index.ts";
 

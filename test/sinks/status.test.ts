@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FileWriteError } from "../../src/sinks/status/atomic.ts";
+import { FileWriteError } from "../../src/files/atomic.ts";
 import { createStatusSink } from "../../src/sinks/status/sink.ts";
 import { runEngine, tempDir, testConfig } from "../helpers/engine.ts";
 import { heldSync } from "../helpers/sync.ts";

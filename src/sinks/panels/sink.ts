@@ -10,7 +10,7 @@
  */
 import { linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { FileWriteError, syncPath } from "../status/atomic.ts";
+import { FileWriteError, syncPath } from "../../files/atomic.ts";
 import { createBackgroundWork } from "../status/background.ts";
 import { canonicalSha256 } from "./canonical.ts";
 import { generationName, generationSeq, pruneGenerations, recoverPanelsDir, switchCurrent } from "./generations.ts";

@@ -18,11 +18,11 @@
  */
 import { dirname } from "node:path";
 import { formatIsoIst } from "../../market/index.ts";
-import { FileWriteError, removeTempLeftovers, replaceFile, syncPath, writeFileAtomic } from "./atomic.ts";
+import { FileWriteError, removeTempLeftovers, replaceFile, syncPath, writeFileAtomic } from "../../files/atomic.ts";
 import { createBackgroundWork } from "./background.ts";
 import { type CycleResult, type EngineStats, faultCodeOf, type MarketStatus, sessionDocument, type Sink, SinkError, type SinkFault, type SinkReport, withStorage } from "../../contracts/index.ts";
 
-export { writeFileAtomic } from "./atomic.ts";
+export { writeFileAtomic } from "../../files/atomic.ts";
 
 export const STATUS_SCHEMA_VERSION = 1;
 

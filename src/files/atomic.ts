@@ -1,5 +1,5 @@
 /**
- * Atomic, durable file replacement. A replace writes a temp file beside the target and renames
+ * Atomic, durable file replacement (a low module: the sinks and the Kite token store share it). A replace writes a temp file beside the target and renames
  * it over the target, so a reader sees the old or the new file, never a mix. Durability needs
  * two fsyncs as well: of the temp file before the rename (else, after a power loss or a forced
  * read-only remount, the name can point at an empty file) and of the directory after it (else
@@ -79,14 +79,14 @@ function fsyncDirSync(fs: ReplaceFs, dir: string): void {
  * path and the bytes written. `durable`: fsync it before returning. On failure the temp file is
  * removed and a FileWriteError naming `path` is thrown.
  */
-function stageFile(path: string, text: string, opts: { durable?: boolean; fs?: ReplaceFs } = {}): { tmp: string; bytes: number } {
+function stageFile(path: string, text: string, opts: { durable?: boolean; fs?: ReplaceFs; mode?: number } = {}): { tmp: string; bytes: number } {
   const fs = opts.fs ?? nodeFs;
   const tmp = tempPathFor(path);
   const data = Buffer.from(text, "utf8");
   let created = false;
   try {
     fs.mkdirSync(dirname(path), { recursive: true });
-    const fd = fs.openSync(tmp, "w", 0o644);
+    const fd = fs.openSync(tmp, "w", opts.mode ?? 0o644);
     created = true;
     try {
       for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off, data.length - off);
@@ -102,8 +102,8 @@ function stageFile(path: string, text: string, opts: { durable?: boolean; fs?: R
 }
 
 /** Stages, renames, and with `durable` fsyncs the directory; see the two exports below. */
-function replace(path: string, text: string, durable: boolean, fs: ReplaceFs): number {
-  const { tmp, bytes } = stageFile(path, text, { durable, fs });
+function replace(path: string, text: string, durable: boolean, fs: ReplaceFs, mode?: number): number {
+  const { tmp, bytes } = stageFile(path, text, { durable, fs, mode });
   try {
     fs.renameSync(tmp, path);
   } catch (err) {
@@ -124,10 +124,12 @@ function replace(path: string, text: string, durable: boolean, fs: ReplaceFs): n
  * Writes `text` to `path` atomically and durably: a reader sees the old or the new file, never a
  * mix, and once this returns the new file survives a crash. Blocks for the fsyncs (use it off
  * the cycle path: startup, shutdown). Returns the bytes written; throws a FileWriteError naming
- * `path`, with the temp file removed.
+ * `path`, with the temp file removed. `mode`: the new file's permissions (default 0o644, less
+ * the umask); 0o600 for a file of secrets, which is then never readable by others, not even
+ * between the write and the rename.
  */
-export function writeFileAtomic(path: string, text: string, fs: ReplaceFs = nodeFs): number {
-  return replace(path, text, true, fs);
+export function writeFileAtomic(path: string, text: string, fs: ReplaceFs = nodeFs, mode?: number): number {
+  return replace(path, text, true, fs, mode);
 }
 
 /**
