@@ -93,7 +93,8 @@ export function createEnricher(config: Readonly<G6Config>, pool: WorkerPool | nu
   const params = enrichParams(config);
   const minShardLegs = config.pool.min_shard_legs;
   const csv = config.storage.csv.enabled;
-  return (batch, at) => enrichBatch(pool, batch, params, { minShardLegs, render: csv ? formatG6Timestamp(at) : null });
+  return (batch, at, opts) =>
+    enrichBatch(pool, batch, opts?.keepAnalytics ? { ...params, keepAnalytics: true } : params, { minShardLegs, render: csv ? formatG6Timestamp(at) : null });
 }
 
 /** Every provider G6 can run, selected by `provider.kind`. A new provider is one entry (and its schema in src/config/providers.ts). */
@@ -164,7 +165,15 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const compute = createComputePort(pool, { minShardLegs: config.pool.min_shard_legs });
   const made = createProviderRegistry(PROVIDER_FACTORIES)
     .get(config.provider.kind)
-    .create({ config, calendar, calendars, compute, now: () => clock.now(), intervalMs: () => (opts.currentConfig?.() ?? config).interval * 1000 });
+    .create({
+      config,
+      calendar,
+      calendars,
+      compute,
+      now: () => clock.now(),
+      intervalMs: () => (opts.currentConfig?.() ?? config).interval * 1000,
+      log: opts.log.withTag(config.provider.kind),
+    });
   // Metrics count every real request (each chunk, each retry); the policy runs above them.
   const instrumented = observability.instrumentProvider(made.provider);
   const provider = createRunningProvider(instrumented, runningPolicy(config));
@@ -197,6 +206,7 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
     sinks,
     enrich: createEnricher(config, pool),
     snapshotAt: () => snapshotClock.next(),
+    ...(snapshotClock.delayMs ? { snapshotDelay: () => snapshotClock.delayMs!() } : {}),
     clock,
     elapsed: () => performance.now(),
     log: opts.log.withTag("engine"),
