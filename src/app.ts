@@ -28,6 +28,7 @@ import { createObservability, type Observability } from "./metrics/index.ts";
 import { createLatestState, type LatestState } from "./state/index.ts";
 import { createProviderRegistry, type ProviderFactory } from "./providers/registry.ts";
 import { simProviderFactory } from "./providers/sim/factory.ts";
+import { replayProviderFactory } from "./providers/replay/factory.ts";
 import { buildSinks, type SinkFactory } from "./sinks/registry.ts";
 import { csvSinkFactory } from "./sinks/csv/factory.ts";
 import { statusSinkFactory } from "./sinks/status/factory.ts";
@@ -98,7 +99,7 @@ export function createEnricher(config: Readonly<G6Config>, pool: WorkerPool | nu
 }
 
 /** Every provider G6 can run, selected by `provider.kind`. A new provider is one entry (and its schema in src/config/providers.ts). */
-export const PROVIDER_FACTORIES: readonly ProviderFactory[] = [simProviderFactory];
+export const PROVIDER_FACTORIES: readonly ProviderFactory[] = [simProviderFactory, replayProviderFactory];
 
 /** Every sink G6 can write, in the order they are built and written (csv, status, panels). A new sink is one entry. */
 export const SINK_FACTORIES: readonly SinkFactory[] = [csvSinkFactory, statusSinkFactory, panelsSinkFactory];
