@@ -6,8 +6,8 @@
  *
  * Pacing: with `speed` null the interval alone paces cycles (0: back to back, as fast as
  * possible); with a speed each instant is due its recorded gap ÷ speed after the previous one's
- * due time (a day's first instant is due at once), the clock's `delayMs` waits for it, and a
- * replay that fell behind catches up back to back.
+ * due time (a day's first instant is due at once: a night is no gap), the clock's `delayMs`
+ * waits for it, and a replay that fell behind catches up back to back.
  *
  * Each day read is summarised in one info line, and what its files held that was not read (torn
  * lines, duplicated rows, rows of the wrong width, files that are not G6 CSV) in one warning.
@@ -108,8 +108,9 @@ export const replayProviderFactory: ProviderFactory = {
         const at = rc.speed === null ? null : peek();
         if (at === null) return 0;
         const wall = now();
-        const gap = lastAt === lastAt && istDate(lastAt) === istDate(at) ? at - lastAt : 0;
-        dueWall = dueWall === dueWall ? dueWall + gap / rc.speed! : wall;
+        // A day's first instant (and the first of all) is due now; the next ones their gap ÷ speed later.
+        const sameDay = lastAt === lastAt && istDate(lastAt) === istDate(at);
+        dueWall = sameDay ? dueWall + (at - lastAt) / rc.speed! : wall;
         lastAt = at;
         // Behind schedule: no wait, and the schedule is not moved (the replay catches up).
         return Math.max(0, dueWall - wall);

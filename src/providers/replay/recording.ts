@@ -8,9 +8,10 @@
  * Spot per index and instant: the overview row's index_price, else the option rows'. The
  * overview gives the day's changes and width, not its open, high, low and close: open =
  * index_price − index_day_change, previous close = index_price − index_net_change, and, since
- * only the width (high − low) is recorded, high = the highest level the record shows so far
- * (the open and the recorded spots) and low = high − width. The width, the changes and the
- * rows rendered from them are then as recorded; the two levels are bounds, not the day's own.
+ * only the width (high − low) is recorded, low = the lower of the spot and the open (a level the
+ * row proves was reached) and high = low + width. The width, the changes and the rows rendered
+ * from them are then as recorded, and low ≤ spot ≤ high holds (a rounded width is never less
+ * than the rounded day change); the two levels are bounds, not the day's own.
  */
 import { readFileSync } from "node:fs";
 import { readG6Csv, type OptionCsv, type OverviewCsv } from "../../g6csv/index.ts";
@@ -181,24 +182,16 @@ export function loadDay(date: string, files: DayFiles): RecordedDay {
     const ov = overviewSpot.get(index);
     const op = optionSpot.get(index);
     const out = new Map<number, RecordedSpot>();
-    let high = Number.NaN;
     for (const at of sorted) {
       const o = ov?.get(at);
       const last = o && o.last === o.last ? o.last : (op?.get(at) ?? Number.NaN);
       if (!(last > 0)) continue;
       const open = o ? last - o.dayChange : Number.NaN;
       const prevClose = o ? last - o.netChange : Number.NaN;
-      high = Math.max(Number.isNaN(high) ? last : high, last, open === open ? open : last);
       const width = o ? o.width : Number.NaN;
-      const hasWidth = width === width && width >= 0;
-      out.set(at, {
-        last,
-        open: open > 0 ? open : Number.NaN,
-        prevClose: prevClose > 0 ? prevClose : Number.NaN,
-        high: hasWidth ? high : Number.NaN,
-        // Rounding of the recorded width could put low a hundredth above the spot: never above it.
-        low: hasWidth ? Math.min(high - width, last) : Number.NaN,
-      });
+      // The lowest level the row proves was reached (spot, open), and the width above it.
+      const low = width >= 0 ? Math.min(last, open === open ? open : last) : Number.NaN;
+      out.set(at, { last, open: open > 0 ? open : Number.NaN, prevClose: prevClose > 0 ? prevClose : Number.NaN, high: low + width, low });
     }
     spots.set(index, out);
   }
