@@ -15,6 +15,7 @@ import { createExchangeCalendars, istEpoch } from "../../src/market/index.ts";
 import { createComputePort } from "../../src/engine/compute.ts";
 import { replayProviderFactory } from "../../src/providers/replay/factory.ts";
 import { instantClock, listFiles, quietLog, readCsv, runEngine, tempDir, testConfig } from "../helpers/engine.ts";
+import { CLI } from "../helpers/process.ts";
 
 /** Every file of a tree with its bytes. */
 function tree(dir: string): Record<string, string> {
@@ -61,6 +62,16 @@ describe("replaying a recorded G6 session", () => {
     // The second day's tp_net_change refers to the first day's files, replayed as recorded.
     const second = readCsv(join(out.csv, "NIFTY/this_week/0/2026-11-20.csv"));
     expect(second.rows[0]!.tp_net_change).not.toBe("");
+  });
+
+  test("one later day alone: identical but for tp_net_change, which refers to the previous day's files in the data directory written", async () => {
+    const out = await replay({ path: recorded.g6, date: "2026-11-20" }, { pool: { size: 0 } });
+    const file = `NIFTY/this_week/0/2026-11-20.csv`;
+    const want = readCsv(join(recorded.g6, file)).rows;
+    const got = readCsv(join(out.csv, file)).rows;
+    expect(want[0]!.tp_net_change).not.toBe("");
+    expect(got.map((r) => r.tp_net_change)).toEqual(want.map(() => ""));
+    expect(got.map((r) => ({ ...r, tp_net_change: "" }))).toEqual(want.map((r) => ({ ...r, tp_net_change: "" })));
   });
 
   test("expiry_v1 layout, one date: byte for byte as recorded (that day's files)", async () => {
@@ -198,4 +209,19 @@ test("the replay's data directory gets status and panels too; the run ends witho
   mkdirSync(dataDir, { recursive: true });
   expect(listFiles(dataDir).some((f) => f.startsWith("panels/"))).toBe(true);
   expect(JSON.parse(readFileSync(join(dataDir, "runtime_status.json"), "utf8")).provider).toBeDefined();
+});
+
+test("g6 --replay DIR --replay-date DATE: exit 0 and a one-line summary once the recording is exhausted; a bad date exits 2 naming it", () => {
+  const dataDir = tempDir("g6-replayed-cli-");
+  const run = (date: string) =>
+    Bun.spawnSync([process.execPath, CLI, "--replay", recorded.g6, "--replay-date", date, "--interval", "0", "--pool", "0", "--data-dir", dataDir, "--plain"], { env: { ...process.env, NO_COLOR: "1" } });
+  // The recording's first day: its tp_net_change had no previous day to refer to either.
+  const ok = run("2026-11-19");
+  const out = ok.stdout.toString().trim().split("\n");
+  expect(ok.exitCode).toBe(0);
+  expect(out.at(-1)!).toMatch(/^g6: recording replayed to its end after 3 cycles · \d+ CSV rows written · 0 errors · data in /);
+  expect(tree(join(dataDir, "g6_data"))).toEqual(Object.fromEntries(Object.entries(tree(recorded.g6)).filter(([f]) => f.endsWith("2026-11-19.csv"))));
+  const bad = run("2026-11-21");
+  expect(bad.exitCode).toBe(2);
+  expect(bad.stderr.toString()).toContain("provider.replay.date: nothing recorded on 2026-11-21");
 });

@@ -25,7 +25,7 @@ import { datesInRange, filesOfDay } from "./tree.ts";
 export function describeDay(r: DayReport): { info: string; warn: string | null } {
   const facts = [`${r.files} files`, `${r.rows} rows`, `${r.instants} instants`];
   if (r.crlfFiles) facts.push(`${r.crlfFiles} with CRLF line ends`);
-  if (r.rounded30sFiles) facts.push(`${r.rounded30sFiles} with 30 s timestamps`);
+  if (r.rounded30sFiles) facts.push(`${r.rounded30sFiles} with timestamps on the 30 s grid`);
   if (r.extraColumnFiles) facts.push(`${r.extraColumnFiles} with extra columns`);
   if (r.zeroAsMissing) facts.push(`${r.zeroAsMissing} zeros read as missing`);
   const skipped: string[] = [];
