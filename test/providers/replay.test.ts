@@ -200,6 +200,18 @@ describe("the recording's snapshot clock", () => {
   });
 });
 
+test("paced at 60×: the engine sleeps each recorded minute as a second before its cycle", async () => {
+  let wall = Date.UTC(2026, 10, 26, 4, 0, 0);
+  const slept: number[] = [];
+  const clock = { now: () => wall, sleep: async (ms: number) => void (slept.push(ms), (wall += ms)) };
+  const config = testConfig({ interval: 0, pool: { size: 0 }, storage: { data_dir: tempDir() }, provider: { kind: "replay", replay: { path: recorded.g6, date: "2026-11-19", speed: 60 } } });
+  const results: CycleResult[] = [];
+  const app = createApp(config, { log: quietLog, clock, onCycle: (r) => results.push(r) });
+  await app.run({ cycles: 0, signal: new AbortController().signal });
+  expect(results).toHaveLength(3);
+  expect(slept.filter((ms) => ms > 0)).toEqual([1000, 1000]);
+});
+
 test("the replay's data directory gets status and panels too; the run ends without waiting out the sinks' shutdown deadline", async () => {
   const t0 = performance.now();
   // A close racing the end of a sink's last write once waited the whole deadline.
