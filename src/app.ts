@@ -28,6 +28,7 @@ import { createObservability, type Observability } from "./metrics/index.ts";
 import { createLatestState, type LatestState } from "./state/index.ts";
 import { createProviderRegistry, type ProviderFactory } from "./providers/registry.ts";
 import { simProviderFactory } from "./providers/sim/factory.ts";
+import { replayProviderFactory } from "./providers/replay/factory.ts";
 import { buildSinks, type SinkFactory } from "./sinks/registry.ts";
 import { csvSinkFactory } from "./sinks/csv/factory.ts";
 import { statusSinkFactory } from "./sinks/status/factory.ts";
@@ -93,11 +94,12 @@ export function createEnricher(config: Readonly<G6Config>, pool: WorkerPool | nu
   const params = enrichParams(config);
   const minShardLegs = config.pool.min_shard_legs;
   const csv = config.storage.csv.enabled;
-  return (batch, at) => enrichBatch(pool, batch, params, { minShardLegs, render: csv ? formatG6Timestamp(at) : null });
+  return (batch, at, opts) =>
+    enrichBatch(pool, batch, opts?.keepAnalytics ? { ...params, keepAnalytics: true } : params, { minShardLegs, render: csv ? formatG6Timestamp(at) : null });
 }
 
 /** Every provider G6 can run, selected by `provider.kind`. A new provider is one entry (and its schema in src/config/providers.ts). */
-export const PROVIDER_FACTORIES: readonly ProviderFactory[] = [simProviderFactory];
+export const PROVIDER_FACTORIES: readonly ProviderFactory[] = [simProviderFactory, replayProviderFactory];
 
 /** Every sink G6 can write, in the order they are built and written (csv, status, panels). A new sink is one entry. */
 export const SINK_FACTORIES: readonly SinkFactory[] = [csvSinkFactory, statusSinkFactory, panelsSinkFactory];
@@ -164,7 +166,15 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const compute = createComputePort(pool, { minShardLegs: config.pool.min_shard_legs });
   const made = createProviderRegistry(PROVIDER_FACTORIES)
     .get(config.provider.kind)
-    .create({ config, calendar, calendars, compute, now: () => clock.now(), intervalMs: () => (opts.currentConfig?.() ?? config).interval * 1000 });
+    .create({
+      config,
+      calendar,
+      calendars,
+      compute,
+      now: () => clock.now(),
+      intervalMs: () => (opts.currentConfig?.() ?? config).interval * 1000,
+      log: opts.log.withTag(config.provider.kind),
+    });
   // Metrics count every real request (each chunk, each retry); the policy runs above them.
   const instrumented = observability.instrumentProvider(made.provider);
   const provider = createRunningProvider(instrumented, runningPolicy(config));
@@ -197,6 +207,7 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
     sinks,
     enrich: createEnricher(config, pool),
     snapshotAt: () => snapshotClock.next(),
+    ...(snapshotClock.delayMs ? { snapshotDelay: () => snapshotClock.delayMs!() } : {}),
     clock,
     elapsed: () => performance.now(),
     log: opts.log.withTag("engine"),

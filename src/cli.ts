@@ -58,11 +58,11 @@ function processHost(): Host {
 const FORCED_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /** The one line printed on exit: cycles, rows, errors and where the data is. */
-function exitLine(stats: Readonly<EngineStats>, dataDir: string): string {
+function exitLine(stats: Readonly<EngineStats>, dataDir: string, exhausted = false): string {
   const sinkErrors = Object.values(stats.sinks).reduce((n, t) => n + t.errors, 0);
   const rows = stats.sinks.csv?.rows;
   return (
-    `g6: stopped after ${stats.cyclesRun} cycle${stats.cyclesRun === 1 ? "" : "s"}` +
+    `g6: ${exhausted ? "recording replayed to its end" : "stopped"} after ${stats.cyclesRun} cycle${stats.cyclesRun === 1 ? "" : "s"}` +
     (rows === undefined ? "" : ` · ${rows} CSV rows written`) +
     ` · ${stats.cyclesFailed + sinkErrors} errors · data in ${resolve(dataDir)}`
   );
@@ -166,7 +166,7 @@ const run = defineCommand({
       dashboard.display.close();
       for (const l of locks) l.release();
       // Also when a fatal error ends the run: what was recorded, and where, comes first.
-      console.log(exitLine(app.engine.stats, dataDir));
+      console.log(exitLine(app.engine.stats, dataDir, app.engine.exhausted));
     }
   },
 });

@@ -16,6 +16,12 @@ export type EnrichParams = {
   maxSpreadFraction: number;
   /** Strikes nearest spot used for the parity forward. */
   parityStrikes: number;
+  /**
+   * Keep the IV and Greeks the provider wrote (a recording's own values; see
+   * ProviderCapabilities.suppliesAnalytics): only the forward, the IV source and, for a leg
+   * without an IV, its failure reason are derived. Default false: derive everything.
+   */
+  keepAnalytics?: boolean;
 };
 
 /** IV failure code stored in `ivFail`: 1-based index into IV_FAILURE_REASONS (0 = none). */
@@ -72,6 +78,12 @@ export function enrichGroups(b: ChainBatch, g0: number, g1: number, p: EnrichPar
       const isCall = b.isCall[i] === 1;
       const price = isCall ? call[k]! : put[k]!;
       const strike = K[k]!;
+      if (p.keepAnalytics) {
+        // The recorded IV and Greeks stand as written; a leg without an IV gets its reason.
+        const kept = b.iv[i]!;
+        b.ivFail[i] = kept === kept ? 0 : price > 0 && F > 0 ? ivFailCode(ivFailureReason(price, F, strike, T, df, isCall, p.tick)) : noPrice;
+        continue;
+      }
       let iv = Number.NaN;
       if (price > 0 && F > 0) iv = impliedVol(price, F, strike, T, df, isCall, p.tick);
       b.iv[i] = iv;

@@ -5,13 +5,14 @@
  * A new provider adds its kind and its group here.
  */
 import { KiteSettings } from "../providers/kite/schema.ts";
+import { ReplaySettings } from "../providers/replay/schema.ts";
 import { SimSettings } from "../providers/sim/schema.ts";
 
 /** The values `provider.kind` accepts. */
-export const PROVIDER_KINDS = ["sim"] as const;
+export const PROVIDER_KINDS = ["sim", "replay"] as const;
 
 /**
  * Each provider's settings group, keyed by its kind (`provider.sim`, …). `provider.kite` is
  * declared ahead of the kind: `g6 kite login` and `g6 kite status` read it already.
  */
-export const PROVIDER_SETTINGS = { sim: SimSettings, kite: KiteSettings } as const;
+export const PROVIDER_SETTINGS = { sim: SimSettings, replay: ReplaySettings, kite: KiteSettings } as const;

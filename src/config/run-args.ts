@@ -12,7 +12,11 @@ export const runArgs = {
   preset: { type: "string", description: "Named workload: g6-default, default, universe", valueHint: "NAME" },
   cycles: { type: "string", description: "Cycles to run, 0 = until stopped", default: "0", valueHint: "N" },
   interval: { type: "string", description: "Seconds between cycles (0 = back to back)", valueHint: "SECONDS" },
-  provider: { type: "string", description: "Market data provider: sim", valueHint: "NAME" },
+  provider: { type: "string", description: "Market data provider: sim, replay", valueHint: "NAME" },
+  replay: { type: "string", description: "Replay this G6 CSV tree (provider.kind replay, provider.replay.path)", valueHint: "DIR" },
+  "replay-date": { type: "string", description: "Recorded day to replay (provider.replay.date)", valueHint: "YYYY-MM-DD" },
+  "replay-speed": { type: "string", description: "Replay at this real-time factor (provider.replay.speed; with --interval 0)", valueHint: "FACTOR" },
+  recompute: { type: "boolean", description: "Replay: re-derive IV and Greeks from the recorded prices (provider.replay.recompute)" },
   seed: { type: "string", description: "Simulator seed", valueHint: "N" },
   "data-dir": { type: "string", description: "Output root directory", valueHint: "DIR" },
   pool: { type: "string", description: "Compute workers: auto, or a number (0 = inline)", valueHint: "N|auto" },
@@ -20,7 +24,7 @@ export const runArgs = {
   strict: { type: "boolean", description: "Treat configuration warnings (unknown G6_* variables, deprecated settings) as errors" },
 } as const satisfies ArgsDef;
 
-type BooleanFlag = "strict" | "force-open";
+type BooleanFlag = "strict" | "force-open" | "recompute";
 export type RunArgs = { [K in Exclude<keyof typeof runArgs, BooleanFlag>]?: string } & { [K in BooleanFlag]?: boolean };
 
 /** Maps CLI flags onto config key paths (the CLI layer). */
@@ -32,11 +36,17 @@ export function cliLayer(args: RunArgs): NonNullable<LoadInput["cli"]> {
   };
   add("interval", "interval", decimalOrRaw);
   add("provider", "provider.kind", (s) => s);
+  // --replay DIR selects the replay provider unless --provider names one.
+  if (args.replay !== undefined && args.provider === undefined) out.push({ path: "provider.kind", value: "replay", flag: "--replay" });
+  add("replay", "provider.replay.path", (s) => s);
+  add("replay-date", "provider.replay.date", (s) => s);
+  add("replay-speed", "provider.replay.speed", decimalOrRaw);
   add("seed", "provider.sim.seed", decimalOrRaw);
   add("data-dir", "storage.data_dir", (s) => s);
   add("pool", "pool.size", (s) => (s === "auto" ? s : decimalOrRaw(s)));
   // Only a flag given sets it (--force-open or --no-force-open); absent, the lower layers decide.
   if (args["force-open"] !== undefined) out.push({ path: "market.force_open", value: args["force-open"], flag: "--force-open" });
+  if (args.recompute !== undefined) out.push({ path: "provider.replay.recompute", value: args.recompute, flag: "--recompute" });
   return out;
 }
 

@@ -71,6 +71,12 @@ export type ProviderCapabilities = {
   streams?: boolean;
   /** The most legs the provider can quote in one cycle, whatever the interval. */
   maxLegsPerCycle?: number;
+  /**
+   * `quotes` also writes each quoted leg's IV and Greeks (iv, delta, gamma, theta, vega, rho):
+   * a recording's own values. Enrichment then keeps them and derives only the forward (and the
+   * failure reason of a leg whose IV is missing) instead of solving IVs from prices.
+   */
+  suppliesAnalytics?: boolean;
 };
 
 /** Capabilities with every default filled in (Infinity: no limit). */
@@ -84,6 +90,7 @@ export function capabilitiesOf(provider: Pick<Provider, "capabilities">): Resolv
     legsPerRequest: c.legsPerRequest ?? Number.POSITIVE_INFINITY,
     streams: c.streams ?? false,
     maxLegsPerCycle: c.maxLegsPerCycle ?? Number.POSITIVE_INFINITY,
+    suppliesAnalytics: c.suppliesAnalytics ?? false,
   };
 }
 

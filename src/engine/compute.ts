@@ -3,7 +3,7 @@
  * over the worker pool, or run inline when there is none. Shards are whole groups; results are
  * merged back into the batch in place, so the output is the same whatever the pool size.
  */
-import type { ChainBatch } from "../chain/batch.ts";
+import { LEG_OUTPUT_FIELDS, type ChainBatch } from "../chain/batch.ts";
 import { enrichGroups, type EnrichParams } from "../chain/enrich.ts";
 import { ENRICH_INPUTS, extractShard, mergeShard, MIN_SHARD_LEGS, planShards, type ArrayMap, type ShardRange } from "../chain/shard.ts";
 import { renderRowBodies } from "../g6csv/index.ts";
@@ -71,7 +71,9 @@ export async function enrichBatch(
     enrichGroups(b, 0, b.groups, params);
     return { report: { shards: b.groups > 0 ? 1 : 0, events: [] }, rendered: render === null ? null : [renderRowBodies(b, 0, b.groups, render)] };
   }
-  const fields = render === null ? ENRICH_INPUTS : [...ENRICH_INPUTS, ...RENDER_INPUTS];
+  // Kept analytics (a recording's) travel with the shard, so the worker renders and returns them.
+  const kept = params.keepAnalytics ? LEG_OUTPUT_FIELDS : [];
+  const fields = [...ENRICH_INPUTS, ...kept, ...(render === null ? [] : RENDER_INPUTS)];
   const run = await runSharded(pool, b, (r) => ({ kind: "enrich", batch: extractShard(b, r.g0, r.g1, fields), params, render }), opts);
   const rendered =
     render === null

@@ -13,13 +13,14 @@ import { createExchangeCalendars, expiryCoverageWarnings, istDate } from "../mar
 import type { EnrichOutput } from "./compute.ts";
 import type { ListingCache } from "./listing.ts";
 import { enabledIndices, planCycle } from "./plan.ts";
-import { type ComputeReport, type CycleError, errorMessage, type CycleResult, type Phase, type Provider, ProviderError, type SpotQuote } from "../contracts/index.ts";
+import { capabilitiesOf, type ComputeReport, type CycleError, errorMessage, type CycleResult, type Phase, type Provider, ProviderError, type SpotQuote } from "../contracts/index.ts";
 
 /**
  * Runs enrichment over a whole batch (inline or on a worker pool); given the snapshot instant
- * it may also render the CSV row bodies in the same pass (see RenderedRows).
+ * it may also render the CSV row bodies in the same pass (see RenderedRows). `keepAnalytics`:
+ * the provider wrote the legs' IV and Greeks (a recording's), enrichment keeps them.
  */
-export type Enricher = (batch: ChainBatch, at: number) => Promise<EnrichOutput>;
+export type Enricher = (batch: ChainBatch, at: number, opts?: { keepAnalytics?: boolean }) => Promise<EnrichOutput>;
 
 export type CycleDeps = {
   config: Readonly<G6Config>;
@@ -127,7 +128,9 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
   }
   lap("fetch");
 
-  const { report: enrichReport, rendered } = await deps.enrich(batch, at);
+  // A provider that supplies analytics (a replay of recorded IVs and Greeks) has them kept.
+  const keepAnalytics = capabilitiesOf(provider).suppliesAnalytics;
+  const { report: enrichReport, rendered } = await deps.enrich(batch, at, keepAnalytics ? { keepAnalytics } : undefined);
   lap("enrich");
 
   const expiries: ExpirySummary[] = [];

@@ -26,8 +26,13 @@ export type EngineDeps = {
   provider: Provider;
   sinks: Sink[];
   enrich: Enricher;
-  /** Snapshot instant for each cycle (the simulated session clock, or wall time). */
-  snapshotAt: () => number;
+  /**
+   * Snapshot instant for each cycle (the simulated session clock, wall time, a recording's
+   * instants); null: there are no more (a replay at its end), the run ends cleanly there.
+   */
+  snapshotAt: () => number | null;
+  /** Wall ms to wait before taking the next snapshot instant (a paced replay); absent: none. */
+  snapshotDelay?: () => number;
   clock: SchedulerClock;
   /** Monotonic milliseconds. */
   elapsed: () => number;
@@ -70,7 +75,9 @@ export function marketLogLine(m: MarketStatus): string {
 
 export type Engine = {
   readonly stats: Readonly<EngineStats>;
-  /** Runs `cycles` cycles (0: until `signal` aborts), then flushes and closes sinks and provider. */
+  /** True once the snapshot clock ran out of instants (a recording replayed to its end): the run ended there. */
+  readonly exhausted: boolean;
+  /** Runs `cycles` cycles (0: until `signal` aborts or the snapshot clock runs out), then flushes and closes sinks and provider. */
   run(opts: { cycles: number; signal: AbortSignal }): Promise<EngineStats>;
 };
 
@@ -113,12 +120,26 @@ export function createEngine(deps: EngineDeps): Engine {
     }),
   );
 
+  let exhausted = false;
+  /** Ends the scheduler's loop (the caller's signal, or the snapshot clock running out). */
+  let stop = new AbortController();
+
   async function cycle(n: number): Promise<void> {
+    const delay = deps.snapshotDelay?.() ?? 0;
+    if (delay > 0) await deps.clock.sleep(delay, stop.signal);
+    if (stop.signal.aborted) return;
+    const at = deps.snapshotAt();
+    if (at === null) {
+      exhausted = true;
+      log.info(`no more snapshot instants: ending after ${stats.cyclesRun} cycles`);
+      stop.abort();
+      return;
+    }
     const t0 = deps.elapsed();
     const cfg = current();
     stats.intervalSeconds = cfg.interval;
     stats.pool = deps.poolStats?.() ?? null;
-    const result = await runCycle({ config: cfg, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing }, n, deps.snapshotAt());
+    const result = await runCycle({ config: cfg, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing }, n, at);
     stats.cyclesRun++;
     if (result.errors.length) {
       stats.cyclesFailed++;
@@ -143,7 +164,14 @@ export function createEngine(deps: EngineDeps): Engine {
 
   return {
     stats,
+    get exhausted() {
+      return exhausted;
+    },
     async run({ cycles, signal }) {
+      stop = new AbortController();
+      const onAbort = () => stop.abort();
+      if (signal.aborted) stop.abort();
+      else signal.addEventListener("abort", onAbort, { once: true });
       await provider.open();
       for (const r of running) await r.open();
       const market = deps.market;
@@ -161,7 +189,7 @@ export function createEngine(deps: EngineDeps): Engine {
           intervalMs: () => current().interval * 1000,
           cycles,
           clock: deps.clock,
-          signal,
+          signal: stop.signal,
           runCycle: cycle,
           onSkip: (ticks) => {
             stats.skippedTicks += ticks;
@@ -176,6 +204,7 @@ export function createEngine(deps: EngineDeps): Engine {
         const deadlineMs = current().storage.delivery.shutdown_seconds * 1000;
         await Promise.all(running.map((r) => r.close(deadlineMs)));
         await provider.close();
+        signal.removeEventListener("abort", onAbort);
       }
       return stats;
     },

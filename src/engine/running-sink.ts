@@ -290,6 +290,8 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
         pumping = null;
         // A cycle handed over while the pump was finishing.
         if (queue.length > 0 && !stopping.signal.aborted) startPump();
+        // A close that began after the pump's last check but before this point waits for idle too.
+        else for (const r of waitingForIdle.splice(0)) r();
       });
     }
   };

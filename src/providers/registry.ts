@@ -13,8 +13,17 @@ import type { Exchange, MarketCalendar } from "../market/index.ts";
 export type SnapshotClock = {
   /** The first instant `next` returns, epoch ms (known before the first cycle, for start-up checks). */
   readonly startsAt: number;
-  /** The instant of the next snapshot, epoch ms. */
-  next(): number;
+  /**
+   * The instant of the next snapshot, epoch ms; null when there is none (a recording replayed to
+   * its end): the engine then ends the run as if it had run its cycles (flushes, exit 0).
+   */
+  next(): number | null;
+  /**
+   * Wall milliseconds to wait before the next snapshot (a replay paced at a real-time factor),
+   * called before each `next()`; the engine sleeps that long on top of the interval's schedule.
+   * Absent: no wait of its own.
+   */
+  delayMs?(): number;
 };
 
 /** What every provider factory is handed. */
@@ -30,6 +39,8 @@ export type ProviderDeps = {
   now: () => number;
   /** The interval in force (after config reloads), ms; 0 = back to back. */
   intervalMs: () => number;
+  /** Where a provider reports what it found while setting up (a replay's file quirks); absent: nowhere. */
+  log?: { info(message: string): void; warn(message: string): void };
 };
 
 /**

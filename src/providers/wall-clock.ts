@@ -33,7 +33,7 @@ export function gridCeil(epochMs: number, intervalMs: number): number {
  * interval grid. `intervalMs` is read at every call, so a reloaded interval applies from the
  * next cycle.
  */
-export function createWallClock(opts: { now: () => number; intervalMs: () => number }): SnapshotClock {
+export function createWallClock(opts: { now: () => number; intervalMs: () => number }): Omit<SnapshotClock, "next"> & { next(): number } {
   return {
     startsAt: gridFloor(opts.now(), opts.intervalMs()),
     next: () => gridFloor(opts.now(), opts.intervalMs()),

@@ -16,7 +16,8 @@ function firstThree(raw: Record<string, unknown>): { startsAt: number; instants:
   const config = testConfig({ pool: { size: 0 }, ...raw });
   const calendars = createExchangeCalendars(config.market);
   const made = simProviderFactory.create({ config, calendar: calendars.NSE, calendars, compute: createComputePort(null, { minShardLegs: 1 }), now: () => WALL, intervalMs: () => config.interval * 1000 });
-  const instants = [made.snapshotClock.next(), made.snapshotClock.next(), made.snapshotClock.next()];
+  // The session clock never runs out (null is a replay's end).
+  const instants = [made.snapshotClock.next()!, made.snapshotClock.next()!, made.snapshotClock.next()!];
   return { startsAt: made.snapshotClock.startsAt, instants, name: made.provider.name };
 }
 

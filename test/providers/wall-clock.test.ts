@@ -74,13 +74,13 @@ describe("sim factory clock setting", () => {
   test('"wall": the wall clock on the grid and the real market hours', () => {
     const made = make("wall");
     expect(made.market).toBe("wall");
-    expect(formatIsoIst(made.snapshotClock.next())).toBe("2026-11-21T10:00:00+05:30");
+    expect(formatIsoIst(made.snapshotClock.next()!)).toBe("2026-11-21T10:00:00+05:30");
     expect(made.snapshotClock.startsAt).toBe(istEpoch("2026-11-21", "10:00"));
   });
 
   test('default "session": its own session clock (Saturday → the last session\'s open), never gated', () => {
     const made = make();
     expect(made.market).toBe("own");
-    expect(formatIsoIst(made.snapshotClock.next())).toBe("2026-11-20T09:15:00+05:30");
+    expect(formatIsoIst(made.snapshotClock.next()!)).toBe("2026-11-20T09:15:00+05:30");
   });
 });
