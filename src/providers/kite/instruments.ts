@@ -24,9 +24,8 @@ import { ProviderError } from "../../contracts/errors.ts";
 import { editDistance } from "../../config/hygiene.ts";
 import { INDEX_NAMES, INDICES, type IndexName } from "../../market/indices.ts";
 import { isValidIsoDate } from "../../market/ist.ts";
+import type { KiteExchange } from "./protocol.ts";
 
-/** The Kite exchanges whose dumps G6 reads. */
-export type KiteExchange = "NSE" | "BSE" | "NFO" | "BFO";
 
 /**
  * Default spot symbol of each index in Kite notation (exchange:tradingsymbol), resolved against
