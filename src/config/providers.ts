@@ -4,10 +4,11 @@
  * (test/architecture/rules.ts allows exactly this file to import exactly schema modules).
  * A new provider adds its kind and its group here.
  */
+import { KiteSettings } from "../providers/kite/schema.ts";
 import { SimSettings } from "../providers/sim/schema.ts";
 
 /** The values `provider.kind` accepts. */
-export const PROVIDER_KINDS = ["sim"] as const;
+export const PROVIDER_KINDS = ["sim", "kite"] as const;
 
 /** Each provider's settings group, keyed by its kind (`provider.sim`, …). */
-export const PROVIDER_SETTINGS = { sim: SimSettings } as const;
+export const PROVIDER_SETTINGS = { sim: SimSettings, kite: KiteSettings } as const;

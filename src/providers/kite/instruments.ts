@@ -31,13 +31,9 @@ import type { KiteExchange } from "./protocol.ts";
  * Default spot symbol of each index in Kite notation (exchange:tradingsymbol), resolved against
  * the INDICES rows of the NSE and BSE dumps.
  */
-export const KITE_SPOT_SYMBOLS: Readonly<Record<IndexName, string>> = Object.freeze({
-  NIFTY: "NSE:NIFTY 50",
-  BANKNIFTY: "NSE:NIFTY BANK",
-  FINNIFTY: "NSE:NIFTY FIN SERVICE",
-  MIDCPNIFTY: "NSE:NIFTY MID SELECT",
-  SENSEX: "BSE:SENSEX",
-});
+export const KITE_SPOT_SYMBOLS: Readonly<Record<IndexName, string>> = Object.freeze(
+  Object.fromEntries(INDEX_NAMES.map((i) => [i, INDICES[i].spotSymbol])) as Record<IndexName, string>,
+);
 
 /** Columns G6 reads; a dump without one of them is rejected. */
 export const REQUIRED_COLUMNS = [
