@@ -71,6 +71,13 @@ export type ProviderCapabilities = {
   streams?: boolean;
   /** The most legs the provider can quote in one cycle, whatever the interval. */
   maxLegsPerCycle?: number;
+  /**
+   * Whether the strike ladder around ATM is cut from the strikes the provider lists for each
+   * expiry (`instruments`) rather than stepped by the index's constant strike step: a real
+   * market's strikes are irregular (the step widens away from ATM) and change, and no leg may be
+   * asked for a strike that is not listed. Default false.
+   */
+  ladderFromListing?: boolean;
 };
 
 /** Capabilities with every default filled in (Infinity: no limit). */
@@ -84,6 +91,7 @@ export function capabilitiesOf(provider: Pick<Provider, "capabilities">): Resolv
     legsPerRequest: c.legsPerRequest ?? Number.POSITIVE_INFINITY,
     streams: c.streams ?? false,
     maxLegsPerCycle: c.maxLegsPerCycle ?? Number.POSITIVE_INFINITY,
+    ladderFromListing: c.ladderFromListing ?? false,
   };
 }
 

@@ -45,6 +45,11 @@ export type EngineDeps = {
    * the session, the engine idles outside it (see market-gate.ts). Absent: every tick runs.
    */
   market?: { calendar: MarketCalendar };
+  /**
+   * Called before each cycle (before its config is read): picks up changes made outside the
+   * process, e.g. a new access token in the secrets file.
+   */
+  beforeCycle?: () => void;
   /** Called with the market state at the start and on each change (live providers only), before sinks record it. */
   onMarket?: (status: MarketStatus) => void;
 };
@@ -115,10 +120,11 @@ export function createEngine(deps: EngineDeps): Engine {
 
   async function cycle(n: number): Promise<void> {
     const t0 = deps.elapsed();
+    deps.beforeCycle?.();
     const cfg = current();
     stats.intervalSeconds = cfg.interval;
     stats.pool = deps.poolStats?.() ?? null;
-    const result = await runCycle({ config: cfg, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing }, n, deps.snapshotAt());
+    const result = await runCycle({ config: cfg, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing, wallNow: () => deps.clock.now() }, n, deps.snapshotAt());
     stats.cyclesRun++;
     if (result.errors.length) {
       stats.cyclesFailed++;

@@ -11,6 +11,12 @@
  * - `quotes` is cut into chunks of the provider's legs-per-request, paced by a token bucket at
  *   its requests per second; a chunk that still fails leaves exactly its legs NaN, is reported in
  *   `QuoteReport.failures`, and the other chunks proceed. A `fatal` failure is rethrown.
+ * - `spot` takes from the same bucket: a provider's quote rate limit covers the whole quote
+ *   family (Kite quotes indices with the same /quote), so spots and legs together never exceed
+ *   it. Each attempt (retries included) takes a token.
+ * - The bucket spaces requests PACING_GUARD wider than 1/rate: the server sees a request some
+ *   network time after it left, and two requests exactly 1/rate apart on this side may arrive
+ *   closer than that on the server's (a 429 in normal operation).
  *
  * Time, sleeping and randomness are injected (RunningEnv) so tests run on a fake clock.
  */
@@ -96,9 +102,12 @@ export function backoffMs(k: number, baseMs: number, random: () => number): numb
   return random() * baseMs * 2 ** k;
 }
 
-/** Paces requests at `perSecond` with a bucket of one token (no bursts: at most one request per 1/rate s). */
+/** Extra spacing of paced requests, as a fraction of 1/rate (20 ms at 1 request a second). */
+export const PACING_GUARD = 0.02;
+
+/** Paces requests at `perSecond` with a bucket of one token (no bursts: at most one request per (1 + PACING_GUARD)/rate s). */
 export function createTokenBucket(perSecond: number, env: Pick<RunningEnv, "now" | "sleep">): { take(): Promise<void> } {
-  const spacingMs = 1000 / perSecond;
+  const spacingMs = (1000 / perSecond) * (1 + PACING_GUARD);
   let nextAt = Number.NEGATIVE_INFINITY;
   return {
     async take() {
@@ -242,7 +251,7 @@ export function createRunningProvider(provider: Provider, policy: RunningPolicy,
     open: () => attempt("open", (signal) => provider.open(signal)),
     listExpiries: (index, today) => attempt("listExpiries", (signal) => provider.listExpiries(index, today, signal)),
     instruments: (index, expiry) => attempt("instruments", (signal) => provider.instruments(index, expiry, signal)),
-    spot: (indices, at) => attempt("spot", (signal) => provider.spot(indices, at, signal)),
+    spot: (indices, at) => attempt("spot", (signal) => provider.spot(indices, at, signal), () => bucket.take()),
     quotes,
     // Closing is always attempted (also after an auth failure), once, within the deadline.
     close: () => withDeadline("close", () => provider.close()),
