@@ -15,7 +15,7 @@ import { processEnvironment } from "./config/env.ts";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import { activeConfigDocument } from "./config/render.ts";
 import { createConfigStore } from "./config/store.ts";
-import { fileVersion } from "./config/secrets.ts";
+import { secretsFileWatch } from "./config/secrets.ts";
 import { describeFsError, ExitStatus, StartError } from "./exit.ts";
 import { acquireLocks, describeHolder, heldRoot, LockHeldError, outputRoots, type DataDirLock } from "./lock.ts";
 import { underDataDir } from "./sinks/csv/sink.ts";
@@ -116,16 +116,10 @@ const run = defineCommand({
       }
     };
     // A rewritten secrets file (`g6 kite login` each morning) is picked up before the next cycle, as a SIGHUP would.
-    const secretsFile = config.secrets_file;
-    let secretsSeen = secretsFile ? fileVersion(secretsFile) : "";
-    const refreshConfig = () => {
-      if (!secretsFile) return;
-      const version = fileVersion(secretsFile);
-      if (version === secretsSeen) return;
-      secretsSeen = version;
+    const refreshConfig = secretsFileWatch(config.secrets_file, () => {
       log.info("secrets file changed; reloading the config");
       reload();
-    };
+    });
     const app = createApp(config, { log, currentConfig: () => store.current, refreshConfig, onSummary: (snapshot) => dashboard.display.show(snapshot), onMarket: (status) => dashboard.display.market?.(status) });
     dashboard.attach(app.summary);
     // Nothing is written before the server has its port and the lock is ours: a refused start

@@ -45,3 +45,18 @@ export function fileVersion(path: string): string {
     return "";
   }
 }
+
+/**
+ * A check to call before each cycle: calls `onChange` once when the secrets file at `path` was
+ * rewritten since the last check (or since this was made); a no-op without a secrets file.
+ */
+export function secretsFileWatch(path: string | null, onChange: () => void): () => void {
+  if (!path) return () => {};
+  let seen = fileVersion(path);
+  return () => {
+    const version = fileVersion(path);
+    if (version === seen) return;
+    seen = version;
+    onChange();
+  };
+}
