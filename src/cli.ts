@@ -1,7 +1,8 @@
 #!/usr/bin/env bun
 /**
  * The G6 command line (citty). The only place that reads process state (argv, env, signals)
- * and calls process.exit. Exit status: 0 ok, 1 runtime failure, 2 bad configuration or usage.
+ * and calls process.exit. Exit status: 0 ok, 1 runtime failure, 2 bad configuration or usage
+ * (a ConfigError, or a provider refusing its settings at start: ProviderError "config").
  */
 import { defineCommand, runCommand, showUsage, type ArgsDef, type CommandDef } from "citty";
 import { createConsola, LogLevels } from "consola";
@@ -17,6 +18,7 @@ import { activeConfigDocument } from "./config/render.ts";
 import { createConfigStore } from "./config/store.ts";
 import { secretsFileWatch } from "./config/secrets.ts";
 import { describeFsError, ExitStatus, StartError } from "./exit.ts";
+import { ProviderError } from "./contracts/index.ts";
 import { acquireLocks, describeHolder, heldRoot, LockHeldError, outputRoots, type DataDirLock } from "./lock.ts";
 import { underDataDir } from "./sinks/csv/sink.ts";
 import { writeFileAtomic } from "./sinks/status/sink.ts";
@@ -238,7 +240,9 @@ async function cli(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof ExitStatus) return err.code;
-    if (err instanceof ConfigError || err instanceof ServerStartError || err instanceof LockHeldError || err instanceof StartError) {
+    // A provider refusing its settings at start (e.g. a Kite spot symbol not listed) is bad configuration too.
+    const providerConfig = err instanceof ProviderError && err.code === "config";
+    if (err instanceof ConfigError || err instanceof ServerStartError || err instanceof LockHeldError || err instanceof StartError || providerConfig) {
       console.error(`g6: ${err.message}`);
       return 2;
     }

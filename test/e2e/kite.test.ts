@@ -209,7 +209,7 @@ describe("start-up", () => {
     expect(err).toBeInstanceOf(ProviderError);
     expect((err as ProviderError).code).toBe("config");
     expect((err as ProviderError).message).toBe(
-      'spot symbol "NSE:NIFTY MIDCAP SELECT" of MIDCPNIFTY is not an index in the NSE instrument dump; did you mean "NSE:NIFTY MID SELECT"?',
+      'provider.kite.spot_symbols: spot symbol "NSE:NIFTY MIDCAP SELECT" of MIDCPNIFTY is not an index in the NSE instrument dump; did you mean "NSE:NIFTY MID SELECT"?',
     );
   });
 
@@ -235,4 +235,38 @@ describe("start-up", () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).problems.join("\n")).toContain("provider.kite.access_token: not set; run `g6 kite login`");
   });
+});
+
+describe("g6 run on the fake Kite server", () => {
+  /** Runs the CLI (a child process; the fake answers from this one) with `env`; its exit code and output. */
+  async function g6(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
+    const proc = Bun.spawn(["bun", join(import.meta.dir, "../../src/cli.ts"), ...args], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? dir, ...env },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+    return { code, out: out + err };
+  }
+  const env = () => ({
+    G6_PROVIDER__KIND: "kite",
+    G6_PROVIDER__KITE__API_KEY: fake.apiKey,
+    G6_PROVIDER__KITE__REST_URL: fake.url,
+    G6_SECRETS_FILE: secretsFile,
+    G6_STORAGE__DATA_DIR: join(dir, "cli-data"),
+    G6_SERVER__ENABLED: "false",
+    G6_INTERVAL: "3",
+  });
+
+  test("one cycle recorded with --force-open; a bad spot symbol exits 2 naming the setting and the close match", async () => {
+    writeSecrets(fake.createSession());
+    const ok = await g6(["run", "--cycles", "1", "--force-open", "--plain"], env());
+    expect(ok.code).toBe(0);
+    expect(existsSync(join(dir, "cli-data", "g6_data", "NIFTY", "this_week", "0"))).toBe(true);
+    const bad = await g6(["run", "--cycles", "1", "--force-open", "--plain"], { ...env(), G6_PROVIDER__KITE__SPOT_SYMBOLS__SENSEX: "BSE:SENSEX50X" });
+    expect(bad.code).toBe(2);
+    expect(bad.out).toContain('g6: provider.kite.spot_symbols: spot symbol "BSE:SENSEX50X" of SENSEX is not an index in the BSE instrument dump; did you mean "BSE:SENSEX"?');
+    expect(bad.out).not.toContain(fake.apiSecret);
+  }, 60_000);
 });

@@ -115,7 +115,14 @@ export function createKiteProvider(opts: KiteProviderOptions): KiteProvider {
       }
       dumps[exchange] = parsed;
     }
-    const built = buildCatalog(dumps, { indices: opts.indices, spotSymbols: opts.spotSymbols });
+    let built: KiteCatalog;
+    try {
+      built = buildCatalog(dumps, { indices: opts.indices, spotSymbols: opts.spotSymbols });
+    } catch (err) {
+      // A spot symbol not listed: name the setting to fix.
+      if (err instanceof ProviderError && err.code === "config") throw new ProviderError("config", `provider.kite.spot_symbols: ${err.message}`);
+      throw err;
+    }
     stats.dumpIssues = built.issues.length;
     return built;
   }

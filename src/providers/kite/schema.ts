@@ -17,30 +17,20 @@ import { field, group } from "../../config/fields.ts";
 
 const ClockTime = v.pipe(v.string(), v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time HH:MM (24 h)"));
 
-/** An absolute http(s) URL. */
-const HttpUrl = v.pipe(
-  v.string(),
-  v.check((s) => {
-    try {
-      const u = new URL(s);
-      return u.protocol === "http:" || u.protocol === "https:";
-    } catch {
-      return false;
-    }
-  }, "an http(s) URL"),
-);
-
-const WsUrl = v.pipe(
-  v.string(),
-  v.check((s) => {
-    try {
-      const u = new URL(s);
-      return u.protocol === "ws:" || u.protocol === "wss:";
-    } catch {
-      return false;
-    }
-  }, "a ws(s) URL"),
-);
+/** An absolute URL with one of `protocols` (e.g. "http:"), described as `what`. */
+const urlOf = (protocols: readonly string[], what: string) =>
+  v.pipe(
+    v.string(),
+    v.check((s) => {
+      try {
+        return protocols.includes(new URL(s).protocol);
+      } catch {
+        return false;
+      }
+    }, what),
+  );
+const HttpUrl = urlOf(["http:", "https:"], "an http(s) URL");
+const WsUrl = urlOf(["ws:", "wss:"], "a ws(s) URL");
 
 /** True for an http URL on a loopback host (127.0.0.0/8, ::1, localhost). */
 export function isLoopbackHttp(s: string): boolean {
