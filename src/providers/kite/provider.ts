@@ -8,7 +8,7 @@
  * Decisions:
  * - open(): validates the access token with GET /user/profile (a refusal is `auth`), then loads
  *   the current dump day's NSE, BSE, NFO and BFO dumps from the cache, downloading (and caching)
- *   those missing, and resolves each enabled index's spot symbol (a symbol not listed is a
+ *   those missing, concurrently, and resolves each enabled index's spot symbol (a symbol not listed is a
  *   `config` error naming the close matches).
  * - The catalog is one dump day's. Every call first checks the dump day of the wall clock (see
  *   cache.ts); on a new one the next call loads the new dumps, so a long-running service crosses
@@ -96,25 +96,26 @@ export function createKiteProvider(opts: KiteProviderOptions): KiteProvider {
 
   async function loadCatalog(day: string, signal?: AbortSignal): Promise<KiteCatalog> {
     const dumps: Dumps = {};
-    for (const exchange of KITE_EXCHANGES) {
-      let text = readCachedDump(opts.dataDir, day, exchange);
-      let parsed = null;
-      if (text !== null) {
-        try {
-          parsed = parseInstrumentDump(text, exchange);
-          stats.dumpsFromCache++;
-        } catch {
-          parsed = null; // not a dump: download it again
+    // The four dumps load concurrently (Kite allows 10 non-quote requests a second): one
+    // call's deadline covers them all.
+    await Promise.all(
+      KITE_EXCHANGES.map(async (exchange) => {
+        const cached = readCachedDump(opts.dataDir, day, exchange);
+        if (cached !== null) {
+          try {
+            dumps[exchange] = parseInstrumentDump(cached, exchange);
+            stats.dumpsFromCache++;
+            return;
+          } catch {
+            // not a dump: download it again
+          }
         }
-      }
-      if (parsed === null) {
-        text = await dumpClient.instrumentsCsv(exchange as KiteExchange, signal);
-        parsed = parseInstrumentDump(text, exchange);
+        const text = await dumpClient.instrumentsCsv(exchange as KiteExchange, signal);
+        dumps[exchange] = parseInstrumentDump(text, exchange);
         stats.dumpsDownloaded++;
         writeCachedDump(opts.dataDir, day, exchange, text);
-      }
-      dumps[exchange] = parsed;
-    }
+      }),
+    );
     let built: KiteCatalog;
     try {
       built = buildCatalog(dumps, { indices: opts.indices, spotSymbols: opts.spotSymbols });
