@@ -229,6 +229,21 @@ describe("start-up", () => {
     expect((err as ConfigError).problems.join("\n")).toContain('collection_mode: "universe" cannot be served by Kite Connect REST');
   });
 
+  test("started with a token Kite refuses: not ready and no Kite calls until a new token appears, then it opens and collects", async () => {
+    writeSecrets("expired-token");
+    const profile = () => fake.counters.requests["GET /user/profile"] ?? 0;
+    const before = profile();
+    const run = await runApp(configFile("late-login.json"), 3, (n) => {
+      if (n === 1) writeSecrets(fake.createSession());
+    });
+    expect(run.results.map((r) => r.status)).toEqual(["EMPTY", "OK", "OK"]);
+    expect(run.ready).toEqual([false, true, true]);
+    expect(run.reasons[0]!.join("; ")).toContain("provider not open");
+    expect(run.reasons[0]!.join("; ")).toContain("TokenException");
+    // One refused profile at start, then one accepted before cycle 2.
+    expect(profile() - before).toBe(2);
+  }, 30_000);
+
   test("no access token: refused with the way to get one", async () => {
     writeFileSync(secretsFile, "{}", { mode: 0o600 });
     const err = await runApp(configFile("no-token.json"), 1).catch((e: unknown) => e);
