@@ -29,6 +29,7 @@ import { createLatestState, type LatestState } from "./state/index.ts";
 import { createProviderRegistry, type ProviderFactory } from "./providers/registry.ts";
 import { simProviderFactory } from "./providers/sim/factory.ts";
 import { replayProviderFactory } from "./providers/replay/factory.ts";
+import { kiteProviderFactory } from "./providers/kite/factory.ts";
 import { buildSinks, type SinkFactory } from "./sinks/registry.ts";
 import { csvSinkFactory } from "./sinks/csv/factory.ts";
 import { statusSinkFactory } from "./sinks/status/factory.ts";
@@ -51,6 +52,12 @@ export type AppOptions = {
   onSummary?: (snapshot: SummarySnapshot) => void;
   /** Receives each market state change of a live provider (the dashboard's "market closed" line). */
   onMarket?: (status: MarketStatus) => void;
+  /**
+   * Called before each cycle to pick up changes made outside the process (the CLI reloads the
+   * config when the secrets file changed: a new access token). After it, a provider whose
+   * credentials were refused is let through again when its credentials changed.
+   */
+  refreshConfig?: () => void;
 };
 
 export type App = {
@@ -99,7 +106,7 @@ export function createEnricher(config: Readonly<G6Config>, pool: WorkerPool | nu
 }
 
 /** Every provider G6 can run, selected by `provider.kind`. A new provider is one entry (and its schema in src/config/providers.ts). */
-export const PROVIDER_FACTORIES: readonly ProviderFactory[] = [simProviderFactory, replayProviderFactory];
+export const PROVIDER_FACTORIES: readonly ProviderFactory[] = [simProviderFactory, kiteProviderFactory, replayProviderFactory];
 
 /** Every sink G6 can write, in the order they are built and written (csv, status, panels). A new sink is one entry. */
 export const SINK_FACTORIES: readonly SinkFactory[] = [csvSinkFactory, statusSinkFactory, panelsSinkFactory];
@@ -114,7 +121,8 @@ export function createSinks(
 }
 
 /**
- * The expiries G6 plans to collect on ISO date `date` under the simulator's listing rules
+ * The expiries G6 plans to collect on ISO date `date` under the simulator's listing rules (a
+ * provider whose factory estimates its own plan, e.g. Kite, does not use this)
  * (ladder: each enabled index's configured selectors; universe: every listed expiry).
  */
 export function plannedExpiries(
@@ -164,17 +172,26 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const storage = () => engineRef?.stats.sinks ?? {};
   const observability = createObservability(config, { now: () => clock.now(), poolStats: () => pool?.stats ?? null, storage });
   const compute = createComputePort(pool, { minShardLegs: config.pool.min_shard_legs });
-  const made = createProviderRegistry(PROVIDER_FACTORIES)
-    .get(config.provider.kind)
-    .create({
-      config,
-      calendar,
-      calendars,
-      compute,
-      now: () => clock.now(),
-      intervalMs: () => (opts.currentConfig?.() ?? config).interval * 1000,
+  const factory = createProviderRegistry(PROVIDER_FACTORIES).get(config.provider.kind);
+  // A provider's own estimate may refuse the plan outright (a ConfigError) before anything is built.
+  let estimate: ReturnType<NonNullable<ProviderFactory["estimate"]>> | undefined;
+  try {
+    estimate = factory.estimate?.(config);
+  } catch (err) {
+    void pool?.close();
+    throw err;
+  }
+  let made: ReturnType<ProviderFactory["create"]>;
+  try {
+    made = factory.create({
+      config, calendar, calendars, compute, now: () => clock.now(), intervalMs: () => (opts.currentConfig?.() ?? config).interval * 1000,
+      currentConfig: opts.currentConfig,
       log: opts.log.withTag(config.provider.kind),
     });
+  } catch (err) {
+    void pool?.close();
+    throw err;
+  }
   // Metrics count every real request (each chunk, each retry); the policy runs above them.
   const instrumented = observability.instrumentProvider(made.provider);
   const provider = createRunningProvider(instrumented, runningPolicy(config));
@@ -189,13 +206,26 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const snapshotClock = made.snapshotClock;
   const startDate = istDate(snapshotClock.startsAt);
   const calendarLog = opts.log.withTag("calendar");
-  const planned = plannedExpiries(config, calendars, startDate);
+  const planned = estimate?.planned ?? plannedExpiries(config, calendars, startDate);
   for (const line of expiryCoverageWarnings(calendars, startDate, planned)) calendarLog.warn(line);
-  const beyond = checkCapacity(capabilitiesOf(provider), estimateLegsPerCycle(config, planned), config.interval);
+  const beyond = checkCapacity(capabilitiesOf(provider), estimate?.legs ?? estimateLegsPerCycle(config, planned), config.interval);
   if (beyond) {
     void pool?.close();
-    throw new ConfigError([`provider.kind: ${provider.name} cannot serve this plan: ${beyond}`]);
+    const hint = capabilitiesOf(provider).quoteRequestsPerSecond < Number.POSITIVE_INFINITY ? "; collect fewer strikes or expiries, a longer interval, or stream" : "";
+    throw new ConfigError([`provider.kind: ${provider.name} cannot serve this plan: ${beyond}${hint}`]);
   }
+  // Credentials that change while running (a new daily token): a refused provider is let through again once they change.
+  let credentials = made.credentials?.();
+  const beforeCycle = () => {
+    opts.refreshConfig?.();
+    const now = made.credentials?.();
+    if (now === credentials) return;
+    credentials = now;
+    if (provider.authFailure) {
+      opts.log.withTag("provider").info(`${provider.name}: new credentials; resuming calls`);
+      provider.reset();
+    }
+  };
   const now = () => clock.now();
   const sinks = createSinks(config, calendar, { now, pool }).map((s) => observability.instrumentSink(s));
   const summary = opts.onSummary ? configuredTracker(config, calendar, { now, pool }) : null;
@@ -211,6 +241,7 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
     clock,
     elapsed: () => performance.now(),
     log: opts.log.withTag("engine"),
+    beforeCycle,
     // A provider on the real market hours idles outside the session; the simulator's session clock never does.
     ...(made.market === "wall" ? { market: { calendar } } : {}),
     onMarket: (status) => {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bun
 /**
  * The G6 command line (citty). The only place that reads process state (argv, env, signals)
- * and calls process.exit. Exit status: 0 ok, 1 runtime failure, 2 bad configuration or usage.
+ * and calls process.exit. Exit status: 0 ok, 1 runtime failure, 2 bad configuration or usage
+ * (a ConfigError, or a provider refusing its settings at start: ProviderError "config").
  */
 import { defineCommand, runCommand, showUsage, type ArgsDef, type CommandDef } from "citty";
 import { createConsola, LogLevels } from "consola";
@@ -15,7 +16,9 @@ import { processEnvironment } from "./config/env.ts";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import { activeConfigDocument } from "./config/render.ts";
 import { createConfigStore } from "./config/store.ts";
+import { secretsFileWatch } from "./config/secrets.ts";
 import { describeFsError, ExitStatus, StartError } from "./exit.ts";
+import { ProviderError } from "./contracts/index.ts";
 import { acquireLocks, describeHolder, heldRoot, LockHeldError, outputRoots, type DataDirLock } from "./lock.ts";
 import { underDataDir } from "./sinks/csv/sink.ts";
 import { writeFileAtomic } from "./sinks/status/sink.ts";
@@ -115,7 +118,12 @@ const run = defineCommand({
         return { ok: false as const, error: message };
       }
     };
-    const app = createApp(config, { log, currentConfig: () => store.current, onSummary: (snapshot) => dashboard.display.show(snapshot), onMarket: (status) => dashboard.display.market?.(status) });
+    // A rewritten secrets file (`g6 kite login` each morning) is picked up before the next cycle, as a SIGHUP would.
+    const refreshConfig = secretsFileWatch(config.secrets_file, () => {
+      log.info("secrets file changed; reloading the config");
+      reload();
+    });
+    const app = createApp(config, { log, currentConfig: () => store.current, refreshConfig, onSummary: (snapshot) => dashboard.display.show(snapshot), onMarket: (status) => dashboard.display.market?.(status) });
     dashboard.attach(app.summary);
     // Nothing is written before the server has its port and the lock is ours: a refused start
     // leaves the data directory (and a running engine's files) as they were.
@@ -251,7 +259,9 @@ async function cli(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof ExitStatus) return err.code;
-    if (err instanceof ConfigError || err instanceof ServerStartError || err instanceof LockHeldError || err instanceof StartError) {
+    // A provider refusing its settings at start (e.g. a Kite spot symbol not listed) is bad configuration too.
+    const providerConfig = err instanceof ProviderError && err.code === "config";
+    if (err instanceof ConfigError || err instanceof ServerStartError || err instanceof LockHeldError || err instanceof StartError || providerConfig) {
       console.error(`g6: ${err.message}`);
       return 2;
     }

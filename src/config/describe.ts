@@ -20,6 +20,8 @@ export type SettingDoc = {
   replacement?: string;
   reloadable: boolean;
   secret: boolean;
+  /** Allowed in the secrets file although not secret (see SettingMeta.secretsFile). */
+  secretsFile: boolean;
   /** The schema node (without the optional wrapper), for JSON Schema export. */
   node: SchemaNode;
 };
@@ -135,6 +137,7 @@ export function describeSchema(): { settings: SettingDoc[]; groups: GroupDoc[] }
         replacement: meta.replacement,
         reloadable: meta.reloadable ?? false,
         secret: meta.secret ?? false,
+        secretsFile: meta.secretsFile ?? false,
         node,
       });
     }

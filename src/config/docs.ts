@@ -27,6 +27,7 @@ function notes(s: SettingDoc): string {
   if (s.stage === "experimental") out.push("*experimental*");
   if (s.reloadable) out.push("reloadable");
   if (s.secret) out.push("**secret**: environment or secrets file only");
+  if (s.secretsFile) out.push("kept in the secrets file (may also be set elsewhere)");
   return out.join("; ");
 }
 

@@ -13,6 +13,12 @@ export type SettingMeta = {
   reloadable?: boolean;
   /** Never printed, logged or written: shown as `***`. Only from the environment or the secrets file. */
   secret?: boolean;
+  /**
+   * Kept in the secrets file beside the secrets it belongs to (written there by a command, e.g.
+   * an access token's expiry), but not itself secret: shown as is. Allowed in the secrets file,
+   * the environment and the config file.
+   */
+  secretsFile?: boolean;
   /** Lifecycle: experimental, active (default), deprecated (use `replacement`), removed (an error if set). */
   stage?: "experimental" | "active" | "deprecated" | "removed";
   /** Key path that replaces a deprecated or removed setting. */

@@ -9,10 +9,7 @@ import { ReplaySettings } from "../providers/replay/schema.ts";
 import { SimSettings } from "../providers/sim/schema.ts";
 
 /** The values `provider.kind` accepts. */
-export const PROVIDER_KINDS = ["sim", "replay"] as const;
+export const PROVIDER_KINDS = ["sim", "kite", "replay"] as const;
 
-/**
- * Each provider's settings group, keyed by its kind (`provider.sim`, …). `provider.kite` is
- * declared ahead of the kind: `g6 kite login` and `g6 kite status` read it already.
- */
-export const PROVIDER_SETTINGS = { sim: SimSettings, replay: ReplaySettings, kite: KiteSettings } as const;
+/** Each provider's settings group, keyed by its kind (`provider.sim`, …). */
+export const PROVIDER_SETTINGS = { sim: SimSettings, kite: KiteSettings, replay: ReplaySettings } as const;

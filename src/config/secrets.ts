@@ -1,7 +1,8 @@
 /**
  * The secrets file: a JSON object with the same key structure as the config, holding only
  * settings marked secret (API keys, tokens). It must live outside the G6 directory (so it is
- * never committed) and should be readable by its owner only.
+ * never committed) and should be readable by its owner only. A few settings that are not secret
+ * but belong with a secret (an access token's expiry) may live there too (`secretsFile`).
  */
 import { statSync } from "node:fs";
 import { relative, resolve } from "node:path";
@@ -33,9 +34,39 @@ export function readSecretsFile(path: string, settings: ReadonlyMap<string, Sett
   }
   const raw = readJsonObject(path, SECRETS_FILE);
   for (const [p] of leaves(raw)) {
-    if (!settings.get(p)?.secret) problems.push(`${p}: not a secret setting; only secrets belong in the secrets file ${path}`);
+    const s = settings.get(p);
+    if (!s?.secret && !s?.secretsFile) problems.push(`${p}: not a secret setting; only secrets belong in the secrets file ${path}`);
   }
   const mode = statSync(path).mode & 0o077;
   if (mode !== 0) warnings.push(`secrets file ${path} is readable by group or others (mode ${(statSync(path).mode & 0o777).toString(8)}); use chmod 600`);
   return { raw, problems, warnings };
+}
+
+/**
+ * A cheap fingerprint of a file's current version (device, inode, size, modification time), or
+ * "" when it cannot be read: a running engine compares it each cycle to notice a rewritten
+ * secrets file (an atomic rename changes the inode) without reading the file.
+ */
+export function fileVersion(path: string): string {
+  try {
+    const st = statSync(path, { bigint: true });
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * A check to call before each cycle: calls `onChange` once when the secrets file at `path` was
+ * rewritten since the last check (or since this was made); a no-op without a secrets file.
+ */
+export function secretsFileWatch(path: string | null, onChange: () => void): () => void {
+  if (!path) return () => {};
+  let seen = fileVersion(path);
+  return () => {
+    const version = fileVersion(path);
+    if (version === seen) return;
+    seen = version;
+    onChange();
+  };
 }

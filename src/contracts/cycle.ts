@@ -50,9 +50,32 @@ export type CycleResult = {
   compute: { fetch: ComputeReport; enrich: ComputeReport };
   /** CSV row bodies rendered during enrichment, in batch order (null: not rendered). */
   rendered: RenderedRows[] | null;
+  /** The legs' quote times: data age and snapshot skew (absent or null: no leg carried a time). */
+  quoteTimes?: QuoteTimes | null;
 };
 
 export type CycleStatus = "OK" | "PARTIAL" | "EMPTY";
+
+/**
+ * The quotes' own times in a cycle (a live provider's quotes carry the exchange's time; the
+ * snapshot instant is the scheduled tick): the first and last quote time over the legs, epoch
+ * ms; `skewMs` = last − first (how far apart in time the snapshot's quotes are); `ageMs` = the
+ * wall time when the fetch ended − first (how old the oldest quote was when collected).
+ */
+export type QuoteTimes = { first: number; last: number; skewMs: number; ageMs: number };
+
+/** The quote times of `quoteTime` (epoch ms per leg, NaN: none) as of wall time `now`; null when no leg has one. */
+export function quoteTimesOf(quoteTime: ArrayLike<number>, now: number): QuoteTimes | null {
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < quoteTime.length; i++) {
+    const t = quoteTime[i]!;
+    if (t < first) first = t;
+    if (t > last) last = t;
+  }
+  if (!Number.isFinite(first)) return null;
+  return { first, last, skewMs: last - first, ageMs: now - first };
+}
 
 /**
  * A cycle's status and reason with the storage faults of now: an OK cycle is PARTIAL while a

@@ -77,6 +77,13 @@ export type ProviderCapabilities = {
    * failure reason of a leg whose IV is missing) instead of solving IVs from prices.
    */
   suppliesAnalytics?: boolean;
+  /**
+   * Whether the strike ladder around ATM is cut from the strikes the provider lists for each
+   * expiry (`instruments`) rather than stepped by the index's constant strike step: a real
+   * market's strikes are irregular (the step widens away from ATM) and change, and no leg may be
+   * asked for a strike that is not listed. Default false.
+   */
+  ladderFromListing?: boolean;
 };
 
 /** Capabilities with every default filled in (Infinity: no limit). */
@@ -91,6 +98,7 @@ export function capabilitiesOf(provider: Pick<Provider, "capabilities">): Resolv
     streams: c.streams ?? false,
     maxLegsPerCycle: c.maxLegsPerCycle ?? Number.POSITIVE_INFINITY,
     suppliesAnalytics: c.suppliesAnalytics ?? false,
+    ladderFromListing: c.ladderFromListing ?? false,
   };
 }
 

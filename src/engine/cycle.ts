@@ -9,11 +9,11 @@ import type { EnrichParams } from "../chain/enrich.ts";
 import { scoreGroup, scoreIndex, type ExpirySummary, type IndexSummary } from "../chain/score.ts";
 import type { G6Config } from "../config/schema.ts";
 import { IV_FAILURE_REASONS } from "../analytics/index.ts";
-import { createExchangeCalendars, expiryCoverageWarnings, istDate } from "../market/index.ts";
+import { createExchangeCalendars, expiryCoverageWarnings, type IndexName, istDate, resolveExpiry } from "../market/index.ts";
 import type { EnrichOutput } from "./compute.ts";
 import type { ListingCache } from "./listing.ts";
 import { enabledIndices, planCycle } from "./plan.ts";
-import { capabilitiesOf, type ComputeReport, type CycleError, errorMessage, type CycleResult, type Phase, type Provider, ProviderError, type SpotQuote } from "../contracts/index.ts";
+import { capabilitiesOf, quoteTimesOf, type ComputeReport, type CycleError, errorMessage, type CycleResult, type Phase, type Provider, ProviderError, type SpotQuote } from "../contracts/index.ts";
 
 /**
  * Runs enrichment over a whole batch (inline or on a worker pool); given the snapshot instant
@@ -28,8 +28,10 @@ export type CycleDeps = {
   enrich: Enricher;
   /** Monotonic milliseconds for phase timings. */
   elapsed: () => number;
-  /** Listed strikes per day (universe mode). */
+  /** Listed strikes per day (universe mode, and a ladder from the listing). */
   listing: ListingCache;
+  /** Wall clock, epoch ms, for the age of the quotes (absent: the snapshot instant stands in). */
+  wallNow?: () => number;
 };
 
 /** Parameters of enrichment from config. */
@@ -95,9 +97,15 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
     }),
   );
   const listedStrikes = new Map<string, Float64Array>();
-  if (config.collection_mode === "universe") {
+  const ladderFromListing = capabilitiesOf(provider).ladderFromListing;
+  if (config.collection_mode === "universe" || ladderFromListing) {
     for (const [index, expiries] of listed) {
-      for (const expiry of expiries) {
+      // Universe: every listed expiry; a ladder from the listing: the expiries its selectors name.
+      const wanted =
+        config.collection_mode === "universe"
+          ? expiries
+          : new Set(config.indices[index as IndexName].expiries.map((tag) => resolveExpiry(tag, expiries, date)).filter((e): e is string => e !== undefined));
+      for (const expiry of wanted) {
         if (expiry < date) continue;
         try {
           listedStrikes.set(`${index}|${expiry}`, await deps.listing.strikes(provider, index, expiry, date));
@@ -109,7 +117,7 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
   }
   lap("spot");
 
-  const plan = planCycle({ config, at, today: date, spots, listed, listedStrikes });
+  const plan = planCycle({ config, at, today: date, spots, listed, listedStrikes, ladderFromListing });
   const batch = createBatch(plan.groups);
   lap("plan");
 
@@ -127,6 +135,7 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
     rejectInvalidQuotes(batch);
   }
   lap("fetch");
+  const quoteTimes = quoteTimesOf(batch.quoteTime, deps.wallNow?.() ?? at);
 
   // A provider that supplies analytics (a replay of recorded IVs and Greeks) has them kept.
   const keepAnalytics = capabilitiesOf(provider).suppliesAnalytics;
@@ -157,5 +166,5 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
     .join("; ");
   const warnings = expiryCoverageWarnings(createExchangeCalendars(config.market), date, expiries);
   const compute = { fetch: fetchReport, enrich: enrichReport };
-  return { cycle, at, date, durations, batch, expiries, indices, ivFailures, legsRequested, legsCollected, status, statusReason, warnings, errors, compute, rendered };
+  return { cycle, at, date, durations, batch, expiries, indices, ivFailures, legsRequested, legsCollected, status, statusReason, warnings, errors, compute, rendered, quoteTimes };
 }

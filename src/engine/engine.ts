@@ -2,6 +2,9 @@
  * The engine: runs cycles on the scheduler and hands each result to the running sinks
  * (src/engine/running-sink.ts), which write it off the cycle's critical path: the next cycle
  * starts on time however slow a sink is (unless a sink's queue is full and its policy blocks).
+ * A provider whose open is refused as `auth` (an expired daily token) does not end the run: the
+ * engine runs its cycles (each failing fast, not ready) and opens the provider before the first
+ * cycle after new credentials let it (see RunningProvider.reset and AppOptions.refreshConfig).
  */
 import type { ConsolaInstance } from "consola";
 import type { G6Config } from "../config/schema.ts";
@@ -10,7 +13,7 @@ import { createListingCache } from "./listing.ts";
 import { runScheduler, type SchedulerClock } from "./scheduler.ts";
 import { createRunningSink, DEFAULT_QUEUE, type RunningSink, type RunningSinkPolicy } from "./running-sink.ts";
 import { type RunningEnv, systemRunningEnv } from "./running-provider.ts";
-import { type CycleResult, emptySinkTotals, type EngineStats, errorMessage, type PoolStats, type Provider, type Sink, type SinkSpool } from "../contracts/index.ts";
+import { type CycleResult, emptySinkTotals, type EngineStats, errorMessage, type PoolStats, type Provider, ProviderError, type Sink, type SinkSpool } from "../contracts/index.ts";
 import { freezeStats } from "../state/index.ts";
 import { createMarketGate } from "./market-gate.ts";
 import { formatIstShort, type MarketCalendar } from "../market/index.ts";
@@ -50,6 +53,11 @@ export type EngineDeps = {
    * the session, the engine idles outside it (see market-gate.ts). Absent: every tick runs.
    */
   market?: { calendar: MarketCalendar };
+  /**
+   * Called before each cycle (before its config is read): picks up changes made outside the
+   * process, e.g. a new access token in the secrets file.
+   */
+  beforeCycle?: () => void;
   /** Called with the market state at the start and on each change (live providers only), before sinks record it. */
   onMarket?: (status: MarketStatus) => void;
 };
@@ -123,6 +131,8 @@ export function createEngine(deps: EngineDeps): Engine {
   let exhausted = false;
   /** Ends the scheduler's loop (the caller's signal, or the snapshot clock running out). */
   let stop = new AbortController();
+  /** Whether the provider has been opened (a refused open is retried before each cycle). */
+  let opened = false;
 
   async function cycle(n: number): Promise<void> {
     const delay = deps.snapshotDelay?.() ?? 0;
@@ -136,10 +146,20 @@ export function createEngine(deps: EngineDeps): Engine {
       return;
     }
     const t0 = deps.elapsed();
+    deps.beforeCycle?.();
+    if (!opened) {
+      try {
+        await provider.open();
+        opened = true;
+      } catch (err) {
+        if (!(err instanceof ProviderError && err.code === "auth")) throw err;
+        // Still refused: the cycle's calls fail fast with the same error and record it.
+      }
+    }
     const cfg = current();
     stats.intervalSeconds = cfg.interval;
     stats.pool = deps.poolStats?.() ?? null;
-    const result = await runCycle({ config: cfg, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing }, n, at);
+    const result = await runCycle({ config: cfg, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing, wallNow: () => deps.clock.now() }, n, at);
     stats.cyclesRun++;
     if (result.errors.length) {
       stats.cyclesFailed++;
@@ -172,7 +192,15 @@ export function createEngine(deps: EngineDeps): Engine {
       const onAbort = () => stop.abort();
       if (signal.aborted) stop.abort();
       else signal.addEventListener("abort", onAbort, { once: true });
-      await provider.open();
+      try {
+        await provider.open();
+        opened = true;
+      } catch (err) {
+        // Refused credentials (an expired daily token) do not end the run: the engine waits,
+        // not ready, and opens the provider at the first cycle after new credentials let it.
+        if (!(err instanceof ProviderError && err.code === "auth")) throw err;
+        recordError(`provider ${provider.name}: open refused (${err.code}): ${err.message}; waiting for new credentials`);
+      }
       for (const r of running) await r.open();
       const market = deps.market;
       // One log line per state change; the sinks that record the state (the status file) are

@@ -16,9 +16,23 @@ export type PlanInput = {
   spots: ReadonlyMap<string, SpotQuote>;
   /** Listed expiries per index (absent: the listing failed). */
   listed: ReadonlyMap<string, readonly string[]>;
-  /** Universe mode: listed strikes per `${index}|${expiry}` (absent: unknown). */
+  /** Universe mode, or a ladder from the listing: listed strikes per `${index}|${expiry}` (absent: unknown). */
   listedStrikes?: ReadonlyMap<string, Float64Array>;
+  /** Cut each expiry's ladder from its listed strikes (the provider's `ladderFromListing`) instead of the index's constant step. */
+  ladderFromListing?: boolean;
 };
+
+/**
+ * The ladder of `below` and `above` listed strikes around the listed strike nearest `spot` (a tie
+ * goes to the higher strike, as atmStrike rounds halves up), clipped to what is listed; its ATM.
+ * `listed` is ascending and not empty.
+ */
+export function listedLadder(listed: Float64Array, spot: number, below: number, above: number): { atm: number; strikes: Float64Array } {
+  let at = 0;
+  for (let i = 1; i < listed.length; i++) if (Math.abs(listed[i]! - spot) <= Math.abs(listed[at]! - spot)) at = i;
+  const atm = listed[at]!;
+  return { atm, strikes: listed.slice(Math.max(0, at - below), Math.min(listed.length, at + above + 1)) };
+}
 
 export type CyclePlan = { groups: GroupSpec[]; indices: IndexPlan[] };
 
@@ -54,22 +68,30 @@ export function planCycle(input: PlanInput): CyclePlan {
       indices.push({ ...base, atm: Number.NaN, unresolved: [...selectors], error: "no expiry listing" });
       continue;
     }
-    const atm = atmStrike(spot.last, spec.strikeStep);
+    let atm = atmStrike(spot.last, spec.strikeStep);
     const universe = config.collection_mode === "universe";
+    const fromListing = !universe && input.ladderFromListing === true;
+    let indexAtm = fromListing ? Number.NaN : atm;
     const ladder = strikeLadder(atm, spec.strikeStep, ic.strikes_below, ic.strikes_above);
     const unresolved: string[] = [];
     const targets = universe ? listed.filter((e) => e >= today).map((e) => ({ tag: e, expiry: e as string | undefined })) : selectors.map((tag) => ({ tag, expiry: resolveExpiry(tag, listed, today) }));
     if (universe) base.selectors = targets.map((t) => t.tag);
     for (const { tag, expiry } of targets) {
-      const strikes = expiry && (universe ? input.listedStrikes?.get(`${index}|${expiry}`) : ladder);
-      if (!expiry || !strikes) {
+      let strikes = expiry && (universe || fromListing ? input.listedStrikes?.get(`${index}|${expiry}`) : ladder);
+      if (!expiry || !strikes || strikes.length === 0) {
         unresolved.push(tag);
         continue;
+      }
+      if (fromListing) {
+        const cut = listedLadder(strikes, spot.last, ic.strikes_below, ic.strikes_above);
+        strikes = cut.strikes;
+        atm = cut.atm;
+        if (Number.isNaN(indexAtm)) indexAtm = atm;
       }
       const T = timeToExpiryYears(at, expiry, config.market.close);
       groups.push({ index, tag, expiry, spot: spot.last, atm, T, df: Math.exp(-config.risk_free_rate * T), strikes });
     }
-    indices.push({ ...base, atm, unresolved });
+    indices.push({ ...base, atm: indexAtm, unresolved });
   }
   return { groups, indices };
 }

@@ -11,6 +11,14 @@
  * - `quotes` is cut into chunks of the provider's legs-per-request, paced by a token bucket at
  *   its requests per second; a chunk that still fails leaves exactly its legs NaN, is reported in
  *   `QuoteReport.failures`, and the other chunks proceed. A `fatal` failure is rethrown.
+ * - `spot` takes from the same bucket: a provider's quote rate limit covers the whole quote
+ *   family (Kite quotes indices with the same /quote), so spots and legs together never exceed
+ *   it. Each attempt (retries included) takes a token.
+ * - The bucket spaces a request 1/rate after the previous one was sent AND after its answer came
+ *   back: the server counts requests when they arrive, and two requests sent exactly 1/rate
+ *   apart may arrive closer than that (the first delayed on the way), which is a 429 in normal
+ *   operation. A request arrives before its answer leaves, so spacing from the answer cannot
+ *   be undercut by network jitter; it costs one round trip per request.
  *
  * Time, sleeping and randomness are injected (RunningEnv) so tests run on a fake clock.
  */
@@ -96,17 +104,24 @@ export function backoffMs(k: number, baseMs: number, random: () => number): numb
   return random() * baseMs * 2 ** k;
 }
 
-/** Paces requests at `perSecond` with a bucket of one token (no bursts: at most one request per 1/rate s). */
-export function createTokenBucket(perSecond: number, env: Pick<RunningEnv, "now" | "sleep">): { take(): Promise<void> } {
+/**
+ * Paces requests at `perSecond` with a bucket of one token (no bursts): `take` waits until 1/rate
+ * after the previous take and after the previous `done` (the request's answer, or its failure).
+ */
+export function createTokenBucket(perSecond: number, env: Pick<RunningEnv, "now" | "sleep">): { take(): Promise<void>; done(): void } {
   const spacingMs = 1000 / perSecond;
+  const paced = Number.isFinite(spacingMs) && spacingMs > 0;
   let nextAt = Number.NEGATIVE_INFINITY;
   return {
     async take() {
-      if (!Number.isFinite(spacingMs) || spacingMs <= 0) return;
+      if (!paced) return;
       const now = env.now();
       const at = Math.max(now, nextAt);
       nextAt = at + spacingMs;
       if (at > now) await env.sleep(at - now);
+    },
+    done() {
+      if (paced) nextAt = Math.max(nextAt, env.now() + spacingMs);
     },
   };
 }
@@ -182,14 +197,17 @@ export function createRunningProvider(provider: Provider, policy: RunningPolicy,
     }
   }
 
-  /** `call` with deadline and retries; `before` runs before each attempt (rate limiting). */
-  async function attempt<T>(what: string, call: (signal: AbortSignal) => Promise<T>, before?: () => Promise<void>): Promise<T> {
+  /** `call` with deadline and retries; `paced`: each attempt takes a token of the bucket, and returns it when it ends. */
+  async function attempt<T>(what: string, call: (signal: AbortSignal) => Promise<T>, paced = false): Promise<T> {
     for (let k = 0; ; k++) {
       if (authFailure) throw authFailure;
-      await before?.();
+      if (paced) await bucket.take();
       try {
-        return await withDeadline(what, call);
+        const out = await withDeadline(what, call);
+        if (paced) bucket.done();
+        return out;
       } catch (err) {
+        if (paced) bucket.done();
         const code = codeOf(err);
         if (code === "auth") {
           authFailure ??= err as ProviderError;
@@ -208,7 +226,7 @@ export function createRunningProvider(provider: Provider, policy: RunningPolicy,
     const failures: QuoteFailure[] = [];
     for (const r of chunkRanges(whole, caps.legsPerRequest)) {
       try {
-        const part = await attempt("quotes", (signal) => provider.quotes(batch, at, r, signal), () => bucket.take());
+        const part = await attempt("quotes", (signal) => provider.quotes(batch, at, r, signal), true);
         report.returned += part.returned;
         report.requests += part.requests;
         const compute = mergeCompute(report.compute, part.compute);
@@ -242,7 +260,7 @@ export function createRunningProvider(provider: Provider, policy: RunningPolicy,
     open: () => attempt("open", (signal) => provider.open(signal)),
     listExpiries: (index, today) => attempt("listExpiries", (signal) => provider.listExpiries(index, today, signal)),
     instruments: (index, expiry) => attempt("instruments", (signal) => provider.instruments(index, expiry, signal)),
-    spot: (indices, at) => attempt("spot", (signal) => provider.spot(indices, at, signal)),
+    spot: (indices, at) => attempt("spot", (signal) => provider.spot(indices, at, signal), true),
     quotes,
     // Closing is always attempted (also after an auth failure), once, within the deadline.
     close: () => withDeadline("close", () => provider.close()),

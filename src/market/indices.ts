@@ -53,7 +53,7 @@ export const INDICES: Readonly<Record<IndexName, IndexSpec>> = Object.freeze({
     lotSize: 65,
   }),
   MIDCPNIFTY: spec({
-    spotSymbol: "NSE:NIFTY MIDCAP SELECT",
+    spotSymbol: "NSE:NIFTY MID SELECT",
     optionsExchange: "NFO",
     strikeStep: 25,
     referenceLevel: 12000,

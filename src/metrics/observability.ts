@@ -107,6 +107,8 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
     lastBatch = result.batch;
     cyclesSeen++;
     recordCycle(cycle, result, stats, delta, deps.now());
+    provider.skew.set(result.quoteTimes ? result.quoteTimes.skewMs / 1000 : Number.NaN);
+    provider.age.set(result.quoteTimes ? result.quoteTimes.ageMs / 1000 : Number.NaN);
     lastSinks = stats.sinks;
     if (index) recordIndices(index, result);
     if (chain) recordChains(chain, result);

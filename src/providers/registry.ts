@@ -41,6 +41,8 @@ export type ProviderDeps = {
   intervalMs: () => number;
   /** Where a provider reports what it found while setting up (a replay's file quirks); absent: nowhere. */
   log?: { info(message: string): void; warn(message: string): void };
+  /** The running config after reloads (reloadable settings such as a new access token); defaults to `config`. */
+  currentConfig?: () => Readonly<G6Config>;
 };
 
 /**
@@ -51,14 +53,33 @@ export type ProviderDeps = {
  */
 export type MarketHours = "wall" | "own";
 
-/** What a factory builds: the provider, the clock of its snapshot instants and the hours it follows. */
-export type MadeProvider = { provider: Provider; snapshotClock: SnapshotClock; market: MarketHours };
+/**
+ * What a factory builds: the provider, the clock of its snapshot instants and the hours it
+ * follows; a provider with credentials that change while it runs (a daily access token) also
+ * gives `credentials`, a fingerprint of those in force: when it changes, the engine lets calls
+ * reach a provider whose credentials were refused again (see RunningProvider.reset).
+ */
+export type MadeProvider = { provider: Provider; snapshotClock: SnapshotClock; market: MarketHours; credentials?: () => string };
+
+/** How a factory sizes a plan before the first cycle (for the capacity check at start). */
+export type PlanEstimate = {
+  /** Legs a cycle will ask for. */
+  legs: number;
+  /** The expiries planned on the start date, for calendar coverage warnings (empty when unknown before the provider lists them). */
+  planned: { index: string; expiry: string }[];
+};
 
 export type ProviderFactory = {
   /** The `provider.kind` value that selects this factory. */
   readonly kind: string;
   /** A live provider returns `{ provider, snapshotClock: createWallClock(…), market: "wall" }` (see wall-clock.ts). */
   create(deps: ProviderDeps): MadeProvider;
+  /**
+   * The plan's size from config alone, before anything is listed; throws a ConfigError for a plan
+   * the provider refuses outright (e.g. universe mode on a rate-limited API). Absent: the
+   * simulator's listing rules estimate it (src/app.ts).
+   */
+  estimate?(config: Readonly<G6Config>): PlanEstimate;
 };
 
 export type ProviderRegistry = {

@@ -103,6 +103,7 @@ export function snapshotFromStatus(doc: ClientDocument, ctx: StatusContext): Sum
       intervalSeconds: n(doc.interval_seconds),
       uptimeSeconds: Math.max(0, Math.floor((ctx.now - Date.parse(doc.started_at)) / 1000)),
       status: doc.status as SummaryStatus,
+      ...(doc.quote_times && (n(doc.quote_times.skew_ms) > 0 || doc.quote_times.first !== doc.snapshot_at) ? { skewSeconds: n(doc.quote_times.skew_ms) / 1000 } : {}),
     },
     indices: doc.indices.map((i) => ({
       index: i.index,

@@ -123,6 +123,7 @@ function panels(s: SummarySnapshot, inner: number, color: boolean) {
         `interval ${count(h.intervalSeconds)}s`,
         `up ${duration(h.uptimeSeconds)}`,
         `status ${paint(h.status, statusStyle(h.status), color)}`,
+        ...(h.skewSeconds !== undefined && Number.isFinite(h.skewSeconds) ? [`skew ${num(h.skewSeconds, 1)}s`] : []),
         ...(s.source ? sourceWords(s.source).map((w, k) => (k === 2 ? paint(w, "red", color) : w)) : []),
       ],
       inner,

@@ -36,6 +36,8 @@ export type SummaryHeader = {
   /** Seconds since the engine started (wall clock). */
   uptimeSeconds: number;
   status: SummaryStatus;
+  /** Spread between the cycle's first and last quote time, seconds (absent or NaN: no quote times). */
+  skewSeconds?: number;
 };
 
 export type SummaryIndex = {
@@ -192,6 +194,8 @@ export function buildSummary(input: SummaryInput): SummarySnapshot {
       intervalSeconds: stats.intervalSeconds,
       uptimeSeconds: Math.max(0, Math.floor((input.now - stats.startedAt) / 1000)),
       status: result.status,
+      // Only for quotes stamped with their own times (a live market); the simulator stamps them with the snapshot instant.
+      ...(result.quoteTimes && (result.quoteTimes.skewMs > 0 || result.quoteTimes.first !== result.at) ? { skewSeconds: result.quoteTimes.skewMs / 1000 } : {}),
     },
     indices: result.indices.map((s) => ({
       index: s.index,

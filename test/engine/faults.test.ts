@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { createEnricher } from "../../src/app.ts";
 import { createEngine } from "../../src/engine/engine.ts";
 import { systemClock, type SchedulerClock } from "../../src/engine/scheduler.ts";
+import { createRunningProvider, providerProblem, runningPolicy } from "../../src/engine/running-provider.ts";
 import { createMarketCalendar } from "../../src/market/index.ts";
 import { createObservability } from "../../src/metrics/observability.ts";
 import { createLatestState, type Readiness } from "../../src/state/index.ts";
@@ -192,17 +193,19 @@ test("an auth error after a good cycle: recorded once per cycle with code auth (
   expect(o.metric("g6_provider_errors_total", { endpoint: "list_expiries", code: "auth" })).toBe(2);
 });
 
-test("an auth error at open: run rejects before any cycle; the provider is not open", async () => {
+test("an auth error at open does not end the run: cycles run failing, not ready; open is tried again before each cycle", async () => {
   const dir = tempDir("g6-faults-open-");
   const config = testConfig({ indices: ONLY_TWO, pool: { size: 0 }, storage: { data_dir: dir } });
   const observability = createObservability(config, { now: () => instantClock.now() });
   const sim = createSimProvider({ config, calendar: createMarketCalendar({ holidays: [] }) });
   const provider = observability.instrumentProvider({ ...sim, open: async () => Promise.reject(new ProviderError("auth", "login refused")) });
-  const state = createLatestState({ now: () => instantClock.now(), providerOpen: () => provider.isOpen });
+  // Under the running policy, as the app runs it: after the refusal every call fails fast.
+  const running = createRunningProvider(provider, runningPolicy(config));
+  const state = createLatestState({ now: () => instantClock.now(), providerOpen: () => provider.isOpen, providerProblem: () => providerProblem(running) });
   const results: CycleResult[] = [];
   const engine = createEngine({
     config,
-    provider,
+    provider: running,
     sinks: [createStatusSink({ file: join(dir, "status.json"), now: () => instantClock.now() })],
     enrich: createEnricher(config, null),
     snapshotAt: () => instantClock.now(),
@@ -211,12 +214,13 @@ test("an auth error at open: run rejects before any cycle; the provider is not o
     log: quietLog,
     onCycle: (r) => results.push(r),
   });
-  const err = await engine.run({ cycles: 1, signal: new AbortController().signal }).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(ProviderError);
-  expect((err as ProviderError).code).toBe("auth");
-  expect(results).toEqual([]);
-  expect(state.readiness()).toEqual({ ready: false, reasons: ["provider not open", "no successful cycle yet"] });
+  const stats = await engine.run({ cycles: 1, signal: new AbortController().signal });
+  expect(results.map((r) => r.status)).toEqual(["EMPTY"]);
+  expect(stats.lastError?.message).toStartWith("cycle 1: ");
+  expect(results[0]!.errors.map((e) => [e.phase, e.code])).toEqual([["spot", "auth"]]);
+  expect(state.readiness()).toEqual({ ready: false, reasons: ["provider not open", "provider auth failed: login refused", "no successful cycle yet"] });
   const text = await observability.render();
+  // Refused once: the retry before the cycle failed fast, without calling the provider.
   expect(text).toContain('g6_provider_errors_total{endpoint="open",code="auth"} 1\n');
   expect(text).toContain("g6_provider_open 0\n");
 });

@@ -1,6 +1,6 @@
 /** The cycle plan: strike ladders and legs per index and expiry from spot and listed expiries. */
 import { describe, expect, test } from "bun:test";
-import { planCycle } from "../../src/engine/plan.ts";
+import { listedLadder, planCycle } from "../../src/engine/plan.ts";
 import { istEpoch } from "../../src/market/ist.ts";
 import { testConfig } from "../helpers/engine.ts";
 import type { SpotQuote } from "../../src/contracts/index.ts";
@@ -97,5 +97,39 @@ describe("planCycle (universe mode)", () => {
     });
     expect(p.groups.map((g) => [g.tag, g.expiry, Array.from(g.strikes)])).toEqual([["2026-11-24", "2026-11-24", [23_000, 24_000, 25_000]]]);
     expect(p.indices[0]).toMatchObject({ selectors: ["2026-11-24", "2026-12-01"], unresolved: ["2026-12-01"], atm: 24_000 });
+  });
+});
+
+describe("a ladder cut from the listed strikes (ladderFromListing)", () => {
+  test("listedLadder: the listed strike nearest spot is ATM, then the listed neighbours, clipped at the edges", () => {
+    const listed = Float64Array.from([23_800, 23_900, 23_950, 24_000, 24_050, 24_100, 24_200]);
+    expect(listedLadder(listed, 24_012.4, 2, 3)).toEqual({ atm: 24_000, strikes: Float64Array.from([23_900, 23_950, 24_000, 24_050, 24_100, 24_200]) });
+    // A tie goes to the higher strike (as atmStrike rounds halves up); near the edge the ladder is clipped.
+    expect(listedLadder(listed, 24_025, 1, 5)).toEqual({ atm: 24_050, strikes: Float64Array.from([24_000, 24_050, 24_100, 24_200]) });
+  });
+
+  test("each expiry's ladder comes from its own listing; no strike that is not listed; an expiry without a listing is unresolved", () => {
+    // Weekly 2026-11-24 lists steps of 50 near ATM, 100 further out; the monthly 2026-12-29 lists steps of 100 only.
+    const weekly = Float64Array.from([23_700, 23_800, 23_900, 23_950, 24_000, 24_050, 24_100, 24_200, 24_300]);
+    const monthly = Float64Array.from([23_700, 23_800, 23_900, 24_000, 24_100, 24_200, 24_300]);
+    const plan = planCycle({
+      config,
+      at: AT,
+      today: TODAY,
+      spots: new Map([["NIFTY", spot("NIFTY", 24_012.4)]]),
+      listed: new Map([["NIFTY", NIFTY_LISTED]]),
+      listedStrikes: new Map([
+        ["NIFTY|2026-11-24", weekly],
+        ["NIFTY|2026-12-29", monthly],
+      ]),
+      ladderFromListing: true,
+    });
+    const nifty = plan.groups.filter((g) => g.index === "NIFTY");
+    expect(nifty.map((g) => [g.tag, g.expiry, g.atm, Array.from(g.strikes)])).toEqual([
+      ["this_week", "2026-11-24", 24_000, [23_900, 23_950, 24_000, 24_050, 24_100, 24_200]],
+      ["this_month", "2026-11-24", 24_000, [23_900, 23_950, 24_000, 24_050, 24_100, 24_200]],
+      ["next_month", "2026-12-29", 24_000, [23_800, 23_900, 24_000, 24_100, 24_200, 24_300]],
+    ]);
+    expect(plan.indices.find((p) => p.index === "NIFTY")).toMatchObject({ atm: 24_000, unresolved: ["next_week"] });
   });
 });

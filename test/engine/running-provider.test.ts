@@ -276,3 +276,23 @@ describe("capacity check", () => {
     expect(checkCapacity(capped, 3001, 0)).toBe("the plan needs about 3001 legs a cycle; the provider serves at most 3000 legs a cycle");
   });
 });
+
+describe("the quote family shares one bucket", () => {
+  test("spot and quote requests together are paced at the rate, each spaced from the previous answer", async () => {
+    const f = fakeEnv();
+    const fake = fakeProvider(f.now, [], { legsPerRequest: 20, quoteRequestsPerSecond: 1 });
+    // Each spot answer takes 300 ms: the next request waits 1 s from that answer.
+    const slowSpot = fake.provider.spot.bind(fake.provider);
+    fake.provider.spot = async (indices, at) => {
+      const out = await slowSpot(indices, at);
+      await f.env.sleep(300);
+      return out;
+    };
+    const running = createRunningProvider(fake.provider, POLICY, f.env);
+    await f.drive(running.spot(["NIFTY"], 0));
+    await f.drive(running.quotes(batch40(), 5));
+    await f.drive(running.spot(["NIFTY"], 0));
+    expect(fake.spotCalls).toEqual([0, 3300]);
+    expect(fake.calls.map((c) => c.at)).toEqual([1300, 2300]);
+  });
+});

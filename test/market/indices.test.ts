@@ -14,7 +14,7 @@ describe("index registry", () => {
     expect(INDEX_NAMES.map((n) => INDICES[n].referenceLevel)).toEqual([24000, 52000, 23500, 12000, 80000]);
     expect(INDEX_NAMES.map((n) => INDICES[n].annualVol)).toEqual([0.13, 0.15, 0.14, 0.17, 0.13]);
     expect(INDEX_NAMES.map((n) => INDICES[n].optionsExchange)).toEqual(["NFO", "NFO", "NFO", "NFO", "BFO"]);
-    expect(INDICES.MIDCPNIFTY.spotSymbol).toBe("NSE:NIFTY MIDCAP SELECT");
+    expect(INDICES.MIDCPNIFTY.spotSymbol).toBe("NSE:NIFTY MID SELECT");
     expect(INDICES.SENSEX.spotSymbol).toBe("BSE:SENSEX");
   });
 

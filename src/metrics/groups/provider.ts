@@ -13,4 +13,6 @@ export const PROVIDER_METRICS = {
   rateLimited: m("counter", "g6_provider_rate_limit_waits_total", "Calls refused by the provider's rate limit (each one a wait before the next try).", ["endpoint"]),
   errors: m("counter", "g6_provider_errors_total", "Provider call failures by error code.", ["endpoint", "code"]),
   open: m("gauge", "g6_provider_open", "1 while the provider is opened (connected and authenticated), else 0."),
+  skew: m("gauge", "g6_provider_snapshot_skew_seconds", "Last cycle's spread between its first and last quote time (NaN when no quote carried a time)."),
+  age: m("gauge", "g6_provider_data_age_seconds", "Age of the last cycle's oldest quote when it was collected (NaN when no quote carried a time)."),
 } as const;

@@ -22,21 +22,21 @@
  *   InputException → bad_data; NetworkException, DataException, GeneralException, 5xx, time-outs
  *   and unreachable hosts → transient. Messages never carry the access token, the API secret or
  *   the request token (the server's text is scrubbed of them too).
- * - Timestamps Kite sends are naive IST; `parseKiteTime` reads them as IST whatever the process
+ * - Timestamps Kite sends are naive IST; `parseIstTimestamp` (protocol.ts) reads them as IST whatever the process
  *   time zone.
  */
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { type ErrorCode, ProviderError } from "../../contracts/errors.ts";
-import { DAY_MS, IST_OFFSET_MS, istDayNumber, istEpoch, isValidIsoDate } from "../../market/ist.ts";
+import { DAY_MS, IST_OFFSET_MS, istDayNumber } from "../../market/ist.ts";
+import { errorCodeOf, KITE_EXCHANGES, type KiteExchange, parseIstTimestamp } from "./protocol.ts";
+
+export { errorCodeOf, KITE_EXCHANGES, type KiteExchange } from "./protocol.ts";
 
 /** The production REST root. */
 export const KITE_REST_URL = "https://api.kite.trade";
 /** The production login page (a browser opens it; Kite redirects to the app with a request token). */
 export const KITE_LOGIN_URL = "https://kite.zerodha.com/connect/login";
-/** The exchanges whose instrument dumps G6 reads: index rows on NSE/BSE, options on NFO/BFO. */
-export const KITE_EXCHANGES = Object.freeze(["NSE", "BSE", "NFO", "BFO"] as const);
-export type KiteExchange = (typeof KITE_EXCHANGES)[number];
 /** Keys one full-quote request (GET /quote) may carry. */
 export const QUOTE_KEYS_PER_REQUEST = 500;
 /** Requests per second the whole quote family (/quote, /quote/ltp, /quote/ohlc) shares. */
@@ -57,20 +57,6 @@ export function loginUrl(apiKey: string, base: string = KITE_LOGIN_URL): string 
 /** The session checksum: hex SHA-256 of api_key + request_token + api_secret. */
 export function sessionChecksum(apiKey: string, requestToken: string, apiSecret: string): string {
   return createHash("sha256").update(apiKey + requestToken + apiSecret).digest("hex");
-}
-
-const KITE_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})$/;
-
-/** Epoch ms of a Kite timestamp "YYYY-MM-DD HH:MM:SS" (naive IST); NaN for null, empty or malformed. */
-export function parseKiteTime(s: string | null | undefined): number {
-  if (typeof s !== "string") return Number.NaN;
-  const m = KITE_TIME.exec(s);
-  if (m === null || !isValidIsoDate(m[1]!)) return Number.NaN;
-  try {
-    return istEpoch(m[1]!, m[2]!);
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /** When an access token issued at `loginTime` (epoch ms) expires: 06:00 IST the next day. */
@@ -95,27 +81,6 @@ export class KiteApiError extends ProviderError {
     super(code, message);
     this.name = "KiteApiError";
   }
-}
-
-/** The error code of a Kite error answer, from its HTTP status and `error_type`. */
-export function errorCodeOf(status: number, errorType: string | undefined): ErrorCode {
-  if (status === 429) return "rate_limited";
-  switch (errorType) {
-    case "TokenException":
-      return "auth";
-    case "PermissionException":
-      return "config";
-    case "InputException":
-      return "bad_data";
-    case "NetworkException":
-    case "DataException":
-    case "GeneralException":
-      return "transient";
-  }
-  if (status >= 500) return "transient";
-  if (status === 401 || status === 403) return "auth";
-  if (status === 404 || status === 405) return "config";
-  return "bad_data";
 }
 
 /** What each code means to the operator, appended to the server's message. */
@@ -286,7 +251,7 @@ export function createKiteClient(opts: KiteClientOptions): KiteClient {
       if (accessToken === undefined || userId === undefined) {
         throw new KiteApiError("bad_data", `Kite ${endpoint}: the answer lacks access_token or user_id`, endpoint, 200);
       }
-      const loginTime = parseKiteTime(str(data.login_time));
+      const loginTime = parseIstTimestamp(str(data.login_time) ?? null);
       return {
         accessToken,
         userId,

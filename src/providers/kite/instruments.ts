@@ -24,21 +24,16 @@ import { ProviderError } from "../../contracts/errors.ts";
 import { editDistance } from "../../config/hygiene.ts";
 import { INDEX_NAMES, INDICES, type IndexName } from "../../market/indices.ts";
 import { isValidIsoDate } from "../../market/ist.ts";
+import type { KiteExchange } from "./protocol.ts";
 
-/** The Kite exchanges whose dumps G6 reads. */
-export type KiteExchange = "NSE" | "BSE" | "NFO" | "BFO";
 
 /**
  * Default spot symbol of each index in Kite notation (exchange:tradingsymbol), resolved against
  * the INDICES rows of the NSE and BSE dumps.
  */
-export const KITE_SPOT_SYMBOLS: Readonly<Record<IndexName, string>> = Object.freeze({
-  NIFTY: "NSE:NIFTY 50",
-  BANKNIFTY: "NSE:NIFTY BANK",
-  FINNIFTY: "NSE:NIFTY FIN SERVICE",
-  MIDCPNIFTY: "NSE:NIFTY MID SELECT",
-  SENSEX: "BSE:SENSEX",
-});
+export const KITE_SPOT_SYMBOLS: Readonly<Record<IndexName, string>> = Object.freeze(
+  Object.fromEntries(INDEX_NAMES.map((i) => [i, INDICES[i].spotSymbol])) as Record<IndexName, string>,
+);
 
 /** Columns G6 reads; a dump without one of them is rejected. */
 export const REQUIRED_COLUMNS = [

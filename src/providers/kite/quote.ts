@@ -8,7 +8,7 @@
  *   a ~0.5 MB document). Malformed JSON is a `transient` ProviderError: Kite answers with JSON
  *   or not at all, so a body that does not parse is a cut connection or a gateway's HTML error
  *   page, which the next request normally fixes. A well-formed `{"status":"error"}` body is
- *   classified by its `error_type` (`kiteErrorCode`); a success body without a `data` object is
+ *   classified by its `error_type` (`errorCodeOf` of protocol.ts); a success body without a `data` object is
  *   `bad_data`.
  * - Field mapping (see `writeQuotes`): last ← last_price, avg ← average_price, volume, oi,
  *   bid/ask ← depth.buy[0].price / depth.sell[0].price, netChange ← last − ohlc.close (Kite's
@@ -29,9 +29,11 @@
  *   matter.
  */
 import type { ChainBatch } from "../../chain/batch.ts";
-import { ProviderError, type ErrorCode } from "../../contracts/errors.ts";
+import { ProviderError } from "../../contracts/errors.ts";
 import type { LegRange, SpotQuote } from "../../contracts/provider.ts";
-import { DAY_MS, IST_OFFSET_MS } from "../../market/ist.ts";
+import { errorCodeOf, parseIstTimestamp } from "./protocol.ts";
+
+export { parseIstTimestamp } from "./protocol.ts";
 
 /** One depth level of a full quote. */
 export type KiteDepthLevel = { price?: number; quantity?: number; orders?: number };
@@ -58,26 +60,6 @@ export type KiteQuote = {
 /** The `data` object of a /quote response: quote by key ("NFO:NIFTY25DEC24000CE"). */
 export type QuoteData = Record<string, KiteQuote>;
 
-/** The ProviderError code of a Kite error body's `error_type` (and HTTP status, when known). */
-export function kiteErrorCode(errorType: string | undefined, httpStatus?: number): ErrorCode {
-  if (httpStatus === 429) return "rate_limited";
-  switch (errorType) {
-    case "TokenException":
-      return "auth";
-    // The app's plan lacks the feature: no retry helps until the credentials change.
-    case "PermissionException":
-      return "auth";
-    case "InputException":
-      return "bad_data";
-    case "NetworkException":
-    case "DataException":
-    case "GeneralException":
-      return "transient";
-    default:
-      return httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500 ? "bad_data" : "transient";
-  }
-}
-
 /**
  * Parses a /quote (or /quote/ohlc, /quote/ltp) response body and returns its `data`. `source`
  * names the request in error messages (e.g. "quote NFO, 500 keys"). Throws a ProviderError:
@@ -97,53 +79,13 @@ export function parseQuoteBody(text: string, source = "quote", httpStatus?: numb
   if (b.status === "error") {
     const type = typeof b.error_type === "string" ? b.error_type : undefined;
     const message = typeof b.message === "string" ? b.message : "no message";
-    throw new ProviderError(kiteErrorCode(type, httpStatus), `${source}: Kite ${type ?? "error"}: ${message}`);
+    throw new ProviderError(errorCodeOf(httpStatus, type), `${source}: Kite ${type ?? "error"}: ${message}`);
   }
   if (b.status !== "success") throw new ProviderError("bad_data", `${source}: response status is ${JSON.stringify(b.status)}, not "success"`);
   if (b.data === null || typeof b.data !== "object" || Array.isArray(b.data)) {
     throw new ProviderError("bad_data", `${source}: success response without a data object`);
   }
   return b.data as QuoteData;
-}
-
-// Days from 1970-01-01 to the first of each month in a non-leap year.
-const MONTH_START = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
-const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-const digit = (s: string, i: number): number => {
-  const d = s.charCodeAt(i) - 48;
-  return d >= 0 && d <= 9 ? d : Number.NaN;
-};
-
-let lastStamp = "";
-let lastStampMs = Number.NaN;
-
-/**
- * Epoch ms of a naive IST timestamp "YYYY-MM-DD HH:MM:SS"; NaN for null, undefined, "" or a
- * string that is not such a timestamp (`isBadTimestamp` tells the two apart). Independent of
- * the process time zone.
- */
-export function parseIstTimestamp(s: string | null | undefined): number {
-  if (typeof s !== "string" || s.length !== 19) return Number.NaN;
-  if (s === lastStamp) return lastStampMs;
-  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 32 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return Number.NaN;
-  const year = digit(s, 0) * 1000 + digit(s, 1) * 100 + digit(s, 2) * 10 + digit(s, 3);
-  const month = digit(s, 5) * 10 + digit(s, 6);
-  const day = digit(s, 8) * 10 + digit(s, 9);
-  const hour = digit(s, 11) * 10 + digit(s, 12);
-  const minute = digit(s, 14) * 10 + digit(s, 15);
-  const second = digit(s, 17) * 10 + digit(s, 18);
-  if (!(month >= 1 && month <= 12 && hour <= 23 && minute <= 59 && second <= 59 && year >= 1970)) return Number.NaN;
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  if (!(day >= 1 && day <= MONTH_DAYS[month - 1]! + (leap && month === 2 ? 1 : 0))) return Number.NaN;
-  // Days since the epoch: whole years (with their leap days), then months, then days.
-  const y = year - 1;
-  const leapDays = Math.floor(y / 4) - Math.floor(y / 100) + Math.floor(y / 400) - 477; // 477 leap days before 1970
-  const days = (year - 1970) * 365 + leapDays + MONTH_START[month - 1]! + (leap && month > 2 ? 1 : 0) + day - 1;
-  const ms = days * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 - IST_OFFSET_MS;
-  lastStamp = s;
-  lastStampMs = ms;
-  return ms;
 }
 
 /** True when `v` is present (not null, undefined or "") but not a timestamp G6 can read. */

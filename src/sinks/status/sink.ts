@@ -51,6 +51,15 @@ export function statusDocument(result: CycleResult, stats: Readonly<EngineStats>
     late_ticks: stats.lateTicks,
     overruns: stats.overruns,
     legs: { requested: result.legsRequested, collected: result.legsCollected },
+    // The quotes' own times (a live provider): the oldest and newest, their spread (snapshot skew) and the oldest's age when collected.
+    quote_times: result.quoteTimes
+      ? {
+          first: formatIsoIst(result.quoteTimes.first),
+          last: formatIsoIst(result.quoteTimes.last),
+          skew_ms: finite(result.quoteTimes.skewMs, 0),
+          age_ms: finite(result.quoteTimes.ageMs, 0),
+        }
+      : null,
     pool: stats.pool
       ? {
           workers: stats.pool.workers,

@@ -9,10 +9,11 @@ import {
   KiteApiError,
   type KiteClient,
   loginUrl,
-  parseKiteTime,
+
   quoteKey,
   sessionChecksum,
 } from "../../../src/providers/kite/client.ts";
+import { parseIstTimestamp as parseKiteTime } from "../../../src/providers/kite/protocol.ts";
 import { smileVol } from "../../fakes/kite/market.ts";
 import { INSTRUMENT_COLUMNS } from "../../fakes/kite/protocol.ts";
 import { type FakeKite, startFakeKite } from "../../fakes/kite/server.ts";

@@ -11,13 +11,14 @@ import { istEpoch } from "../../../src/market/ist.ts";
 import {
   createQuoteExtras,
   isBadTimestamp,
-  kiteErrorCode,
+
   parseIstTimestamp,
   parseQuoteBody,
   spotQuotes,
   writeQuotes,
   type KiteQuote,
 } from "../../../src/providers/kite/quote.ts";
+import { errorCodeOf } from "../../../src/providers/kite/protocol.ts";
 import { kiteQuoteResponse } from "../../../bench/kernels/kite.bench.ts";
 
 const level = (price: number, quantity = 65, orders = 1) => ({ price, quantity, orders });
@@ -207,10 +208,10 @@ describe("parseQuoteBody errors", () => {
     expect(token.message).toBe("quote NFO (500 keys): Kite TokenException: Incorrect `api_key` or `access_token`.");
     expect(providerErrorOf(() => parseQuoteBody('{"status":"error","message":"Something went wrong","error_type":"GeneralException"}')).code).toBe("transient");
     expect(providerErrorOf(() => parseQuoteBody('{"status":"error","message":"Too many requests"}', "quote", 429)).code).toBe("rate_limited");
-    expect(providerErrorOf(() => parseQuoteBody('{"status":"error","message":"Insufficient permission","error_type":"PermissionException"}')).code).toBe("auth");
+    expect(providerErrorOf(() => parseQuoteBody('{"status":"error","message":"Insufficient permission","error_type":"PermissionException"}')).code).toBe("config");
     expect(providerErrorOf(() => parseQuoteBody('{"status":"error","message":"Too many instruments","error_type":"InputException"}')).code).toBe("bad_data");
-    expect(kiteErrorCode("NetworkException", 502)).toBe("transient");
-    expect(kiteErrorCode("DataException", 502)).toBe("transient");
+    expect(errorCodeOf(502, "NetworkException")).toBe("transient");
+    expect(errorCodeOf(502, "DataException")).toBe("transient");
   });
 
   test("malformed JSON is transient and names the source and the body's start", () => {
