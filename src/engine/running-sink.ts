@@ -12,7 +12,13 @@
  *   fail for good: counted as a dropped cycle and an error, its target shown as failing.
  * - **Spool hook:** a spoolable sink with a spool never drops a retriable failure: the cycle's
  *   payload goes to the spool, and the spool is delivered, oldest first, before anything newer
- *   (new cycles join the spool while it holds anything, so the order of cycles is kept).
+ *   (new cycles join the spool while it holds anything, so the order of cycles is kept), for as
+ *   long as it takes. While an outage (unreachable, overloaded, too slow) only fills the spool
+ *   the sink is degraded, not failing: nothing is lost and the engine stays ready; a failure a
+ *   person must fix (credentials) shows it failing. A spool at its cap under pause_collection
+ *   takes nothing new, so the queue fills and the hand-over blocks: collection waits, and says so.
+ * - **Retry-After:** a `SinkError` naming how long the target wants to be left alone is not
+ *   asked again sooner.
  * - **Stalls:** a write running longer than `stallMs` shows its sink as failing (code timeout)
  *   until it returns; it is never abandoned (a second write would race the first).
  * - **Flush timer:** a sink that batches declares a flush interval; its flushes run between
@@ -31,8 +37,10 @@ import {
   errorMessage,
   type MarketStatus,
   faultCodeOf,
+  isOutage,
   isRetriable,
   isSpoolable,
+  retryAfterOf,
   type Sink,
   type SinkFault,
   type SinkQueuePolicy,
@@ -117,11 +125,46 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
   /** Aborts backoff sleeps once the shutdown deadline has passed. */
   const stopping = new AbortController();
 
+  /** Payloads the spool had dropped at the last look (drop_oldest at its cap). */
+  let spoolDropped = spool?.dropped ?? 0;
   const refresh = () => {
     totals.queued = queue.length + (inFlight ? 1 : 0);
     totals.oldestQueuedAt = inFlight?.enqueuedAt ?? queue[0]?.enqueuedAt ?? null;
-    totals.spooled = spool?.pending ?? 0;
+    if (!spool) return;
+    totals.spooled = spool.pending;
+    totals.spoolBytes = spool.bytes;
+    totals.spoolOldestAt = spool.oldestAt ?? null;
+    const dropped = spool.dropped ?? 0;
+    if (dropped > spoolDropped) {
+      const n = dropped - spoolDropped;
+      totals.dropped += n;
+      deps.onError(`sink ${name}: spool full: dropped the ${n} oldest waiting cycle${n === 1 ? "" : "s"} to stay under its cap`);
+    }
+    spoolDropped = dropped;
+    noteSpoolFull();
+    if (spool.pending === 0 && totals.degraded) {
+      totals.degraded = "";
+      log.info(`sink ${name}: spool delivered, caught up`);
+    }
   };
+
+  /**
+   * A retriable failure: an outage of a sink whose spool keeps everything only degrades it (one
+   * warning when it starts); anything else shows it failing.
+   */
+  const noteRetriable = (err: unknown) => {
+    if (spoolable && isOutage(err)) {
+      const reason = `${errorMessage(err).replace(new RegExp(`^${name}: `), "")}; spooling (${spool!.pending} waiting)`;
+      if (!totals.degraded) log.warn(`sink ${name}: degraded: ${reason}`);
+      totals.degraded = reason;
+      noteFaults([]);
+      return;
+    }
+    noteFaults([wholeFault(err)]);
+  };
+
+  /** The wait before attempt k+1 after `err`: backoff with jitter, capped, and never sooner than the target's Retry-After. */
+  const waitAfter = (k: number, err: unknown) => Math.max(retryAfterOf(err), Math.min(policy.retryMaxMs, backoffMs(k, policy.retryBaseMs, env.random)));
 
   /** Records the targets of the last write that faulted; one error line when a target starts failing, one info line when it recovers. */
   const noteFaults = (faults: SinkFault[]) => {
@@ -137,6 +180,7 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
     totals.bytes += report.bytes;
     totals.duplicatesSkipped += report.duplicatesSkipped;
     totals.rejected += report.rejected ?? 0;
+    totals.deadLettered += report.deadLettered ?? 0;
     const faults = report.faults ?? [];
     totals.errors += faults.length;
     noteFaults(faults);
@@ -175,8 +219,8 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
       } catch (err) {
         if (!isRetriable(err) || k >= policy.retries || stopping.signal.aborted) throw err;
         totals.retries++;
-        noteFaults([wholeFault(err)]);
-        await env.sleep(Math.min(policy.retryMaxMs, backoffMs(k, policy.retryBaseMs, env.random)), stopping.signal);
+        noteRetriable(err);
+        await env.sleep(waitAfter(k, err), stopping.signal);
         if (stopping.signal.aborted) throw err;
       }
     }
@@ -199,6 +243,9 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
     }
   }
 
+  /** The last failure of a spool delivery (its Retry-After paces the next round). */
+  let lastSpoolError: unknown = null;
+
   /** Delivers the spool oldest first; false when a delivery failed (the spool keeps it). */
   async function deliverSpool(): Promise<boolean> {
     while (spool!.pending > 0 && !stopping.signal.aborted) {
@@ -209,7 +256,8 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
         await spool!.ack();
       } catch (err) {
         if (isRetriable(err)) {
-          noteFaults([wholeFault(err)]);
+          lastSpoolError = err;
+          noteRetriable(err);
           return false;
         }
         // Refused for good (a rejected batch): delivering it again cannot help.
@@ -236,7 +284,7 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
         try {
           await spool!.append(payload);
           totals.written++;
-          noteFaults([wholeFault(err)]);
+          noteRetriable(err);
         } catch (spoolErr) {
           failed(new Error(`${errorMessage(err)}; could not spool the cycle: ${errorMessage(spoolErr)}`));
         }
@@ -255,15 +303,18 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
       if (spoolable && spool!.pending > 0 && !stopping.signal.aborted) {
         const emptied = await deliverSpool();
         if (!emptied) {
-          // The target is still down: new cycles join the spool, then wait a backoff before trying again.
-          while (queue.length > 0) {
+          // The target is still down: new cycles join the spool (unless it is full and collection
+          // must pause: then they wait in the queue, which blocks the engine), then wait a backoff
+          // (at least the target's Retry-After) before trying again.
+          noteSpoolFull();
+          while (queue.length > 0 && !spool!.full) {
             inFlight = queue.shift()!;
             if (await spoolPayload(inFlight)) totals.written++;
             inFlight = null;
             refresh();
             wakeRoom();
           }
-          await env.sleep(Math.min(policy.retryMaxMs, backoffMs(policy.retries, policy.retryBaseMs, env.random)), stopping.signal);
+          await env.sleep(waitAfter(policy.retries, lastSpoolError), stopping.signal);
           if (queue.length === 0 && closed) break;
           continue;
         }
@@ -278,6 +329,16 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
       refresh();
     }
     for (const r of waitingForIdle.splice(0)) r();
+  }
+
+  /** A spool full under pause_collection: shown failing (collection waits) until it has room again. */
+  let pausedByFullSpool = false;
+  function noteSpoolFull(): void {
+    const full = spool?.full === true;
+    if (full === pausedByFullSpool) return;
+    pausedByFullSpool = full;
+    if (full) noteFaults([{ target: WHOLE_SINK, code: "no_space", reason: `spool full (${spool!.bytes} bytes): collection paused until the target accepts` }]);
+    else noteFaults([]);
   }
 
   const wakeRoom = () => {

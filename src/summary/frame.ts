@@ -146,8 +146,9 @@ function panels(s: SummarySnapshot, inner: number, color: boolean) {
         (st.failing > 0 ? `  ${paint(`failing ${count(st.failing)}`, "red", color)}` : ""),
       ...st.sinks.flatMap((k) => {
         const fault = sinkFault(k);
-        const line = `${k.name} ${count(k.rows)} rows ${bytes(k.bytes)}${k.errors ? ` ${count(k.errors)} errors` : ""}`;
-        return fault ? [line, `  ${paint(fault, "red", color)}`] : [line];
+        const line = `${k.name} ${count(k.rows)} rows ${bytes(k.bytes)}${k.errors ? ` ${count(k.errors)} errors` : ""}${k.spooled ? ` spool ${count(k.spooled)} (${bytes(k.spoolBytes)})` : ""}`;
+        if (fault) return [line, `  ${paint(fault, "red", color)}`];
+        return k.degraded ? [line, `  ${paint(`degraded: ${k.degraded}`, "yellow", color)}`] : [line];
       }),
     ],
   };

@@ -90,7 +90,19 @@ export type SummaryPerformance = {
  * One sink's totals. `failing` counts the targets (files, endpoints) it could not write in the
  * last cycle and `firstFailing` is the first of them (null when none): a sink fault.
  */
-export type SummarySink = { name: string; rows: number; bytes: number; errors: number; failing: number; firstFailing: SinkFault | null };
+export type SummarySink = {
+  name: string;
+  rows: number;
+  bytes: number;
+  errors: number;
+  failing: number;
+  firstFailing: SinkFault | null;
+  /** Why a spooling sink is behind while nothing is lost ("" when it is not). */
+  degraded: string;
+  /** Payloads waiting in its spool, and their bytes (0 without a spool). */
+  spooled: number;
+  spoolBytes: number;
+};
 
 export type SummaryStorage = {
   sinks: SummarySink[];
@@ -232,7 +244,20 @@ export function buildSummary(input: SummaryInput): SummarySnapshot {
 }
 
 /** A sink's totals as the summary shows them (`failing` may be absent in older status files). */
-export function summarySink(name: string, t: { rows: number; bytes: number; errors: number; failing?: readonly SinkFault[] }): SummarySink {
+export function summarySink(
+  name: string,
+  t: { rows: number; bytes: number; errors: number; failing?: readonly SinkFault[]; degraded?: string; spooled?: number; spoolBytes?: number },
+): SummarySink {
   const failing = t.failing ?? [];
-  return { name, rows: t.rows, bytes: t.bytes, errors: t.errors, failing: failing.length, firstFailing: failing[0] ?? null };
+  return {
+    name,
+    rows: t.rows,
+    bytes: t.bytes,
+    errors: t.errors,
+    failing: failing.length,
+    firstFailing: failing[0] ?? null,
+    degraded: t.degraded ?? "",
+    spooled: t.spooled ?? 0,
+    spoolBytes: t.spoolBytes ?? 0,
+  };
 }

@@ -1,0 +1,164 @@
+/**
+ * InfluxDB line protocol for one cycle (pure), in the Python G6's schema so existing buckets and
+ * dashboards keep working:
+ *
+ * - `option_data`, one line per leg with any value: tags `expiry` (YYYY-MM-DD), `index`,
+ *   `strike`, `symbol`, `type` (CE/PE); the Python G6's fields `price` (last), `oi`, `volume`,
+ *   `iv`, `delta`, `gamma`, `theta`, `vega`, `rho`, all floats as it wrote them (an integer `oi`
+ *   into an existing bucket is a type conflict and the line is refused), and G6's additions under
+ *   new names: `bid`, `ask`, `avg_price`, `quote_age_seconds`. No tag that changes over a
+ *   contract's life (offset, expiry tag, ATM): a series stays one series.
+ * - `options_overview`, one line per index (tag `index`): the overview CSV's columns
+ *   (`pcr_this_week` … `pcr_next_month`, `day_width`, `index_price`, `index_net_change`,
+ *   `index_day_change` floats; `expiries_expected`, `expiries_collected`, `expected_mask`,
+ *   `collected_mask`, `missing_mask` integers). VIX is not collected: absent.
+ * - `options_expiry`, one line per index and expiry (tags `expiry`, `index`): what G6 adds
+ *   (forward, PCRs, max pain, ATM IV, straddle, implied move, 25Δ risk reversal and butterfly,
+ *   support, resistance, coverage, legs, and `status` and the expiry `tag` as string fields).
+ *
+ * A missing value (NaN) is an absent field, never 0; a line with no field is not written. Every
+ * line of a cycle carries the cycle's snapshot instant in milliseconds (write with
+ * precision=ms), so a cycle written twice overwrites itself: replay is safe. Floats are written
+ * with JavaScript's shortest round-trip form (no precision lost); the escaper is ours (the
+ * client's Point API costs 7–9 µs a point, these lines about 1–2 µs).
+ *
+ * `symbol` is the contract's name built from the index, the expiry (YYMMDD), the strike and the
+ * side, e.g. NIFTY26112725000CE: the batch carries no exchange tradingsymbol, and this name is
+ * the same for a contract every cycle of its life.
+ */
+import type { ChainBatch } from "../../chain/batch.ts";
+import type { ExpirySummary, IndexSummary } from "../../chain/score.ts";
+import type { CycleResult } from "../../contracts/index.ts";
+
+export const MEASUREMENTS = { options: "option_data", overview: "options_overview", expiry: "options_expiry" } as const;
+
+/** Escapes a measurement name (commas and spaces). */
+export function escapeMeasurement(s: string): string {
+  return /[, \\\n]/.test(s) ? s.replace(/[\\, ]/g, (c) => `\\${c}`).replace(/\n/g, "\\n") : s;
+}
+
+/** Escapes a tag key, tag value or field key (commas, equals signs, spaces). */
+export function escapeKey(s: string): string {
+  return /[,= \\\n]/.test(s) ? s.replace(/[\\,= ]/g, (c) => `\\${c}`).replace(/\n/g, "\\n") : s;
+}
+
+/** A string field value, quoted (backslashes and double quotes escaped). */
+export function quoteString(s: string): string {
+  return `"${s.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, "\\n")}"`;
+}
+
+/** Builds the field set of one line: only finite values are written. */
+class Fields {
+  text = "";
+  float(name: string, x: number): void {
+    if (!Number.isFinite(x)) return;
+    this.text += (this.text ? "," : "") + name + "=" + String(x);
+  }
+  int(name: string, x: number): void {
+    if (!Number.isFinite(x)) return;
+    this.text += (this.text ? "," : "") + name + "=" + Math.trunc(x) + "i";
+  }
+  str(name: string, s: string): void {
+    this.text += (this.text ? "," : "") + name + "=" + quoteString(s);
+  }
+}
+
+/** YYMMDD of an ISO date. */
+const compactDate = (iso: string) => iso.slice(2, 4) + iso.slice(5, 7) + iso.slice(8, 10);
+
+/** Appends the option_data lines of `b` to `out` (one per leg with any value); returns how many. */
+export function optionLines(b: ChainBatch, at: number, out: string[]): number {
+  const ts = " " + String(Math.trunc(at));
+  let n = 0;
+  for (let g = 0; g < b.groups; g++) {
+    const index = escapeKey(b.labels.index[g]!);
+    const expiry = b.labels.expiry[g]!;
+    const head = `${MEASUREMENTS.options},expiry=${escapeKey(expiry)},index=${index},strike=`;
+    const symbolHead = index + compactDate(expiry);
+    for (let i = b.start[g]!; i < b.end[g]!; i++) {
+      const f = new Fields();
+      f.float("price", b.last[i]!);
+      f.float("oi", b.oi[i]!);
+      f.float("volume", b.volume[i]!);
+      f.float("iv", b.iv[i]!);
+      f.float("delta", b.delta[i]!);
+      f.float("gamma", b.gamma[i]!);
+      f.float("theta", b.theta[i]!);
+      f.float("vega", b.vega[i]!);
+      f.float("rho", b.rho[i]!);
+      f.float("bid", b.bid[i]!);
+      f.float("ask", b.ask[i]!);
+      f.float("avg_price", b.avg[i]!);
+      const qt = b.quoteTime[i]!;
+      if (Number.isFinite(qt)) f.float("quote_age_seconds", (at - qt) / 1000);
+      if (!f.text) continue;
+      const strike = String(b.strike[i]!);
+      const type = b.isCall[i] === 1 ? "CE" : "PE";
+      out.push(`${head}${strike},symbol=${symbolHead}${strike}${type},type=${type} ${f.text}${ts}`);
+      n++;
+    }
+  }
+  return n;
+}
+
+/** The options_overview line of one index, as the overview CSV has it. */
+export function overviewLine(s: IndexSummary, expiries: readonly ExpirySummary[], at: number): string | null {
+  const f = new Fields();
+  for (const tag of ["this_week", "next_week", "this_month", "next_month"]) {
+    const e = expiries.find((x) => x.index === s.index && x.tag === tag);
+    f.float(`pcr_${tag}`, e ? e.pcrOi : Number.NaN);
+  }
+  f.float("day_width", s.high - s.low);
+  f.float("index_price", s.spot);
+  f.float("index_net_change", s.spot - s.prevClose);
+  f.float("index_day_change", s.spot - s.open);
+  f.int("expiries_expected", s.expiriesExpected);
+  f.int("expiries_collected", s.expiriesCollected);
+  f.int("expected_mask", s.expectedMask);
+  f.int("collected_mask", s.collectedMask);
+  f.int("missing_mask", s.missingMask);
+  return f.text ? `${MEASUREMENTS.overview},index=${escapeKey(s.index)} ${f.text} ${Math.trunc(at)}` : null;
+}
+
+/** The options_expiry line of one index and expiry: what G6 adds to the Python G6's schema. */
+export function expiryLine(e: ExpirySummary, at: number): string {
+  const f = new Fields();
+  f.float("forward", e.forward);
+  f.float("pcr_oi", e.pcrOi);
+  f.float("pcr_volume", e.pcrVolume);
+  f.float("max_pain", e.maxPain);
+  f.float("atm_iv", e.atmIv);
+  f.float("straddle", e.straddle);
+  f.float("implied_move", e.impliedMove);
+  f.float("rr25", e.rr25);
+  f.float("bf25", e.bf25);
+  f.float("support", e.support);
+  f.float("resistance", e.resistance);
+  f.float("strike_coverage", e.strikeCoverage);
+  f.float("field_coverage", e.fieldCoverage);
+  f.int("legs_requested", e.legsRequested);
+  f.int("legs_collected", e.legsCollected);
+  f.str("status", e.status);
+  f.str("tag", e.tag);
+  return `${MEASUREMENTS.expiry},expiry=${escapeKey(e.expiry)},index=${escapeKey(e.index)} ${f.text} ${Math.trunc(at)}`;
+}
+
+/** Every line of a cycle, in order: options, then per expiry, then per index. */
+export function cycleLines(result: CycleResult): string[] {
+  const out: string[] = [];
+  optionLines(result.batch, result.at, out);
+  for (const e of result.expiries) out.push(expiryLine(e, result.at));
+  for (const s of result.indices) {
+    const line = overviewLine(s, result.expiries, result.at);
+    if (line) out.push(line);
+  }
+  return out;
+}
+
+const encoder = new TextEncoder();
+
+/** The cycle as one payload: its lines, each ending in a newline. */
+export function encodeCycle(result: CycleResult): Uint8Array {
+  const lines = cycleLines(result);
+  return encoder.encode(lines.length ? lines.join("\n") + "\n" : "");
+}
