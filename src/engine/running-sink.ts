@@ -246,13 +246,26 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
   /** The last failure of a spool delivery (its Retry-After paces the next round). */
   let lastSpoolError: unknown = null;
 
-  /** Delivers the spool oldest first; false when a delivery failed (the spool keeps it). */
+  /** Appends every waiting cycle to the spool (unless it is full under pause_collection: they stay queued, and the queue blocks). */
+  async function spoolQueued(): Promise<void> {
+    noteSpoolFull();
+    while (queue.length > 0 && !spool!.full) {
+      inFlight = queue.shift()!;
+      refresh();
+      wakeRoom();
+      if (await spoolPayload(inFlight)) totals.written++;
+      inFlight = null;
+      refresh();
+    }
+  }
+
+  /** Delivers the spool oldest first, one attempt each; false when a delivery failed (the spool keeps it). */
   async function deliverSpool(): Promise<boolean> {
     while (spool!.pending > 0 && !stopping.signal.aborted) {
       const payload = await spool!.oldest();
       if (!payload) break;
       try {
-        account(await withRetries(() => spoolable!.deliver(payload)), null);
+        account(await serial(() => watched(() => spoolable!.deliver(payload))), null);
         await spool!.ack();
       } catch (err) {
         if (isRetriable(err)) {
@@ -265,32 +278,56 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
         await spool!.ack();
       }
       refresh();
+      // Cycles handed over meanwhile are made durable before the next delivery.
+      await spoolQueued();
     }
     return true;
   }
 
-  async function writeItem(item: Item): Promise<void> {
-    if (spoolable) {
-      // While the spool holds anything, newer cycles join it: order is kept.
-      if (spool!.pending > 0) {
-        if (await spoolPayload(item)) totals.written++;
-        return;
-      }
-      const payload = spoolable.encode(item.result, item.stats);
-      try {
-        account(await withRetries(() => spoolable.deliver(payload)), item);
-      } catch (err) {
-        if (!isRetriable(err)) return failed(err);
-        try {
-          await spool!.append(payload);
-          totals.written++;
-          noteRetriable(err);
-        } catch (spoolErr) {
-          failed(new Error(`${errorMessage(err)}; could not spool the cycle: ${errorMessage(spoolErr)}`));
-        }
-      }
-      return;
+  /** Wakes the spool pump's backoff wait (a cycle was handed over, or shutdown began). */
+  let wake: (() => void) | null = null;
+  let closing = false;
+
+  /** Waits `ms` before the next delivery round, spooling cycles handed over meanwhile; ends early at shutdown. */
+  async function backoffWhileSpooling(ms: number): Promise<void> {
+    const slept = env.sleep(ms, stopping.signal).then(() => "slept" as const);
+    for (;;) {
+      const woken = new Promise<"woken">((resolve) => (wake = () => resolve("woken")));
+      const why = await Promise.race([slept, woken]);
+      wake = null;
+      if (why === "slept" || closing) return;
+      await spoolQueued();
     }
+  }
+
+  /**
+   * The pump of a spoolable sink with a spool (write-ahead): every cycle is first appended to the
+   * spool (durable before it counts as written), then the spool is delivered oldest first; while
+   * the target fails, rounds are retried with backoff (at least its Retry-After) for as long as
+   * it takes, and cycles keep joining the spool in the meantime, so collection never waits for
+   * the target.
+   */
+  async function pumpSpool(): Promise<void> {
+    let round = 0;
+    for (;;) {
+      await spoolQueued();
+      if (spool!.pending === 0 || stopping.signal.aborted) {
+        if (queue.length === 0 || stopping.signal.aborted) break;
+        continue;
+      }
+      if (await deliverSpool()) {
+        round = 0;
+        continue;
+      }
+      totals.retries++;
+      // At shutdown with the target down, the spool keeps what is left for the next start.
+      if (closing && queue.length === 0) break;
+      await backoffWhileSpooling(waitAfter(round++, lastSpoolError));
+      if (closing && queue.length === 0) break;
+    }
+  }
+
+  async function writeItem(item: Item): Promise<void> {
     try {
       account(await withRetries(() => sink.write(item.result, item.stats)), item);
     } catch (err) {
@@ -299,34 +336,16 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
   }
 
   async function pump(): Promise<void> {
-    while (queue.length > 0 || (spoolable && spool!.pending > 0 && !stopping.signal.aborted)) {
-      if (spoolable && spool!.pending > 0 && !stopping.signal.aborted) {
-        const emptied = await deliverSpool();
-        if (!emptied) {
-          // The target is still down: new cycles join the spool (unless it is full and collection
-          // must pause: then they wait in the queue, which blocks the engine), then wait a backoff
-          // (at least the target's Retry-After) before trying again.
-          noteSpoolFull();
-          while (queue.length > 0 && !spool!.full) {
-            inFlight = queue.shift()!;
-            if (await spoolPayload(inFlight)) totals.written++;
-            inFlight = null;
-            refresh();
-            wakeRoom();
-          }
-          await env.sleep(waitAfter(policy.retries, lastSpoolError), stopping.signal);
-          if (queue.length === 0 && closed) break;
-          continue;
-        }
+    if (spoolable) await pumpSpool();
+    else {
+      for (let item = queue.shift(); item; item = queue.shift()) {
+        inFlight = item;
+        refresh();
+        wakeRoom();
+        await writeItem(item);
+        inFlight = null;
+        refresh();
       }
-      const item = queue.shift();
-      if (!item) break;
-      inFlight = item;
-      refresh();
-      wakeRoom();
-      await writeItem(item);
-      inFlight = null;
-      refresh();
     }
     for (const r of waitingForIdle.splice(0)) r();
   }
@@ -392,10 +411,13 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
       queue.push({ result, stats, enqueuedAt: deps.wallNow() });
       refresh();
       startPump();
+      wake?.();
     },
     close(deadlineMs) {
       closed ??= (async () => {
         if (flushTimer) clearInterval(flushTimer);
+        closing = true;
+        wake?.();
         const idle = new Promise<void>((resolve) => {
           if (!pumping && queue.length === 0) resolve();
           else waitingForIdle.push(resolve);
