@@ -102,7 +102,7 @@ export function createEnricher(config: Readonly<G6Config>, pool: WorkerPool | nu
 /** Every provider G6 can run, selected by `provider.kind`. A new provider is one entry (and its schema in src/config/providers.ts). */
 export const PROVIDER_FACTORIES: readonly ProviderFactory[] = [simProviderFactory];
 
-/** Every sink G6 can write, in the order they are built and written (csv, status, panels). A new sink is one entry. */
+/** Every sink G6 can write, in the order they are built and written (csv, status, panels, influx). A new sink is one entry. */
 export const SINK_FACTORIES: readonly SinkFactory[] = [csvSinkFactory, statusSinkFactory, panelsSinkFactory, influxSinkFactory];
 
 /** The durable spools of the spoolable sinks that are on (InfluxDB's), by sink name. */

@@ -157,7 +157,8 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
       const reason = `${errorMessage(err).replace(new RegExp(`^${name}: `), "")}; spooling (${spool!.pending} waiting)`;
       if (!totals.degraded) log.warn(`sink ${name}: degraded: ${reason}`);
       totals.degraded = reason;
-      noteFaults([]);
+      // A spool full under pause_collection stays shown as failing: collection waits.
+      if (!pausedByFullSpool) noteFaults([]);
       return;
     }
     noteFaults([wholeFault(err)]);
