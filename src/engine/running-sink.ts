@@ -323,8 +323,8 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
       totals.retries++;
       // At shutdown with the target down, the spool keeps what is left for the next start.
       if (closing && queue.length === 0) break;
+      // Woken early by shutdown, one more round is tried before the spool keeps what is left.
       await backoffWhileSpooling(waitAfter(round++, lastSpoolError));
-      if (closing && queue.length === 0) break;
     }
   }
 

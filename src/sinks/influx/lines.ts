@@ -16,6 +16,9 @@
  *   (forward, PCRs, max pain, ATM IV, straddle, implied move, 25Δ risk reversal and butterfly,
  *   support, resistance, coverage, legs, and `status` and the expiry `tag` as string fields).
  *
+ * An expiry collected under two tags (this_week that is also this_month) is written once, under
+ * its first tag: the same contracts at the same instant are the same points.
+ *
  * A missing value (NaN) is an absent field, never 0; a line with no field is not written. Every
  * line of a cycle carries the cycle's snapshot instant in milliseconds (write with
  * precision=ms), so a cycle written twice overwrites itself: replay is safe. Floats are written
@@ -70,9 +73,13 @@ const compactDate = (iso: string) => iso.slice(2, 4) + iso.slice(5, 7) + iso.sli
 export function optionLines(b: ChainBatch, at: number, out: string[]): number {
   const ts = " " + String(Math.trunc(at));
   let n = 0;
+  const seen = new Set<string>();
   for (let g = 0; g < b.groups; g++) {
     const index = escapeKey(b.labels.index[g]!);
     const expiry = b.labels.expiry[g]!;
+    // Two tags naming one expiry (this_week is also this_month) are one set of contracts: written once.
+    if (seen.has(`${index} ${expiry}`)) continue;
+    seen.add(`${index} ${expiry}`);
     const head = `${MEASUREMENTS.options},expiry=${escapeKey(expiry)},index=${index},strike=`;
     const symbolHead = index + compactDate(expiry);
     for (let i = b.start[g]!; i < b.end[g]!; i++) {
@@ -147,7 +154,12 @@ export function expiryLine(e: ExpirySummary, at: number): string {
 export function cycleLines(result: CycleResult): string[] {
   const out: string[] = [];
   optionLines(result.batch, result.at, out);
-  for (const e of result.expiries) out.push(expiryLine(e, result.at));
+  const seen = new Set<string>();
+  for (const e of result.expiries) {
+    if (seen.has(`${e.index} ${e.expiry}`)) continue;
+    seen.add(`${e.index} ${e.expiry}`);
+    out.push(expiryLine(e, result.at));
+  }
   for (const s of result.indices) {
     const line = overviewLine(s, result.expiries, result.at);
     if (line) out.push(line);
