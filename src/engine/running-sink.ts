@@ -310,6 +310,7 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
    */
   async function pumpSpool(): Promise<void> {
     let round = 0;
+    let triedAtShutdown = false;
     for (;;) {
       await spoolQueued();
       if (spool!.pending === 0 || stopping.signal.aborted) {
@@ -321,9 +322,13 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
         continue;
       }
       totals.retries++;
-      // At shutdown with the target down, the spool keeps what is left for the next start.
-      if (closing && queue.length === 0) break;
-      // Woken early by shutdown, one more round is tried before the spool keeps what is left.
+      // At shutdown one more round is tried at once (the target may just have come back); if the
+      // target is still down, the spool keeps what is left for the next start.
+      if (closing && queue.length === 0) {
+        if (triedAtShutdown) break;
+        triedAtShutdown = true;
+        continue;
+      }
       await backoffWhileSpooling(waitAfter(round++, lastSpoolError));
     }
   }

@@ -32,6 +32,7 @@
 import type { ChainBatch } from "../../chain/batch.ts";
 import type { ExpirySummary, IndexSummary } from "../../chain/score.ts";
 import type { CycleResult } from "../../contracts/index.ts";
+import { ByteWriter } from "../../g6csv/bytes.ts";
 
 export const MEASUREMENTS = { options: "option_data", overview: "options_overview", expiry: "options_expiry" } as const;
 
@@ -69,42 +70,87 @@ class Fields {
 /** YYMMDD of an ISO date. */
 const compactDate = (iso: string) => iso.slice(2, 4) + iso.slice(5, 7) + iso.slice(8, 10);
 
-/** Appends the option_data lines of `b` to `out` (one per leg with any value); returns how many. */
-export function optionLines(b: ChainBatch, at: number, out: string[]): number {
-  const ts = " " + String(Math.trunc(at));
+const encoder = new TextEncoder();
+
+/** The per-leg fields of option_data, in order: the Python G6's, then G6's additions. */
+const OPTION_FIELDS = [
+  ["price", "last"],
+  ["oi", "oi"],
+  ["volume", "volume"],
+  ["iv", "iv"],
+  ["delta", "delta"],
+  ["gamma", "gamma"],
+  ["theta", "theta"],
+  ["vega", "vega"],
+  ["rho", "rho"],
+  ["bid", "bid"],
+  ["ask", "ask"],
+  ["avg_price", "avg"],
+] as const;
+const FIELD_KEYS = OPTION_FIELDS.map(([name]) => [encoder.encode(`${name}=`), encoder.encode(`,${name}=`)] as const);
+const AGE_KEY = [encoder.encode("quote_age_seconds="), encoder.encode(",quote_age_seconds=")] as const;
+
+/**
+ * Writes the option_data lines of `b` into `w` (one per leg with any value); returns how many.
+ * Bytes are written straight into the buffer (a group's tag prefix encoded once): at 100,000
+ * legs a cycle, building each line as a string and joining them costs several times more.
+ */
+export function writeOptionLines(b: ChainBatch, at: number, w: ByteWriter): number {
+  const ts = encoder.encode(` ${Math.trunc(at)}\n`);
   let n = 0;
   const seen = new Set<string>();
+  const columns = OPTION_FIELDS.map(([, field]) => b[field]);
   for (let g = 0; g < b.groups; g++) {
     const index = escapeKey(b.labels.index[g]!);
     const expiry = b.labels.expiry[g]!;
     // Two tags naming one expiry (this_week is also this_month) are one set of contracts: written once.
     if (seen.has(`${index} ${expiry}`)) continue;
     seen.add(`${index} ${expiry}`);
-    const head = `${MEASUREMENTS.options},expiry=${escapeKey(expiry)},index=${index},strike=`;
-    const symbolHead = index + compactDate(expiry);
+    const head = encoder.encode(`${MEASUREMENTS.options},expiry=${escapeKey(expiry)},index=${index},strike=`);
+    const symbolHead = encoder.encode(`,symbol=${index}${compactDate(expiry)}`);
     for (let i = b.start[g]!; i < b.end[g]!; i++) {
-      const f = new Fields();
-      f.float("price", b.last[i]!);
-      f.float("oi", b.oi[i]!);
-      f.float("volume", b.volume[i]!);
-      f.float("iv", b.iv[i]!);
-      f.float("delta", b.delta[i]!);
-      f.float("gamma", b.gamma[i]!);
-      f.float("theta", b.theta[i]!);
-      f.float("vega", b.vega[i]!);
-      f.float("rho", b.rho[i]!);
-      f.float("bid", b.bid[i]!);
-      f.float("ask", b.ask[i]!);
-      f.float("avg_price", b.avg[i]!);
-      const qt = b.quoteTime[i]!;
-      if (Number.isFinite(qt)) f.float("quote_age_seconds", (at - qt) / 1000);
-      if (!f.text) continue;
+      const mark = w.pos;
       const strike = String(b.strike[i]!);
       const type = b.isCall[i] === 1 ? "CE" : "PE";
-      out.push(`${head}${strike},symbol=${symbolHead}${strike}${type},type=${type} ${f.text}${ts}`);
+      w.bytes(head);
+      w.ascii(strike);
+      w.bytes(symbolHead);
+      w.ascii(strike);
+      w.ascii(type);
+      w.ascii(type === "CE" ? ",type=CE" : ",type=PE");
+      w.ascii(" ");
+      let any = false;
+      for (let f = 0; f < columns.length; f++) {
+        const x = columns[f]![i]!;
+        if (!Number.isFinite(x)) continue;
+        w.bytes(FIELD_KEYS[f]![any ? 1 : 0]);
+        w.ascii(String(x));
+        any = true;
+      }
+      const qt = b.quoteTime[i]!;
+      if (Number.isFinite(qt)) {
+        w.bytes(AGE_KEY[any ? 1 : 0]);
+        w.ascii(String((at - qt) / 1000));
+        any = true;
+      }
+      if (!any) {
+        // Nothing known of this leg: no line.
+        w.pos = mark;
+        continue;
+      }
+      w.bytes(ts);
       n++;
     }
   }
+  return n;
+}
+
+/** The option_data lines of `b` as strings (tests, tools); appends to `out`, returns how many. */
+export function optionLines(b: ChainBatch, at: number, out: string[]): number {
+  const w = new ByteWriter(1 << 16);
+  const n = writeOptionLines(b, at, w);
+  const text = new TextDecoder().decode(w.view());
+  if (n) out.push(...text.slice(0, -1).split("\n"));
   return n;
 }
 
@@ -150,10 +196,9 @@ export function expiryLine(e: ExpirySummary, at: number): string {
   return `${MEASUREMENTS.expiry},expiry=${escapeKey(e.expiry)},index=${escapeKey(e.index)} ${f.text} ${Math.trunc(at)}`;
 }
 
-/** Every line of a cycle, in order: options, then per expiry, then per index. */
-export function cycleLines(result: CycleResult): string[] {
+/** The summary lines of a cycle: one per distinct expiry, then one per index. */
+function summaryLines(result: CycleResult): string[] {
   const out: string[] = [];
-  optionLines(result.batch, result.at, out);
   const seen = new Set<string>();
   for (const e of result.expiries) {
     if (seen.has(`${e.index} ${e.expiry}`)) continue;
@@ -167,10 +212,19 @@ export function cycleLines(result: CycleResult): string[] {
   return out;
 }
 
-const encoder = new TextEncoder();
-
-/** The cycle as one payload: its lines, each ending in a newline. */
+/** The cycle as one payload: its lines in order (options, then per expiry, then per index), each ending in a newline. */
 export function encodeCycle(result: CycleResult): Uint8Array {
-  const lines = cycleLines(result);
-  return encoder.encode(lines.length ? lines.join("\n") + "\n" : "");
+  const w = new ByteWriter(Math.max(1 << 12, result.batch.legs * 360));
+  writeOptionLines(result.batch, result.at, w);
+  for (const line of summaryLines(result)) {
+    w.ascii(line);
+    w.newline();
+  }
+  return w.view();
+}
+
+/** Every line of a cycle as strings, in payload order (tests, tools). */
+export function cycleLines(result: CycleResult): string[] {
+  const text = new TextDecoder().decode(encodeCycle(result));
+  return text ? text.slice(0, -1).split("\n") : [];
 }
