@@ -123,7 +123,6 @@ export async function benchInflux(quick: boolean): Promise<InfluxFigure[]> {
       timeoutMs: 30_000,
       gzip: true,
       batchLines: 5000,
-      flushIntervalMs: 0,
       deadLetterFile: join(dir, "dead.lp"),
     });
     // Catch-up: the spool of n default cycles delivered oldest first, each acknowledged.

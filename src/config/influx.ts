@@ -32,15 +32,9 @@ export const InfluxSettings = group(
     token: field(v.nullable(Name), null, "API token (api v2: Authorization: Token …). Set it with G6_STORAGE__INFLUX__TOKEN.", { secret: true }),
     username: field(v.nullable(Name), null, "User name (api v1 with authentication). Set it with G6_STORAGE__INFLUX__USERNAME.", { secret: true }),
     password: field(v.nullable(Name), null, "Password (api v1 with authentication). Set it with G6_STORAGE__INFLUX__PASSWORD.", { secret: true }),
-    batch_lines: field(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(1_000_000)), 5000, "Most lines in one write request; a cycle with more is sent in several.", {
+    batch_lines: field(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(1_000_000)), 5000, "Most lines in one write request; a cycle with more is sent in several. Each cycle is sent as soon as it is spooled: nothing waits in memory for a flush.", {
       unit: "lines",
     }),
-    flush_interval_ms: field(
-      v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(600_000)),
-      0,
-      "Each cycle is sent as soon as it is handed over; this is only the running sink's flush timer (0: flush at shutdown only). Nothing is buffered in memory: what is not accepted waits in the spool.",
-      { unit: "milliseconds" },
-    ),
     timeout_ms: field(Ms(600_000), 10_000, "Deadline of one write request (connect, send, answer); past it the batch is kept and retried.", { unit: "milliseconds" }),
     gzip: field(v.boolean(), true, "Compress request bodies (Content-Encoding: gzip)."),
     spool_dir: field(Name, "influx_spool", "Spool directory (relative to data_dir unless absolute): cycles not yet accepted by the server, durable across restarts."),

@@ -36,7 +36,6 @@ function sink(database: string) {
     timeoutMs: 10_000,
     gzip: true,
     batchLines: 5000,
-    flushIntervalMs: 0,
     deadLetterFile,
   });
   return { sink: s, deadLetterFile };

@@ -33,7 +33,6 @@ sinkConformance(
         timeoutMs: 5000,
         gzip: true,
         batchLines: 5000,
-        flushIntervalMs: 0,
         deadLetterFile: join(dir, "dead.lp"),
       }),
       bytesOnDisk: () => server.bytes(),

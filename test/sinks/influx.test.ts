@@ -45,7 +45,6 @@ function sinkFor(url: string, over: Partial<InfluxSinkOptions> = {}) {
     timeoutMs: 2000,
     gzip: true,
     batchLines: 5000,
-    flushIntervalMs: 0,
     deadLetterFile,
     now: () => Date.UTC(2026, 10, 20, 5, 0, 0),
     ...over,

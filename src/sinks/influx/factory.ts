@@ -27,7 +27,6 @@ export const influxSinkFactory: SinkFactory = {
       timeoutMs: c.timeout_ms,
       gzip: c.gzip,
       batchLines: c.batch_lines,
-      flushIntervalMs: c.flush_interval_ms,
       deadLetterFile: underDataDir(storage.data_dir, c.dead_letter_file),
       now,
     });

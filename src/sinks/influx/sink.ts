@@ -27,7 +27,6 @@ import { type Answer, createTransport, NoAnswer, type InfluxTarget, type Transpo
 
 export type InfluxSinkOptions = InfluxTarget & {
   batchLines: number;
-  flushIntervalMs: number;
   deadLetterFile: string;
   /** Wall clock, epoch ms (dead-letter comments). */
   now?: () => number;
@@ -63,7 +62,9 @@ export function createInfluxSink(opts: InfluxSinkOptions): SpoolableSink {
   const transport = opts.transport ?? createTransport(opts);
   const now = opts.now ?? (() => Date.now());
   const where = opts.api === "v2" ? `${opts.url} bucket ${opts.bucket}` : `${opts.url} database ${opts.database}`;
-  const queue: Partial<SinkQueuePolicy> = { capacity: 4, whenFull: "block", flushIntervalMs: opts.flushIntervalMs };
+  // Four cycles may wait (they are spooled within milliseconds); block, so that a full spool under
+  // pause_collection stops collection. No flush timer: nothing is buffered.
+  const queue: Partial<SinkQueuePolicy> = { capacity: 4, whenFull: "block", flushIntervalMs: 0 };
 
   async function deadLetter(lines: readonly string[], status: number, message: string): Promise<void> {
     const comment = `# ${new Date(now()).toISOString()} HTTP ${status}: ${message.replace(/\s+/g, " ")}\n`;
