@@ -92,7 +92,7 @@ export async function benchInflux(quick: boolean): Promise<InfluxFigure[]> {
   out.push({ name: "influx render, default", value: d.linesPerSecond / 1e6, unit: `million lines/s (${d.lines} lines, ${(d.bytes / 1e3).toFixed(0)} KB a cycle)` });
   out.push({ name: "influx render CPU, default", value: d.cpuMsPerCycle, unit: "ms per cycle" });
   const uni = await cycleOf("universe");
-  const u = render(uni, quick ? 2 : 6);
+  const u = render(uni, quick ? 3 : 10);
   out.push({ name: "influx render, universe", value: u.linesPerSecond / 1e6, unit: `million lines/s (${u.lines} lines, ${(u.bytes / 1e6).toFixed(1)} MB a cycle)` });
   out.push({ name: "influx render CPU, universe", value: u.cpuMsPerCycle, unit: "ms per cycle" });
 

@@ -65,17 +65,22 @@ async function thrown(p: Promise<unknown>): Promise<SinkError> {
   return err as SinkError;
 }
 
-test("option_data lines: the Python G6's tags and float fields; a missing value is an absent field, a leg with nothing is no line", () => {
+test("option_data lines: the Python G6's tags and float fields with the CSV's decimals; a missing value is an absent field, a leg with nothing is no line", () => {
   const b = createBatch([{ index: "NIFTY", tag: "this_week", expiry: "2026-11-27", spot: 24010, atm: 24000, T: 0.02, df: 0.999, strikes: [24000, 24050] }]);
   // 24000 CE: everything; 24000 PE: only a price and OI (integer-valued); 24050 CE: nothing; 24050 PE: only OI.
   Object.assign(b.last, [101.25, 88, Number.NaN, Number.NaN]);
   Object.assign(b.oi, [1500, 2000, Number.NaN, 300]);
-  for (const f of ["volume", "iv", "delta", "gamma", "theta", "vega", "rho", "bid", "ask", "avg"] as const) b[f][0] = 0.5;
+  for (const f of ["iv", "delta", "gamma", "theta", "vega", "rho", "bid", "ask", "avg"] as const) b[f][0] = 0.5;
+  b.volume[0] = 42;
+  // Decimals as the CSV files have them: gamma 8, iv 6, theta 4, prices 2.
+  b.gamma[0] = 0.000123456789;
+  b.iv[0] = 0.1434567;
+  b.theta[0] = -12.34567;
   b.quoteTime[0] = Date.UTC(2026, 10, 20, 4, 59, 58);
   const out: string[] = [];
   expect(optionLines(b, Date.UTC(2026, 10, 20, 5, 0, 0), out)).toBe(3);
   expect(out).toEqual([
-    "option_data,expiry=2026-11-27,index=NIFTY,strike=24000,symbol=NIFTY26112724000CE,type=CE price=101.25,oi=1500,volume=0.5,iv=0.5,delta=0.5,gamma=0.5,theta=0.5,vega=0.5,rho=0.5,bid=0.5,ask=0.5,avg_price=0.5,quote_age_seconds=2 1795150800000",
+    "option_data,expiry=2026-11-27,index=NIFTY,strike=24000,symbol=NIFTY26112724000CE,type=CE price=101.25,oi=1500,volume=42,iv=0.143457,delta=0.5,gamma=0.00012346,theta=-12.3457,vega=0.5,rho=0.5,bid=0.5,ask=0.5,avg_price=0.5,quote_age_seconds=2 1795150800000",
     "option_data,expiry=2026-11-27,index=NIFTY,strike=24000,symbol=NIFTY26112724000PE,type=PE price=88,oi=2000 1795150800000",
     "option_data,expiry=2026-11-27,index=NIFTY,strike=24050,symbol=NIFTY26112724050PE,type=PE oi=300 1795150800000",
   ]);

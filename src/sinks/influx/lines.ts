@@ -21,9 +21,8 @@
  *
  * A missing value (NaN) is an absent field, never 0; a line with no field is not written. Every
  * line of a cycle carries the cycle's snapshot instant in milliseconds (write with
- * precision=ms), so a cycle written twice overwrites itself: replay is safe. Floats are written
- * with JavaScript's shortest round-trip form (no precision lost); the escaper is ours (the
- * client's Point API costs 7–9 µs a point, these lines about 1–2 µs).
+ * precision=ms), so a cycle written twice overwrites itself: replay is safe. The escaper is ours
+ * (the client's Point API costs 7–9 µs a point; these option lines about 1–1.5 µs once warm).
  *
  * `symbol` is the contract's name built from the index, the expiry (YYMMDD), the strike and the
  * side, e.g. NIFTY26112725000CE: the batch carries no exchange tradingsymbol, and this name is
@@ -33,6 +32,7 @@ import type { ChainBatch } from "../../chain/batch.ts";
 import type { ExpirySummary, IndexSummary } from "../../chain/score.ts";
 import type { CycleResult } from "../../contracts/index.ts";
 import { ByteWriter } from "../../g6csv/bytes.ts";
+import { DECIMALS } from "../../g6csv/format.ts";
 
 export const MEASUREMENTS = { options: "option_data", overview: "options_overview", expiry: "options_expiry" } as const;
 
@@ -72,20 +72,31 @@ const compactDate = (iso: string) => iso.slice(2, 4) + iso.slice(5, 7) + iso.sli
 
 const encoder = new TextEncoder();
 
-/** The per-leg fields of option_data, in order: the Python G6's, then G6's additions. */
+/**
+ * A finite float with at most `d` decimals, as the CSV files round it (ByteWriter.fixed: digits
+ * straight into the buffer), trailing zeros dropped: 88 not 88.00, 0.5 not 0.500000.
+ */
+function writeFloat(w: ByteWriter, x: number, d: number): void {
+  w.fixed(x, d);
+  if (d === 0) return;
+  while (w.buf[w.pos - 1] === 48) w.pos--;
+  if (w.buf[w.pos - 1] === 46) w.pos--;
+}
+
+/** The per-leg fields of option_data with their decimals (the CSV's): the Python G6's, then G6's additions. */
 const OPTION_FIELDS = [
-  ["price", "last"],
-  ["oi", "oi"],
-  ["volume", "volume"],
-  ["iv", "iv"],
-  ["delta", "delta"],
-  ["gamma", "gamma"],
-  ["theta", "theta"],
-  ["vega", "vega"],
-  ["rho", "rho"],
-  ["bid", "bid"],
-  ["ask", "ask"],
-  ["avg_price", "avg"],
+  ["price", "last", DECIMALS.price],
+  ["oi", "oi", 0],
+  ["volume", "volume", 0],
+  ["iv", "iv", DECIMALS.iv],
+  ["delta", "delta", DECIMALS.delta],
+  ["gamma", "gamma", DECIMALS.gamma],
+  ["theta", "theta", DECIMALS.theta],
+  ["vega", "vega", DECIMALS.vega],
+  ["rho", "rho", DECIMALS.rho],
+  ["bid", "bid", DECIMALS.price],
+  ["ask", "ask", DECIMALS.price],
+  ["avg_price", "avg", DECIMALS.price],
 ] as const;
 const FIELD_KEYS = OPTION_FIELDS.map(([name]) => [encoder.encode(`${name}=`), encoder.encode(`,${name}=`)] as const);
 const AGE_KEY = [encoder.encode("quote_age_seconds="), encoder.encode(",quote_age_seconds=")] as const;
@@ -100,6 +111,7 @@ export function writeOptionLines(b: ChainBatch, at: number, w: ByteWriter): numb
   let n = 0;
   const seen = new Set<string>();
   const columns = OPTION_FIELDS.map(([, field]) => b[field]);
+  const decimals = OPTION_FIELDS.map(([, , d]) => d);
   for (let g = 0; g < b.groups; g++) {
     const index = escapeKey(b.labels.index[g]!);
     const expiry = b.labels.expiry[g]!;
@@ -124,13 +136,13 @@ export function writeOptionLines(b: ChainBatch, at: number, w: ByteWriter): numb
         const x = columns[f]![i]!;
         if (!Number.isFinite(x)) continue;
         w.bytes(FIELD_KEYS[f]![any ? 1 : 0]);
-        w.ascii(String(x));
+        writeFloat(w, x, decimals[f]!);
         any = true;
       }
       const qt = b.quoteTime[i]!;
       if (Number.isFinite(qt)) {
         w.bytes(AGE_KEY[any ? 1 : 0]);
-        w.ascii(String((at - qt) / 1000));
+        writeFloat(w, (at - qt) / 1000, 3);
         any = true;
       }
       if (!any) {
