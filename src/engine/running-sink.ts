@@ -239,7 +239,8 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
       await spool!.append(spoolable!.encode(item.result, item.stats));
       return true;
     } catch (err) {
-      failed(new Error(`could not spool a cycle: ${errorMessage(err)}`));
+      // The cause's errno code stays (a full disk shows as no_space).
+      failed(Object.assign(new Error(`could not spool a cycle: ${errorMessage(err)}`), { code: (err as NodeJS.ErrnoException | null)?.code }));
       return false;
     }
   }
@@ -291,13 +292,19 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
 
   /** Waits `ms` before the next delivery round, spooling cycles handed over meanwhile; ends early at shutdown. */
   async function backoffWhileSpooling(ms: number): Promise<void> {
-    const slept = env.sleep(ms, stopping.signal).then(() => "slept" as const);
-    for (;;) {
-      const woken = new Promise<"woken">((resolve) => (wake = () => resolve("woken")));
-      const why = await Promise.race([slept, woken]);
-      wake = null;
-      if (why === "slept" || closing) return;
-      await spoolQueued();
+    // Its own signal, so that a wait ended early (shutdown) leaves no timer behind.
+    const done = new AbortController();
+    const slept = env.sleep(ms, AbortSignal.any([stopping.signal, done.signal])).then(() => "slept" as const);
+    try {
+      for (;;) {
+        const woken = new Promise<"woken">((resolve) => (wake = () => resolve("woken")));
+        const why = await Promise.race([slept, woken]);
+        wake = null;
+        if (why === "slept" || closing) return;
+        await spoolQueued();
+      }
+    } finally {
+      done.abort();
     }
   }
 

@@ -184,3 +184,23 @@ test("drop_oldest under the running sink: the dropped cycles are counted as drop
   expect(state.delivered).toEqual(["cycle 4", "cycle 5"]);
   expect(totals).toMatchObject({ written: 5, dropped: 3, spooled: 0, degraded: "" });
 });
+
+test("a sink that cannot spool at all is failing, not degraded: the cycle is counted dropped with the disk's error code", async () => {
+  const { sink } = downTarget();
+  const full = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+  const spool = {
+    pending: 0,
+    bytes: 0,
+    append: async () => Promise.reject(full),
+    oldest: async () => null,
+    ack: async () => {},
+    close: async () => {},
+  };
+  const { r, totals, errors } = running(sink, spool as unknown as ReturnType<typeof createDiskSpool>);
+  await r.open();
+  await r.enqueue(cycle(1), STATS);
+  await r.close(1000);
+  expect(totals).toMatchObject({ written: 0, dropped: 1, degraded: "" });
+  expect(totals.failing.map((f) => [f.code, f.reason])).toEqual([["no_space", "could not spool a cycle: ENOSPC: no space left on device, write"]]);
+  expect(errors).toEqual(["sink influx: nothing written (could not spool a cycle: ENOSPC: no space left on device, write)"]);
+});

@@ -215,8 +215,15 @@ export function createDiskSpool(opts: DiskSpoolOptions): DiskSpool {
       head.writeDoubleLE(at, 8);
       const seg = segments[segments.length - 1]!;
       const offset = seg.size;
-      await h.writev([head, payload]);
-      await h.datasync();
+      try {
+        await h.writev([head, payload]);
+        await h.datasync();
+      } catch (err) {
+        // Nothing half-written may stay behind the last record (the next append would follow it).
+        await h.truncate(offset).catch(() => {});
+        // The errno code stays (ENOSPC shows as no_space).
+        throw Object.assign(new Error(`spool ${dir}: cannot append to ${segName(seg.seq)}: ${(err as Error).message}`), { code: (err as NodeJS.ErrnoException).code });
+      }
       seg.size += HEADER + payload.length;
       records.push({ seq: seg.seq, offset, length: payload.length, at });
       waitingBytes += payload.length;
