@@ -97,6 +97,13 @@ export type RunningSink = {
    * sink. Idempotent.
    */
   close(deadlineMs: number): Promise<void>;
+  /**
+   * Shutdown has begun: a hand-over waiting for room (block policy) returns at once and later
+   * ones never wait (the cycle joins the queue past its capacity; close then writes, spools or
+   * counts it). Without it a queue that cannot drain (a full spool under pause_collection with
+   * its target down) would keep the engine from ever reaching close.
+   */
+  release(): void;
 };
 
 type Item = { result: CycleResult; stats: Readonly<EngineStats>; enqueuedAt: number };
@@ -109,6 +116,8 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
   let inFlight: Item | null = null;
   /** Resolvers of hand-overs waiting for room (block policy). */
   const waitingForRoom: (() => void)[] = [];
+  /** Shutdown has begun: hand-overs no longer wait for room. */
+  let released = false;
   /** Resolvers waiting for the queue to empty (drain). */
   const waitingForIdle: (() => void)[] = [];
   let pumping: Promise<void> | null = null;
@@ -402,6 +411,10 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
       // Payloads spooled by an earlier run are delivered first.
       if (spoolable && spool!.pending > 0) startPump();
     },
+    release() {
+      released = true;
+      for (const r of waitingForRoom.splice(0)) r();
+    },
     async market(status, stats) {
       if (!sink.market || closed) return;
       try {
@@ -416,7 +429,7 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
         if (policy.whenFull === "drop_oldest") {
           queue.shift();
           totals.dropped++;
-        } else {
+        } else if (!released) {
           totals.blocked++;
           await new Promise<void>((resolve) => waitingForRoom.push(resolve));
         }
@@ -447,7 +460,10 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
           const left = queue.splice(0);
           let lost = 0;
           for (const item of left) {
-            if (spoolable && (await spoolPayload(item))) continue;
+            if (spoolable && (await spoolPayload(item))) {
+              totals.written++;
+              continue;
+            }
             lost++;
           }
           totals.dropped += lost;

@@ -74,3 +74,44 @@ test("server down: degraded (status file, metrics, dashboard), still ready; ever
     server.stop();
   }
 });
+
+test("pause_collection: a full spool with the server down stops collection (the hand-over blocks, the sink shows failing); shutdown still comes, and every cycle collected is kept", async () => {
+  const dir = tempDir("g6-influx-pause-");
+  const config = testConfig({
+    pool: { size: 0 },
+    indices: { BANKNIFTY: { enabled: false }, FINNIFTY: { enabled: false }, MIDCPNIFTY: { enabled: false }, SENSEX: { enabled: false } },
+    provider: { sim: { start: "2026-11-20T10:00" } },
+    storage: {
+      data_dir: dir,
+      csv: { enabled: false },
+      status: { enabled: false },
+      panels: { enabled: false },
+      influx: { enabled: true, url: `http://127.0.0.1:${freePort()}`, api: "v1", timeout_ms: 500, spool_max_mb: 1, spool_when_full: "pause_collection" },
+      delivery: { retry_base_ms: 1, retry_max_ms: 5, shutdown_seconds: 1 },
+    },
+  });
+  // The scheduler's clock yields a turn per tick, so the sinks run between cycles as in a real run.
+  const clock = { now: instantClock.now, sleep: () => new Promise<void>((r) => setImmediate(r)) };
+  const app = createApp(config, { log: quietLog, clock });
+  const stop = new AbortController();
+  const running = app.run({ cycles: 0, signal: stop.signal });
+  const totals = () => app.engine.stats.sinks.influx!;
+  const deadline = Date.now() + 20_000;
+  while (!totals().failing.length && Date.now() < deadline) await Bun.sleep(10);
+  await Bun.sleep(100);
+  const paused = app.engine.stats.cyclesRun;
+  const blocked = totals().blocked;
+  await Bun.sleep(300);
+  // Collection waits: no cycle ran meanwhile, one hand-over is blocked, four cycles wait in the queue.
+  expect(app.engine.stats.cyclesRun).toBe(paused);
+  expect(totals().blocked).toBe(blocked);
+  expect(blocked).toBeGreaterThanOrEqual(1);
+  expect(totals().queued).toBe(4);
+  expect(totals().failing.map((f) => f.code)).toEqual(["no_space"]);
+  expect(totals().failing[0]!.reason).toMatch(/^spool full \(\d+ bytes\): collection paused until the target accepts$/);
+  expect(totals().spoolBytes).toBeGreaterThanOrEqual(1024 * 1024);
+  stop.abort();
+  await running;
+  // Every cycle collected is in the spool (those queued behind the full spool were spooled at shutdown).
+  expect(totals()).toMatchObject({ spooled: paused, dropped: 0, written: paused });
+});
