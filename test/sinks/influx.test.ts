@@ -12,7 +12,7 @@ import { createConsola } from "consola";
 import { createBatch } from "../../src/chain/batch.ts";
 import { type CycleResult, emptySinkTotals, type EngineStats, SinkError, type SinkSpool, type SpoolableSink } from "../../src/contracts/index.ts";
 import { createRunningSink } from "../../src/engine/running-sink.ts";
-import { cycleLines, optionLines } from "../../src/sinks/influx/lines.ts";
+import { cycleLines, escapeKey, optionLines, quoteString } from "../../src/sinks/influx/lines.ts";
 import { createInfluxSink, type InfluxSinkOptions, retryAfterMs } from "../../src/sinks/influx/sink.ts";
 import { createDiskSpool } from "../../src/sinks/spool/disk-spool.ts";
 import { runEngine, tempDir, testConfig } from "../helpers/engine.ts";
@@ -84,6 +84,12 @@ test("option_data lines: the Python G6's tags and float fields with the CSV's de
     "option_data,expiry=2026-11-27,index=NIFTY,strike=24000,symbol=NIFTY26112724000PE,type=PE price=88,oi=2000 1795150800000",
     "option_data,expiry=2026-11-27,index=NIFTY,strike=24050,symbol=NIFTY26112724050PE,type=PE oi=300 1795150800000",
   ]);
+});
+
+test("the escaper: commas, equals signs and spaces in tags; quotes and backslashes in strings", () => {
+  expect(escapeKey("NIFTY")).toBe("NIFTY");
+  expect(escapeKey("a b,c=d\\e")).toBe("a\\ b\\,c\\=d\\\\e");
+  expect(quoteString('say "hi" \\ bye')).toBe('"say \\"hi\\" \\\\ bye"');
 });
 
 test("a real cycle: option lines for every leg with data, one options_expiry line per expiry and one options_overview per index, all at the snapshot instant", async () => {

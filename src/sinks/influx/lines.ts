@@ -36,11 +36,6 @@ import { DECIMALS } from "../../g6csv/format.ts";
 
 export const MEASUREMENTS = { options: "option_data", overview: "options_overview", expiry: "options_expiry" } as const;
 
-/** Escapes a measurement name (commas and spaces). */
-export function escapeMeasurement(s: string): string {
-  return /[, \\\n]/.test(s) ? s.replace(/[\\, ]/g, (c) => `\\${c}`).replace(/\n/g, "\\n") : s;
-}
-
 /** Escapes a tag key, tag value or field key (commas, equals signs, spaces). */
 export function escapeKey(s: string): string {
   return /[,= \\\n]/.test(s) ? s.replace(/[\\,= ]/g, (c) => `\\${c}`).replace(/\n/g, "\\n") : s;
