@@ -1,7 +1,7 @@
 /**
  * `bun bench`: cycle-latency benchmarks on named workloads (each with the pool inline and auto,
- * each in its own process) plus kernel benchmarks, a readable table, optional JSON, and the
- * drift gate.
+ * each in its own process) plus kernel benchmarks and the InfluxDB sink's figures, a readable
+ * table, optional JSON, and the drift gate.
  *
  *   bun bench                 full run, prints the table
  *   bun bench --quick         short run (CI)
@@ -107,6 +107,11 @@ const syncCost = syncRuns.length ? { wallP50: syncRuns[1]!.wall.p50 / syncRuns[0
 if (syncCost) console.log(`csv sync after every cycle (${SYNC_PRESET}, inline), on / off: wall p50 ${f(syncCost.wallP50)}×, main cpu ${f(syncCost.mainCpu)}×`);
 console.log("\nkernels");
 for (const k of kernels) console.log(`  ${k.name.padEnd(28)} ${pad(f(k.value, k.value < 10 ? 3 : 0), 14)} ${k.unit}`);
+
+// The InfluxDB sink's figures, in their own process (a universe cycle's 36 MB payloads stay out of the others' RSS); reported, not gated.
+console.log("\ninfluxdb sink (bench/kernels/influx.bench.ts)");
+const influx = Bun.spawnSync([process.execPath, join(import.meta.dir, "kernels/influx.bench.ts"), ...(values.quick ? ["--quick"] : [])], { stdout: "pipe", stderr: "inherit" });
+process.stdout.write(influx.stdout);
 
 /** The gated figures: normalised p50 per workload and pool, and the pool speed-up per workload. */
 const gated: Record<string, number> = {};

@@ -2,11 +2,13 @@
 # Installs the programs G6's tests run against (real servers and a real terminal, never mocks):
 #   promtool and prometheus (Debian package prometheus): lint and scrape the /metrics endpoint
 #   tmux: the live dashboard in a real terminal
+#   victoria-metrics: the InfluxDB sink's v2 write path (/api/v2/write), read back through its export API
+#   influxd (Debian package influxdb, 1.x): the InfluxDB sink's v1 write path and line-protocol semantics
 # Called by `npm test` (the README's test command) and by .ci/run. Installs with apt-get when
 # run as root on Debian/Ubuntu; otherwise names what is missing and how to install it.
 set -euo pipefail
 
-declare -A PACKAGE_OF=([promtool]=prometheus [prometheus]=prometheus [tmux]=tmux)
+declare -A PACKAGE_OF=([promtool]=prometheus [prometheus]=prometheus [tmux]=tmux [victoria-metrics]=victoria-metrics [influxd]=influxdb)
 
 missing=()
 for bin in "${!PACKAGE_OF[@]}"; do

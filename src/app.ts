@@ -34,6 +34,9 @@ import { buildSinks, type SinkFactory } from "./sinks/registry.ts";
 import { csvSinkFactory } from "./sinks/csv/factory.ts";
 import { statusSinkFactory } from "./sinks/status/factory.ts";
 import { panelsSinkFactory } from "./sinks/panels/factory.ts";
+import { influxSinkFactory, influxSpoolDir } from "./sinks/influx/factory.ts";
+import { createDiskSpool } from "./sinks/spool/disk-spool.ts";
+import type { SinkSpool } from "./contracts/index.ts";
 import { configuredTracker } from "./summary/dashboard.ts";
 import type { SummarySnapshot } from "./summary/model.ts";
 import { snapshotOf, type SummaryTracker } from "./summary/tracker.ts";
@@ -108,8 +111,17 @@ export function createEnricher(config: Readonly<G6Config>, pool: WorkerPool | nu
 /** Every provider G6 can run, selected by `provider.kind`. A new provider is one entry (and its schema in src/config/providers.ts). */
 export const PROVIDER_FACTORIES: readonly ProviderFactory[] = [simProviderFactory, kiteProviderFactory, replayProviderFactory];
 
-/** Every sink G6 can write, in the order they are built and written (csv, status, panels). A new sink is one entry. */
-export const SINK_FACTORIES: readonly SinkFactory[] = [csvSinkFactory, statusSinkFactory, panelsSinkFactory];
+/** Every sink G6 can write, in the order they are built and written (csv, status, panels, influx). A new sink is one entry. */
+export const SINK_FACTORIES: readonly SinkFactory[] = [csvSinkFactory, statusSinkFactory, panelsSinkFactory, influxSinkFactory];
+
+/** The durable spools of the spoolable sinks that are on (InfluxDB's), by sink name. */
+export function createSpools(config: Readonly<G6Config>, env: { now: () => number; warn: (message: string) => void }): Record<string, SinkSpool> {
+  const influx = config.storage.influx;
+  if (!influx.enabled) return {};
+  return {
+    influx: createDiskSpool({ dir: influxSpoolDir(config), maxBytes: influx.spool_max_mb * 1024 * 1024, whenFull: influx.spool_when_full, now: env.now, warn: env.warn }),
+  };
+}
 
 /** The configured sinks; `env` gives the status and panels sinks their wall clock, and pool facts. */
 export function createSinks(
@@ -235,6 +247,7 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
     poolStats: () => pool?.stats ?? null,
     provider,
     sinks,
+    spools: createSpools(config, { now, warn: (m) => opts.log.withTag("engine").warn(m) }),
     enrich: createEnricher(config, pool),
     snapshotAt: () => snapshotClock.next(),
     ...(snapshotClock.delayMs ? { snapshotDelay: () => snapshotClock.delayMs!() } : {}),

@@ -28,8 +28,8 @@ export function defaultShapedSnapshot(): SummarySnapshot {
     performance: { lastMs: 31.2, p50Ms: 30.1, p95Ms: 44.8, windowCycles: 120, budgetUsed: 0.0005, overruns: 0, skippedTicks: 0, poolWorkers: 2, poolRestarts: 0 },
     storage: {
       sinks: [
-        { name: "csv", rows: 12_348, bytes: 3_100_000, errors: 0, failing: 0, firstFailing: null, queued: 0, dropped: 0, lagMs: 0 },
-        { name: "status", rows: 42, bytes: 340_000, errors: 0, failing: 0, firstFailing: null, queued: 0, dropped: 0, lagMs: 0 },
+        { name: "csv", rows: 12_348, bytes: 3_100_000, errors: 0, failing: 0, firstFailing: null, queued: 0, dropped: 0, lagMs: 0, degraded: "", spooled: 0, spoolBytes: 0 },
+        { name: "status", rows: 42, bytes: 340_000, errors: 0, failing: 0, firstFailing: null, queued: 0, dropped: 0, lagMs: 0, degraded: "", spooled: 0, spoolBytes: 0 },
       ],
       rows: 12_390,
       points: 0,

@@ -58,7 +58,7 @@ function namedLines(faults: readonly SinkFault[], line: (f: SinkFault) => string
 }
 
 function sinkAlerts(prev: AlertState | null, cur: AlertState, raise: (a: Omit<Alert, "cycle" | "at">) => void): void {
-  const names = new Set([...Object.keys(prev?.sinks ?? {}), ...Object.keys(cur.sinks)]);
+  const names = new Set([...Object.keys(prev?.sinks ?? {}), ...Object.keys(cur.sinks), ...Object.keys(cur.degraded ?? {})]);
   for (const name of names) {
     const was = prev?.sinks[name] ?? [];
     const now = cur.sinks[name] ?? [];
@@ -72,6 +72,11 @@ function sinkAlerts(prev: AlertState | null, cur: AlertState, raise: (a: Omit<Al
     const again = (f: SinkFault) => `${name}: ${f.target === WHOLE_SINK ? "writing" : `${f.target} is being written`} again`;
     for (const [k, message] of namedLines(cleared, again, (n) => `${name}: ${n} more targets are being written again`).entries())
       raise({ kind: "sink_recovered", level: "info", subject: k < NAMED_SINK_TARGETS ? subject(cleared[k]!) : name, message });
+    // A spooling sink whose target is down: a warning when it starts (nothing is lost yet), news again when it has caught up.
+    const wasDegraded = prev?.degraded?.[name] ?? "";
+    const nowDegraded = cur.degraded?.[name] ?? "";
+    if (nowDegraded && !wasDegraded) raise({ kind: "sink_degraded", level: "warn", subject: name, message: `${name}: degraded: ${nowDegraded}` });
+    if (wasDegraded && !nowDegraded) raise({ kind: "sink_degraded", level: "info", subject: name, message: `${name}: caught up, spool delivered` });
   }
 }
 

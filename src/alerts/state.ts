@@ -22,6 +22,7 @@ export function alertStateFromCycle(result: CycleResult, stats: Readonly<EngineS
     errors: result.errors,
     warnings: result.warnings,
     sinks: Object.fromEntries(Object.entries(stats.sinks).map(([name, t]) => [name, t.failing])),
+    degraded: Object.fromEntries(Object.entries(stats.sinks).map(([name, t]) => [name, t.degraded ?? ""])),
     overruns: stats.overruns,
     skippedTicks: stats.skippedTicks,
     intervalSeconds: stats.intervalSeconds,
@@ -39,7 +40,7 @@ export type AlertStatusDocument = {
   indices: readonly { index: string; status: string; reason: string; expiries?: readonly { tag: string; status: string; reason?: string }[] }[];
   errors?: readonly { phase: string; code: string; message: string }[];
   warnings?: readonly string[];
-  sinks?: Readonly<Record<string, { failing?: readonly SinkFault[] }>>;
+  sinks?: Readonly<Record<string, { failing?: readonly SinkFault[]; degraded?: string }>>;
   overruns?: number | null;
   skipped_ticks?: number | null;
   interval_seconds?: number | null;
@@ -62,6 +63,7 @@ export function alertStateFromStatus(doc: AlertStatusDocument): AlertState {
     errors: doc.errors ?? [],
     warnings: doc.warnings ?? [],
     sinks: Object.fromEntries(Object.entries(doc.sinks ?? {}).map(([name, t]) => [name, t.failing ?? []])),
+    degraded: Object.fromEntries(Object.entries(doc.sinks ?? {}).map(([name, t]) => [name, typeof t.degraded === "string" ? t.degraded : ""])),
     overruns: n(doc.overruns),
     skippedTicks: n(doc.skipped_ticks),
     intervalSeconds: n(doc.interval_seconds),

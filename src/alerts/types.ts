@@ -16,6 +16,7 @@ export const ALERT_KINDS = [
   "calendar_warning",
   "sink_fault",
   "sink_recovered",
+  "sink_degraded",
   "overrun",
   "skipped_ticks",
 ] as const;
@@ -43,6 +44,8 @@ export type AlertState = {
   /** Standing warnings of the cycle (holiday calendars not covering the expiries collected). */
   warnings: readonly string[];
   sinks: Readonly<Record<string, readonly SinkFault[]>>;
+  /** Why each spooling sink is behind while nothing is lost (absent or "": it is not); see SinkTotals.degraded. */
+  degraded?: Readonly<Record<string, string>>;
   overruns: number;
   skippedTicks: number;
   intervalSeconds: number;

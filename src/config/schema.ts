@@ -10,6 +10,7 @@ import * as v from "valibot";
 import { isValidIsoDate } from "../market/ist.ts";
 import { OPTIONAL_GROUPS } from "./metric-groups.ts";
 import { field, group } from "./fields.ts";
+import { InfluxSettings } from "./influx.ts";
 import { PROVIDER_KINDS, PROVIDER_SETTINGS } from "./providers.ts";
 
 export type { SettingMeta } from "./fields.ts";
@@ -222,6 +223,7 @@ export const ConfigSchema = v.strictObject({
         },
         "Summary panel files.",
       ),
+      influx: InfluxSettings,
       delivery: group(
         {
           retries: field(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100)), 5, "Retries of a sink write that failed in a way a retry can fix (a server briefly down, a timeout); a write refused for good (a full disk, a rejected batch) is never retried.", {

@@ -72,19 +72,36 @@ export function faultCodeOf(err: unknown): SinkFaultCode {
 export class SinkError extends Error {
   readonly code: SinkFaultCode;
   readonly retriable: boolean;
+  /** The earliest the target wants to be asked again (a server's Retry-After), ms; 0: no wish. */
+  readonly retryAfterMs: number;
   constructor(
     readonly sink: string,
     message: string,
-    opts: { code?: SinkFaultCode; retriable?: boolean } = {},
+    opts: { code?: SinkFaultCode; retriable?: boolean; retryAfterMs?: number } = {},
   ) {
     super(`${sink}: ${message}`);
     this.name = "SinkError";
     this.code = opts.code ?? "io";
     this.retriable = opts.retriable ?? false;
+    this.retryAfterMs = opts.retryAfterMs ?? 0;
   }
 }
 
 /** Whether a failed write may succeed if tried again: a SinkError says so; anything else does not. */
 export function isRetriable(err: unknown): boolean {
   return err instanceof SinkError && err.retriable;
+}
+
+/** How long the target asked to be left alone before the next attempt (Retry-After), ms; 0: no wish. */
+export function retryAfterOf(err: unknown): number {
+  return err instanceof SinkError ? err.retryAfterMs : 0;
+}
+
+/**
+ * Whether a retriable failure is an outage of the target (unreachable, overloaded, too slow)
+ * rather than something a person must fix (credentials): while a spool keeps every payload, an
+ * outage only degrades the sink; anything else shows it failing.
+ */
+export function isOutage(err: unknown): boolean {
+  return err instanceof SinkError && err.retriable && (err.code === "unavailable" || err.code === "timeout");
 }

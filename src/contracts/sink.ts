@@ -16,10 +16,11 @@ import type { MarketStatus } from "./market.ts";
 /**
  * What one write achieved. `rows` were accepted (written); `rejected` rows were refused for
  * good (a bad value, a type conflict: retrying cannot help); `kept` rows are held by the sink
- * for a later write (a batching sink's buffer); `faults` lists the targets it could not write
+ * for a later write (a batching sink's buffer); `deadLettered` of the rejected rows were set aside
+ * in a dead-letter file; `faults` lists the targets it could not write
  * (absent: none).
  */
-export type SinkReport = { rows: number; bytes: number; duplicatesSkipped: number; rejected?: number; kept?: number; faults?: SinkFault[] };
+export type SinkReport = { rows: number; bytes: number; duplicatesSkipped: number; rejected?: number; deadLettered?: number; kept?: number; faults?: SinkFault[] };
 
 /**
  * How a sink wants to be run: how many cycles may wait for it and what happens when that many
@@ -81,6 +82,15 @@ export interface SinkSpool {
   readonly pending: number;
   /** Bytes waiting. */
   readonly bytes: number;
+  /** When the oldest waiting payload was appended (epoch ms), or null (optional: a spool that does not know). */
+  readonly oldestAt?: number | null;
+  /**
+   * True while the spool is at its cap and its policy is to pause collection: the running sink
+   * then takes no new cycle until deliveries make room, so its queue fills and the engine waits.
+   */
+  readonly full?: boolean;
+  /** Payloads the spool dropped to stay under its cap (drop_oldest policy), since it was opened. */
+  readonly dropped?: number;
   /** Appends a payload; resolves once it is durable. Throws when it cannot be kept (the caller counts it dropped). */
   append(payload: Uint8Array): Promise<void>;
   /** The oldest payload, or null when the spool is empty. */

@@ -38,6 +38,13 @@ export type EngineStats = {
  *   spool (spooling sinks only).
  * - `lagMs`: how long the last written cycle waited from hand-over to written; `oldestQueuedAt`:
  *   when the oldest waiting cycle was handed over (wall clock, epoch ms), or null.
+ * - `degraded`: why a spooling sink is behind while nothing is lost ("" when it is not): its
+ *   target is unreachable and the spool keeps every payload. Degraded is shown (status file,
+ *   /readyz body, dashboard, metrics) but leaves the engine ready; a sink that cannot keep what
+ *   it could not deliver is failing instead.
+ * - `spoolBytes`: bytes of the spool on disk; `spoolOldestAt`: when the oldest payload still
+ *   waiting in the spool was appended (wall clock, epoch ms), or null; `deadLettered`: rows the
+ *   target refused for good that were set aside in a dead-letter file (counted in `rejected` too).
  */
 export type SinkTotals = {
   rows: number;
@@ -54,11 +61,15 @@ export type SinkTotals = {
   spooled: number;
   lagMs: number;
   oldestQueuedAt: number | null;
+  degraded: string;
+  spoolBytes: number;
+  spoolOldestAt: number | null;
+  deadLettered: number;
 };
 
 /** Totals of a sink that has written nothing yet. */
 export function emptySinkTotals(): SinkTotals {
-  return { rows: 0, bytes: 0, duplicatesSkipped: 0, rejected: 0, errors: 0, failing: [], written: 0, queued: 0, dropped: 0, retries: 0, blocked: 0, spooled: 0, lagMs: 0, oldestQueuedAt: null };
+  return { rows: 0, bytes: 0, duplicatesSkipped: 0, rejected: 0, errors: 0, failing: [], written: 0, queued: 0, dropped: 0, retries: 0, blocked: 0, spooled: 0, lagMs: 0, oldestQueuedAt: null, degraded: "", spoolBytes: 0, spoolOldestAt: null, deadLettered: 0 };
 }
 
 /** How a worker failed a job. */

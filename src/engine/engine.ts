@@ -211,6 +211,11 @@ export function createEngine(deps: EngineDeps): Engine {
         const frozen: Readonly<EngineStats> = Object.freeze({ ...freezeStats(stats), sinks: stats.sinks });
         await Promise.all(running.map((r) => r.market(status, frozen)));
       };
+      // A cycle blocked handing over to a full queue must not keep shutdown from starting.
+      const release = () => {
+        for (const r of running) r.release();
+      };
+      signal.addEventListener("abort", release, { once: true });
       try {
         await runScheduler({
           gate: market ? createMarketGate({ calendar: market.calendar, forceOpen: () => current().market.force_open, now: () => deps.clock.now(), announce }) : undefined,
@@ -227,6 +232,7 @@ export function createEngine(deps: EngineDeps): Engine {
           },
         });
       } finally {
+        signal.removeEventListener("abort", release);
         // Every sink drains its queue (with a deadline), then flushes and closes; concurrently,
         // so one slow sink does not eat the others' time.
         const deadlineMs = current().storage.delivery.shutdown_seconds * 1000;

@@ -12,7 +12,13 @@
  *   fail for good: counted as a dropped cycle and an error, its target shown as failing.
  * - **Spool hook:** a spoolable sink with a spool never drops a retriable failure: the cycle's
  *   payload goes to the spool, and the spool is delivered, oldest first, before anything newer
- *   (new cycles join the spool while it holds anything, so the order of cycles is kept).
+ *   (new cycles join the spool while it holds anything, so the order of cycles is kept), for as
+ *   long as it takes. While an outage (unreachable, overloaded, too slow) only fills the spool
+ *   the sink is degraded, not failing: nothing is lost and the engine stays ready; a failure a
+ *   person must fix (credentials) shows it failing. A spool at its cap under pause_collection
+ *   takes nothing new, so the queue fills and the hand-over blocks: collection waits, and says so.
+ * - **Retry-After:** a `SinkError` naming how long the target wants to be left alone is not
+ *   asked again sooner.
  * - **Stalls:** a write running longer than `stallMs` shows its sink as failing (code timeout)
  *   until it returns; it is never abandoned (a second write would race the first).
  * - **Flush timer:** a sink that batches declares a flush interval; its flushes run between
@@ -31,8 +37,10 @@ import {
   errorMessage,
   type MarketStatus,
   faultCodeOf,
+  isOutage,
   isRetriable,
   isSpoolable,
+  retryAfterOf,
   type Sink,
   type SinkFault,
   type SinkQueuePolicy,
@@ -89,6 +97,13 @@ export type RunningSink = {
    * sink. Idempotent.
    */
   close(deadlineMs: number): Promise<void>;
+  /**
+   * Shutdown has begun: a hand-over waiting for room (block policy) returns at once and later
+   * ones never wait (the cycle joins the queue past its capacity; close then writes, spools or
+   * counts it). Without it a queue that cannot drain (a full spool under pause_collection with
+   * its target down) would keep the engine from ever reaching close.
+   */
+  release(): void;
 };
 
 type Item = { result: CycleResult; stats: Readonly<EngineStats>; enqueuedAt: number };
@@ -101,6 +116,8 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
   let inFlight: Item | null = null;
   /** Resolvers of hand-overs waiting for room (block policy). */
   const waitingForRoom: (() => void)[] = [];
+  /** Shutdown has begun: hand-overs no longer wait for room. */
+  let released = false;
   /** Resolvers waiting for the queue to empty (drain). */
   const waitingForIdle: (() => void)[] = [];
   let pumping: Promise<void> | null = null;
@@ -117,11 +134,47 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
   /** Aborts backoff sleeps once the shutdown deadline has passed. */
   const stopping = new AbortController();
 
+  /** Payloads the spool had dropped at the last look (drop_oldest at its cap). */
+  let spoolDropped = spool?.dropped ?? 0;
   const refresh = () => {
     totals.queued = queue.length + (inFlight ? 1 : 0);
     totals.oldestQueuedAt = inFlight?.enqueuedAt ?? queue[0]?.enqueuedAt ?? null;
-    totals.spooled = spool?.pending ?? 0;
+    if (!spool) return;
+    totals.spooled = spool.pending;
+    totals.spoolBytes = spool.bytes;
+    totals.spoolOldestAt = spool.oldestAt ?? null;
+    const dropped = spool.dropped ?? 0;
+    if (dropped > spoolDropped) {
+      const n = dropped - spoolDropped;
+      totals.dropped += n;
+      deps.onError(`sink ${name}: spool full: dropped the ${n} oldest waiting cycle${n === 1 ? "" : "s"} to stay under its cap`);
+    }
+    spoolDropped = dropped;
+    noteSpoolFull();
+    if (spool.pending === 0 && totals.degraded) {
+      totals.degraded = "";
+      log.info(`sink ${name}: spool delivered, caught up`);
+    }
   };
+
+  /**
+   * A retriable failure: an outage of a sink whose spool keeps everything only degrades it (one
+   * warning when it starts); anything else shows it failing.
+   */
+  const noteRetriable = (err: unknown) => {
+    if (spoolable && isOutage(err)) {
+      const reason = `${errorMessage(err).replace(new RegExp(`^${name}: `), "")}; spooling (${spool!.pending} waiting)`;
+      if (!totals.degraded) log.warn(`sink ${name}: degraded: ${reason}`);
+      totals.degraded = reason;
+      // A spool full under pause_collection stays shown as failing: collection waits.
+      if (!pausedByFullSpool) noteFaults([]);
+      return;
+    }
+    noteFaults([wholeFault(err)]);
+  };
+
+  /** The wait before attempt k+1 after `err`: backoff with jitter, capped, and never sooner than the target's Retry-After. */
+  const waitAfter = (k: number, err: unknown) => Math.max(retryAfterOf(err), Math.min(policy.retryMaxMs, backoffMs(k, policy.retryBaseMs, env.random)));
 
   /** Records the targets of the last write that faulted; one error line when a target starts failing, one info line when it recovers. */
   const noteFaults = (faults: SinkFault[]) => {
@@ -137,6 +190,7 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
     totals.bytes += report.bytes;
     totals.duplicatesSkipped += report.duplicatesSkipped;
     totals.rejected += report.rejected ?? 0;
+    totals.deadLettered += report.deadLettered ?? 0;
     const faults = report.faults ?? [];
     totals.errors += faults.length;
     noteFaults(faults);
@@ -175,8 +229,8 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
       } catch (err) {
         if (!isRetriable(err) || k >= policy.retries || stopping.signal.aborted) throw err;
         totals.retries++;
-        noteFaults([wholeFault(err)]);
-        await env.sleep(Math.min(policy.retryMaxMs, backoffMs(k, policy.retryBaseMs, env.random)), stopping.signal);
+        noteRetriable(err);
+        await env.sleep(waitAfter(k, err), stopping.signal);
         if (stopping.signal.aborted) throw err;
       }
     }
@@ -194,22 +248,40 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
       await spool!.append(spoolable!.encode(item.result, item.stats));
       return true;
     } catch (err) {
-      failed(new Error(`could not spool a cycle: ${errorMessage(err)}`));
+      // The cause's errno code stays (a full disk shows as no_space).
+      failed(Object.assign(new Error(`could not spool a cycle: ${errorMessage(err)}`), { code: (err as NodeJS.ErrnoException | null)?.code }));
       return false;
     }
   }
 
-  /** Delivers the spool oldest first; false when a delivery failed (the spool keeps it). */
+  /** The last failure of a spool delivery (its Retry-After paces the next round). */
+  let lastSpoolError: unknown = null;
+
+  /** Appends every waiting cycle to the spool (unless it is full under pause_collection: they stay queued, and the queue blocks). */
+  async function spoolQueued(): Promise<void> {
+    noteSpoolFull();
+    while (queue.length > 0 && !spool!.full) {
+      inFlight = queue.shift()!;
+      refresh();
+      wakeRoom();
+      if (await spoolPayload(inFlight)) totals.written++;
+      inFlight = null;
+      refresh();
+    }
+  }
+
+  /** Delivers the spool oldest first, one attempt each; false when a delivery failed (the spool keeps it). */
   async function deliverSpool(): Promise<boolean> {
     while (spool!.pending > 0 && !stopping.signal.aborted) {
       const payload = await spool!.oldest();
       if (!payload) break;
       try {
-        account(await withRetries(() => spoolable!.deliver(payload)), null);
+        account(await serial(() => watched(() => spoolable!.deliver(payload))), null);
         await spool!.ack();
       } catch (err) {
         if (isRetriable(err)) {
-          noteFaults([wholeFault(err)]);
+          lastSpoolError = err;
+          noteRetriable(err);
           return false;
         }
         // Refused for good (a rejected batch): delivering it again cannot help.
@@ -217,32 +289,67 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
         await spool!.ack();
       }
       refresh();
+      // Cycles handed over meanwhile are made durable before the next delivery.
+      await spoolQueued();
     }
     return true;
   }
 
-  async function writeItem(item: Item): Promise<void> {
-    if (spoolable) {
-      // While the spool holds anything, newer cycles join it: order is kept.
-      if (spool!.pending > 0) {
-        if (await spoolPayload(item)) totals.written++;
-        return;
+  /** Wakes the spool pump's backoff wait (a cycle was handed over, or shutdown began). */
+  let wake: (() => void) | null = null;
+  let closing = false;
+
+  /** Waits `ms` before the next delivery round, spooling cycles handed over meanwhile; ends early at shutdown. */
+  async function backoffWhileSpooling(ms: number): Promise<void> {
+    // Its own signal, so that a wait ended early (shutdown) leaves no timer behind.
+    const done = new AbortController();
+    const slept = env.sleep(ms, AbortSignal.any([stopping.signal, done.signal])).then(() => "slept" as const);
+    try {
+      for (;;) {
+        const woken = new Promise<"woken">((resolve) => (wake = () => resolve("woken")));
+        const why = await Promise.race([slept, woken]);
+        wake = null;
+        if (why === "slept" || closing) return;
+        await spoolQueued();
       }
-      const payload = spoolable.encode(item.result, item.stats);
-      try {
-        account(await withRetries(() => spoolable.deliver(payload)), item);
-      } catch (err) {
-        if (!isRetriable(err)) return failed(err);
-        try {
-          await spool!.append(payload);
-          totals.written++;
-          noteFaults([wholeFault(err)]);
-        } catch (spoolErr) {
-          failed(new Error(`${errorMessage(err)}; could not spool the cycle: ${errorMessage(spoolErr)}`));
-        }
-      }
-      return;
+    } finally {
+      done.abort();
     }
+  }
+
+  /**
+   * The pump of a spoolable sink with a spool (write-ahead): every cycle is first appended to the
+   * spool (durable before it counts as written), then the spool is delivered oldest first; while
+   * the target fails, rounds are retried with backoff (at least its Retry-After) for as long as
+   * it takes, and cycles keep joining the spool in the meantime, so collection never waits for
+   * the target.
+   */
+  async function pumpSpool(): Promise<void> {
+    let round = 0;
+    let triedAtShutdown = false;
+    for (;;) {
+      await spoolQueued();
+      if (spool!.pending === 0 || stopping.signal.aborted) {
+        if (queue.length === 0 || stopping.signal.aborted) break;
+        continue;
+      }
+      if (await deliverSpool()) {
+        round = 0;
+        continue;
+      }
+      totals.retries++;
+      // At shutdown one more round is tried at once (the target may just have come back); if the
+      // target is still down, the spool keeps what is left for the next start.
+      if (closing && queue.length === 0) {
+        if (triedAtShutdown) break;
+        triedAtShutdown = true;
+        continue;
+      }
+      await backoffWhileSpooling(waitAfter(round++, lastSpoolError));
+    }
+  }
+
+  async function writeItem(item: Item): Promise<void> {
     try {
       account(await withRetries(() => sink.write(item.result, item.stats)), item);
     } catch (err) {
@@ -251,33 +358,28 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
   }
 
   async function pump(): Promise<void> {
-    while (queue.length > 0 || (spoolable && spool!.pending > 0 && !stopping.signal.aborted)) {
-      if (spoolable && spool!.pending > 0 && !stopping.signal.aborted) {
-        const emptied = await deliverSpool();
-        if (!emptied) {
-          // The target is still down: new cycles join the spool, then wait a backoff before trying again.
-          while (queue.length > 0) {
-            inFlight = queue.shift()!;
-            if (await spoolPayload(inFlight)) totals.written++;
-            inFlight = null;
-            refresh();
-            wakeRoom();
-          }
-          await env.sleep(Math.min(policy.retryMaxMs, backoffMs(policy.retries, policy.retryBaseMs, env.random)), stopping.signal);
-          if (queue.length === 0 && closed) break;
-          continue;
-        }
+    if (spoolable) await pumpSpool();
+    else {
+      for (let item = queue.shift(); item; item = queue.shift()) {
+        inFlight = item;
+        refresh();
+        wakeRoom();
+        await writeItem(item);
+        inFlight = null;
+        refresh();
       }
-      const item = queue.shift();
-      if (!item) break;
-      inFlight = item;
-      refresh();
-      wakeRoom();
-      await writeItem(item);
-      inFlight = null;
-      refresh();
     }
     for (const r of waitingForIdle.splice(0)) r();
+  }
+
+  /** A spool full under pause_collection: shown failing (collection waits) until it has room again. */
+  let pausedByFullSpool = false;
+  function noteSpoolFull(): void {
+    const full = spool?.full === true;
+    if (full === pausedByFullSpool) return;
+    pausedByFullSpool = full;
+    if (full) noteFaults([{ target: WHOLE_SINK, code: "no_space", reason: `spool full (${spool!.bytes} bytes): collection paused until the target accepts` }]);
+    else noteFaults([]);
   }
 
   const wakeRoom = () => {
@@ -311,6 +413,10 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
       // Payloads spooled by an earlier run are delivered first.
       if (spoolable && spool!.pending > 0) startPump();
     },
+    release() {
+      released = true;
+      for (const r of waitingForRoom.splice(0)) r();
+    },
     async market(status, stats) {
       if (!sink.market || closed) return;
       try {
@@ -325,7 +431,7 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
         if (policy.whenFull === "drop_oldest") {
           queue.shift();
           totals.dropped++;
-        } else {
+        } else if (!released) {
           totals.blocked++;
           await new Promise<void>((resolve) => waitingForRoom.push(resolve));
         }
@@ -333,10 +439,13 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
       queue.push({ result, stats, enqueuedAt: deps.wallNow() });
       refresh();
       startPump();
+      wake?.();
     },
     close(deadlineMs) {
       closed ??= (async () => {
         if (flushTimer) clearInterval(flushTimer);
+        closing = true;
+        wake?.();
         const idle = new Promise<void>((resolve) => {
           if (!pumping && queue.length === 0) resolve();
           else waitingForIdle.push(resolve);
@@ -353,7 +462,10 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
           const left = queue.splice(0);
           let lost = 0;
           for (const item of left) {
-            if (spoolable && (await spoolPayload(item))) continue;
+            if (spoolable && (await spoolPayload(item))) {
+              totals.written++;
+              continue;
+            }
             lost++;
           }
           totals.dropped += lost;

@@ -67,7 +67,7 @@ export type ObservabilityDeps = {
 /** A fingerprint of the storage counters that a rendering shows (cheap: a few numbers per sink). */
 function storageMark(sinks: Readonly<Record<string, Readonly<SinkTotals>>>): string {
   let mark = "";
-  for (const [name, t] of Object.entries(sinks)) mark += `${name}:${t.written}:${t.queued}:${t.dropped}:${t.errors}:${t.retries}:${t.failing.length}:${t.spooled};`;
+  for (const [name, t] of Object.entries(sinks)) mark += `${name}:${t.written}:${t.queued}:${t.dropped}:${t.errors}:${t.retries}:${t.failing.length}:${t.spooled}:${t.spoolBytes}:${t.degraded}:${t.deadLettered}:${t.rows};`;
   return mark;
 }
 

@@ -96,6 +96,10 @@ export function recordStorage(h: GroupHandles<typeof STORAGE_METRICS>, sinks: Re
     h.blocked.inc(sink, delta(`blocked:${name}`, t.blocked));
     h.queued.set(sink, t.queued);
     h.spooled.set(sink, t.spooled);
+    h.spoolBytes.set(sink, t.spoolBytes);
+    h.spoolOldest.set(sink, t.spoolOldestAt === null ? 0 : Math.max(0, now - t.spoolOldestAt) / 1000);
+    h.degraded.set(sink, t.degraded ? 1 : 0);
+    h.deadLettered.inc(sink, delta(`deadLettered:${name}`, t.deadLettered));
     h.lag.set(sink, t.lagMs / 1000);
     h.oldest.set(sink, t.oldestQueuedAt === null ? 0 : Math.max(0, now - t.oldestQueuedAt) / 1000);
   }

@@ -20,7 +20,8 @@ export type StateObserver = (snapshot: CycleSnapshot) => void;
  * `reasons`: why not ready (empty when ready). `market`: while a live provider's market is
  * closed, "market closed, next open at …" (ready all the same: nothing is wrong).
  */
-export type Readiness = { ready: boolean; reasons: string[]; market?: string };
+/** `degraded`: sinks behind while nothing is lost (a spooling sink's target down); shown, still ready. */
+export type Readiness = { ready: boolean; reasons: string[]; market?: string; degraded?: string[] };
 
 export type LatestState = {
   /**
@@ -122,7 +123,10 @@ export function createLatestState(deps: LatestStateDeps): LatestState {
       for (const [name, totals] of Object.entries(storage())) {
         if (totals.failing.length) reasons.push(`sink ${name}: ${describeFaults(totals.failing)}`);
       }
-      return { ready: reasons.length === 0, reasons, ...(closed ? { market: closed } : {}) };
+      const degraded = Object.entries(storage())
+        .filter(([, t]) => t.degraded)
+        .map(([name, t]) => `sink ${name}: ${t.degraded}`);
+      return { ready: reasons.length === 0, reasons, ...(closed ? { market: closed } : {}), ...(degraded.length ? { degraded } : {}) };
     },
   };
 }

@@ -88,7 +88,20 @@ export function snapshotFromStatus(doc: ClientDocument, ctx: StatusContext): Sum
   const levels = new Map((doc.market?.expiries ?? []).map((m) => [`${m.index}|${m.tag}`, m]));
   const raised = ctx.raised ?? nextAlerts(null, alertStateFromStatus(doc)).alerts.map(summaryAlert);
   const alerts: SummaryAlert[] = [...raised, ...(ctx.alerts ?? [])];
-  const sinks = Object.entries(doc.sinks ?? {}).map(([name, t]) => summarySink(name, { rows: n(t.rows), bytes: n(t.bytes), errors: n(t.errors), failing: t.failing, queued: opt(t.queued), dropped: opt(t.dropped), lagMs: opt(t.lagMs) }));
+  const sinks = Object.entries(doc.sinks ?? {}).map(([name, t]) =>
+    summarySink(name, {
+      rows: n(t.rows),
+      bytes: n(t.bytes),
+      errors: n(t.errors),
+      failing: t.failing,
+      queued: opt(t.queued),
+      dropped: opt(t.dropped),
+      lagMs: opt(t.lagMs),
+      degraded: typeof t.degraded === "string" ? t.degraded : "",
+      spooled: n(t.spooled),
+      spoolBytes: n(t.spoolBytes),
+    }),
+  );
   // A null pool means compute runs inline (no workers); an absent one is unknown.
   const pool = doc.pool === null ? { workers: 0, restarts: 0 } : { workers: n(doc.pool?.workers), restarts: n(doc.pool?.restarts) };
   return {

@@ -148,8 +148,9 @@ function panels(s: SummarySnapshot, inner: number, color: boolean) {
       ...st.sinks.flatMap((k) => {
         const fault = sinkFault(k);
         const queue = (k.queued > 1 ? ` queued ${count(k.queued)}` : "") + (k.dropped ? ` dropped ${count(k.dropped)}` : "");
-        const line = `${k.name} ${count(k.rows)} rows ${bytes(k.bytes)}${k.errors ? ` ${count(k.errors)} errors` : ""}${queue}`;
-        return fault ? [line, `  ${paint(fault, "red", color)}`] : [line];
+        const line = `${k.name} ${count(k.rows)} rows ${bytes(k.bytes)}${k.errors ? ` ${count(k.errors)} errors` : ""}${queue}${k.spooled ? ` spool ${count(k.spooled)} (${bytes(k.spoolBytes)})` : ""}`;
+        if (fault) return [line, `  ${paint(fault, "red", color)}`];
+        return k.degraded ? [line, `  ${paint(`degraded: ${k.degraded}`, "yellow", color)}`] : [line];
       }),
     ],
   };

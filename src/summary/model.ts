@@ -104,6 +104,11 @@ export type SummarySink = {
   dropped: number;
   /** How long the last written cycle waited to be written, ms. */
   lagMs: number;
+  /** Why a spooling sink is behind while nothing is lost ("" when it is not). */
+  degraded: string;
+  /** Payloads waiting in its spool, and their bytes (0 without a spool). */
+  spooled: number;
+  spoolBytes: number;
 };
 
 export type SummaryStorage = {
@@ -247,10 +252,10 @@ export function buildSummary(input: SummaryInput): SummarySnapshot {
   };
 }
 
-/** A sink's totals as the summary shows them (`failing` and the queue counters may be absent in older status files). */
+/** A sink's totals as the summary shows them (`failing`, the queue and spool counters may be absent in older status files). */
 export function summarySink(
   name: string,
-  t: { rows: number; bytes: number; errors: number; failing?: readonly SinkFault[]; queued?: number; dropped?: number; lagMs?: number },
+  t: { rows: number; bytes: number; errors: number; failing?: readonly SinkFault[]; queued?: number; dropped?: number; lagMs?: number; degraded?: string; spooled?: number; spoolBytes?: number },
 ): SummarySink {
   const failing = t.failing ?? [];
   return {
@@ -263,5 +268,8 @@ export function summarySink(
     queued: t.queued ?? 0,
     dropped: t.dropped ?? 0,
     lagMs: t.lagMs ?? 0,
+    degraded: t.degraded ?? "",
+    spooled: t.spooled ?? 0,
+    spoolBytes: t.spoolBytes ?? 0,
   };
 }

@@ -94,6 +94,16 @@ describe("alert rules", () => {
     ]);
   });
 
+  test("a spooling sink whose target is down: one warning when it becomes degraded, not again while it stands, news when it has caught up", () => {
+    const down = "http://db:8086 bucket g6: HTTP 503 (down); spooling (2 waiting)";
+    expect(
+      run(state({ degraded: { influx: "" } }), state({ cycle: 2, degraded: { influx: down } }), state({ cycle: 3, degraded: { influx: down.replace("2 waiting", "3 waiting") } }), state({ cycle: 4, degraded: { influx: "" } })),
+    ).toEqual([[], [`warn sink_degraded influx: degraded: ${down}`], [], ["info sink_degraded influx: caught up, spool delivered"]]);
+    // The status document gives the same state as the engine's stats.
+    const doc = { cycle: 2, snapshot_at: AT, indices: [], sinks: { influx: { failing: [], degraded: down } } };
+    expect(alertStateFromStatus(doc).degraded).toEqual({ influx: down });
+  });
+
   test("overruns and skipped ticks: the first state is the baseline, then one warning per counter per IST day", () => {
     const next = "2026-11-21T09:16:00+05:30";
     expect(

@@ -1,6 +1,6 @@
 /**
  * The sink factories: `createSinks` builds exactly the enabled sinks, always in the order
- * csv, status, panels, and gives each panels sink its own summary builder.
+ * csv, status, panels, influx, and gives each panels sink its own summary builder.
  */
 import { describe, expect, test } from "bun:test";
 import { createSinks, SINK_FACTORIES } from "../../src/app.ts";
@@ -12,17 +12,25 @@ import { tempDir, testConfig } from "../helpers/engine.ts";
 
 const calendar = createMarketCalendar({ holidays: [] });
 
-function namesFor(storage: { csv: boolean; status: boolean; panels: boolean }): string[] {
+function namesFor(storage: { csv: boolean; status: boolean; panels: boolean; influx?: boolean }): string[] {
   const config = testConfig({
-    storage: { data_dir: tempDir(), csv: { enabled: storage.csv }, status: { enabled: storage.status }, panels: { enabled: storage.panels } },
+    storage: {
+      data_dir: tempDir(),
+      csv: { enabled: storage.csv },
+      status: { enabled: storage.status },
+      panels: { enabled: storage.panels },
+      influx: { enabled: storage.influx ?? false },
+    },
   });
   return createSinks(config, calendar, { now: () => 0, pool: null }).map((s) => s.name);
 }
 
 describe("sink factories", () => {
-  test("the documented order: csv, status, panels", () => {
-    expect(SINK_FACTORIES.map((f) => f.name)).toEqual(["csv", "status", "panels"]);
+  test("the documented order: csv, status, panels, influx (off unless enabled)", () => {
+    expect(SINK_FACTORIES.map((f) => f.name)).toEqual(["csv", "status", "panels", "influx"]);
     expect(namesFor({ csv: true, status: true, panels: true })).toEqual(["csv", "status", "panels"]);
+    expect(namesFor({ csv: true, status: true, panels: true, influx: true })).toEqual(["csv", "status", "panels", "influx"]);
+    expect(namesFor({ csv: false, status: false, panels: false, influx: true })).toEqual(["influx"]);
   });
 
   test("exactly the enabled sinks, in order", () => {

@@ -137,7 +137,7 @@ describe("sink faults", () => {
 
   test("the storage panel counts failing targets per sink and names the first, as an error", () => {
     const s = fixedSnapshot(result, faulty);
-    expect(s.storage.sinks.find((k) => k.name === "csv")).toEqual({ name: "csv", rows: 882, bytes: 220_000, errors: 2, failing: 2, firstFailing: failing[0]!, queued: 0, dropped: 0, lagMs: 6 });
+    expect(s.storage.sinks.find((k) => k.name === "csv")).toEqual({ name: "csv", rows: 882, bytes: 220_000, errors: 2, failing: 2, firstFailing: failing[0]!, queued: 0, dropped: 0, lagMs: 6, degraded: "", spooled: 0, spoolBytes: 0 });
     expect(s.storage.sinks.find((k) => k.name === "status")).toMatchObject({ failing: 0, firstFailing: null });
     expect(s.storage.failing).toBe(2);
     const frame = renderFrame(s, { columns: 160, rows: 50, color: true }).join("\n");
