@@ -24,8 +24,10 @@ export type RecordedSpot = { last: number; open: number; high: number; low: numb
 export type DayReport = {
   date: string;
   files: number;
-  /** Rows read (after the reader's skips). */
+  /** Rows read (after the reader's skips); of them overview rows and option rows. */
   rows: number;
+  overviewRows: number;
+  optionRows: number;
   instants: number;
   /** Files with CRLF line ends, with timestamps all on :00/:30, with columns after the known ones. */
   crlfFiles: number;
@@ -82,6 +84,8 @@ export function loadDay(date: string, files: DayFiles): RecordedDay {
     date,
     files: 0,
     rows: 0,
+    overviewRows: 0,
+    optionRows: 0,
     instants: 0,
     crlfFiles: 0,
     rounded30sFiles: 0,
@@ -98,6 +102,8 @@ export function loadDay(date: string, files: DayFiles): RecordedDay {
       const q = csv.quirks;
       report.files++;
       report.rows += csv.rows;
+      if (csv.kind === "overview") report.overviewRows += csv.rows;
+      else report.optionRows += csv.rows;
       if (q.crlf) report.crlfFiles++;
       if (q.rounded30s) report.rounded30sFiles++;
       if (q.extraColumns.length) report.extraColumnFiles++;
