@@ -32,7 +32,7 @@ import { DECIMALS } from "./g6csv/format.ts";
 import { INDICES, type IndexName } from "./market/index.ts";
 import { createReplayProviderFactory } from "./providers/replay/factory.ts";
 import type { RecordedDay } from "./providers/replay/recording.ts";
-import { datesInRange } from "./providers/replay/tree.ts";
+import { datesInRange, filesOfDay } from "./providers/replay/tree.ts";
 import { influxSpoolDir } from "./sinks/influx/factory.ts";
 
 export type IngestOptions = {
@@ -65,8 +65,8 @@ export type IngestCounts = {
   optionRowsWritten: number;
   legsWritten: number;
   overviewRowsWritten: number;
-  /** Option rows of an expiry recorded under two tags (this_week that is also this_month): one set of points, written once. */
-  optionRowsUnderTwoTags: number;
+  /** Option rows another file also held (the other layout, or a second tag of the same expiry): one set of points, written once. */
+  optionRowsInTwoFiles: number;
   /** Distinct option rows read that the configured plan did not serve (outside its expiry tags or strikes). */
   optionRowsOutsidePlan: number;
   /** Lines InfluxDB accepted (all measurements); lines refused (dead-lettered). */
@@ -96,7 +96,7 @@ const PROGRESS_FILE = "ingest-progress.json";
 function zeroCounts(): IngestCounts {
   return {
     days: 0, files: 0, filesNotRead: 0, rowsRead: 0, optionRowsRead: 0, overviewRowsRead: 0, duplicates: 0, tornLines: 0, badRows: 0, zerosAsMissing: 0,
-    optionRowsWritten: 0, legsWritten: 0, overviewRowsWritten: 0, optionRowsUnderTwoTags: 0, optionRowsOutsidePlan: 0, linesAccepted: 0, linesRejected: 0,
+    optionRowsWritten: 0, legsWritten: 0, overviewRowsWritten: 0, optionRowsInTwoFiles: 0, optionRowsOutsidePlan: 0, linesAccepted: 0, linesRejected: 0,
   };
 }
 
@@ -169,7 +169,8 @@ function countCycle(result: CycleResult, counts: IngestCounts, day: RecordedDay 
     }
     counts.optionRowsWritten += rowStrikes.size;
   }
-  counts.overviewRowsWritten += result.indices.length;
+  // An overview line always carries the counts and masks; it is a recorded row's when it has the index price.
+  for (const s of result.indices) if (Number.isFinite(s.spot)) counts.overviewRowsWritten++;
 }
 
 /** The day's distinct option rows: (index, expiry, strike, instant) held by any file. */
@@ -197,7 +198,7 @@ function readProgress(path: string): Progress {
 }
 
 /** The config of one day's run: the replay of `tree` on `date`, InfluxDB only. */
-function dayConfig(input: LoadInput, tree: string, date: string, indices: readonly string[] | null, recompute: boolean): Readonly<G6Config> {
+function dayConfig(input: LoadInput, tree: string, date: string, indices: readonly string[], recompute: boolean): Readonly<G6Config> {
   const cli = [
     ...(input.cli ?? []),
     { path: "provider.kind", value: "replay", flag: "ingest" },
@@ -210,7 +211,7 @@ function dayConfig(input: LoadInput, tree: string, date: string, indices: readon
     { path: "storage.panels.enabled", value: false, flag: "ingest" },
     { path: "server.enabled", value: false, flag: "ingest" },
   ];
-  if (indices) for (const name of Object.keys(INDICES)) cli.push({ path: `indices.${name}.enabled`, value: indices.includes(name), flag: "--index" });
+  for (const name of Object.keys(INDICES)) cli.push({ path: `indices.${name}.enabled`, value: indices.includes(name), flag: "--index" });
   return loadConfig({ ...input, cli }).config;
 }
 
@@ -274,7 +275,12 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
     const t0 = performance.now();
     const counts = zeroCounts();
     let day: RecordedDay | null = null;
-    const config = dayConfig(opts.input, w.tree, w.date, named, opts.recompute);
+    // Only the indices recorded that day: another index would get overview lines of an empty cycle.
+    const recorded = indices.filter((i) => {
+      const f = filesOfDay(w.tree, [i], w.date);
+      return f.overview.length + f.options.length > 0;
+    });
+    const config = dayConfig(opts.input, w.tree, w.date, recorded, opts.recompute);
     const app = createApp(config, {
       log: opts.log,
       providerFactory: createReplayProviderFactory({ onDay: (d) => void (day = d) }),
@@ -293,7 +299,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
       counts.rowsRead = r.rows;
       counts.optionRowsRead = r.optionRows;
       counts.overviewRowsRead = r.overviewRows;
-      counts.duplicates = r.duplicates;
+      counts.duplicates = r.fileDuplicates;
       counts.tornLines = r.torn.length;
       counts.badRows = r.badRows;
       counts.zerosAsMissing = r.zeroAsMissing;
@@ -310,7 +316,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
     if (d) {
       // Distinct contract rows of the day (a row both layouts or two tags hold is one); those not written were outside the plan.
       const distinct = distinctOptionRows(d, indices);
-      counts.optionRowsUnderTwoTags = Math.max(0, counts.optionRowsRead - counts.duplicates - distinct);
+      counts.optionRowsInTwoFiles = d.report.crossFileRows;
       counts.optionRowsOutsidePlan = Math.max(0, distinct - counts.optionRowsWritten);
     }
     counts.days = 1;
@@ -344,7 +350,7 @@ export function describeIngest(r: IngestReport): string[] {
     `g6 ingest: ${r.interrupted ? "stopped (a rerun resumes)" : "done"} in ${r.seconds.toFixed(1)} s · ${c.days} days ingested, ${r.daysSkippedDone} already done, of ${r.daysFound} found`,
     `read: ${c.files} files, ${c.rowsRead} rows (${c.optionRowsRead} option, ${c.overviewRowsRead} overview) · ${Math.round(c.rowsRead / Math.max(r.seconds, 1e-3))} rows/s`,
     `written: ${c.optionRowsWritten} option rows (${c.legsWritten} legs), ${c.overviewRowsWritten} overview rows · ${c.linesAccepted} lines accepted by InfluxDB${c.linesRejected ? `, ${c.linesRejected} refused (dead-letter file)` : ""}`,
-    `skipped: ${c.duplicates} duplicated rows (written once), ${c.tornLines} torn lines, ${c.badRows} unreadable rows, ${c.filesNotRead} files not read, ${c.optionRowsUnderTwoTags} rows of an expiry recorded under two tags (written once), ${c.optionRowsOutsidePlan} option rows outside the configured plan (indices, expiries, strikes); ${c.zerosAsMissing} zeros read as missing (absent fields)`,
+    `skipped: ${c.duplicates} rows a file held twice (written once), ${c.tornLines} torn lines, ${c.badRows} unreadable rows, ${c.filesNotRead} files not read, ${c.optionRowsInTwoFiles} option rows another file also held (other layout or second tag; written once), ${c.optionRowsOutsidePlan} option rows outside the configured plan (indices, expiries, strikes); ${c.zerosAsMissing} zeros read as missing (absent fields)`,
   ];
   for (const s of r.skipped.slice(0, 10)) out.push(`  ${s.path}: ${s.reason}`);
   if (r.skipped.length > 10) out.push(`  … ${r.skipped.length - 10} more (--json lists all)`);

@@ -37,6 +37,10 @@ export type DayReport = {
   zeroAsMissing: number;
   /** Rows a file held twice, and rows another file (the other layout) already held: read once. */
   duplicates: number;
+  /** Of them, rows a file held twice (not in `rows`). */
+  fileDuplicates: number;
+  /** Option rows (in `rows`) whose contract and instant another file already held: the other layout, or a second tag of the same expiry. */
+  crossFileRows: number;
   /** Torn last lines (not read): file and line. */
   torn: { path: string; line: number }[];
   /** Rows of the wrong width or with an unreadable timestamp (not read). */
@@ -92,6 +96,8 @@ export function loadDay(date: string, files: DayFiles): RecordedDay {
     extraColumnFiles: 0,
     zeroAsMissing: 0,
     duplicates: 0,
+    fileDuplicates: 0,
+    crossFileRows: 0,
     torn: [],
     badRows: 0,
     unreadable: [],
@@ -109,6 +115,7 @@ export function loadDay(date: string, files: DayFiles): RecordedDay {
       if (q.extraColumns.length) report.extraColumnFiles++;
       report.zeroAsMissing += q.zeroAsMissing;
       report.duplicates += q.duplicates;
+      report.fileDuplicates += q.duplicates;
       if (q.tornLastLine) report.torn.push({ path, line: q.tornLastLine.line });
       report.badRows += q.badRows.count;
       return csv;
@@ -170,6 +177,7 @@ export function loadDay(date: string, files: DayFiles): RecordedDay {
       if (!at2) one.byAt.set(at, (at2 = new Map()));
       // The same contract at the same instant in another file (the other layout, or a tag sharing the expiry): read once.
       if (at2.has(strike)) {
+        report.crossFileRows++;
         if (!sameTagRow(optionFiles, at2.get(strike)!, csv, r)) report.duplicates++;
         continue;
       }
