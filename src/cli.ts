@@ -197,7 +197,7 @@ const ingestArgs = {
 const ingest = defineCommand({
   meta: { name: "ingest", description: "Write recorded G6 CSV trees (ours or the Python G6's) into InfluxDB through the spool; a rerun resumes" },
   args: ingestArgs,
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const input = loadInputFrom({ config: args.config, preset: args.preset, "data-dir": args["data-dir"], pool: args.pool, strict: args.strict }, processEnvironment());
     const base = loadConfig(input).config;
     const dataDir = base.storage.data_dir;
@@ -206,7 +206,13 @@ const ingest = defineCommand({
     const held = heldRoot(roots);
     if (held) throw held;
     const log = createConsola({ level: Math.min(LogLevels[base.log.level], LogLevels.warn) }).withTag("g6");
-    const many = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).flatMap((s) => String(s).split(",")).map((s) => s.trim()).filter(Boolean);
+    // --index repeats (citty keeps only the last value), and takes comma-separated names.
+    const named: string[] = [];
+    rawArgs.forEach((t, i) => {
+      if (t === "--index" && rawArgs[i + 1] !== undefined) named.push(rawArgs[i + 1]!);
+      else if (t.startsWith("--index=")) named.push(t.slice("--index=".length));
+    });
+    const indices = named.flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean);
     const controller = new AbortController();
     const stop = (signal: string) => {
       if (!controller.signal.aborted) {
@@ -225,7 +231,7 @@ const ingest = defineCommand({
         paths: args._.map(String),
         from: args.from ?? null,
         to: args.to ?? null,
-        indices: many(args.index),
+        indices,
         recompute: Boolean(args.recompute),
         input,
         log,

@@ -215,13 +215,12 @@ function dayConfig(input: LoadInput, tree: string, date: string, indices: readon
   return loadConfig({ ...input, cli }).config;
 }
 
-/** The indices to ingest: those named (checked), else the config's enabled ones. */
-function chooseIndices(named: readonly string[], config: Readonly<G6Config>): string[] | null {
+/** The indices named (checked, upper-cased), or null when none was named. */
+function chooseIndices(named: readonly string[]): string[] | null {
   if (!named.length) return null;
   const known = Object.keys(INDICES);
   const bad = named.filter((n) => !known.includes(n.toUpperCase()));
   if (bad.length) throw new ConfigError([`--index: unknown ${bad.join(", ")} (known: ${known.join(", ")})`]);
-  void config;
   return [...new Set(named.map((n) => n.toUpperCase() as IndexName))];
 }
 
@@ -237,7 +236,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
   if (opts.from && opts.to && opts.from > opts.to) throw new ConfigError([`--from: ${opts.from} is after --to (${opts.to})`]);
   const base = loadConfig(opts.input).config;
   if (!base.storage.influx.enabled) throw new ConfigError(["storage.influx.enabled: false; g6 ingest writes to InfluxDB: set storage.influx (url, bucket or database, credentials) and enabled true"]);
-  const named = chooseIndices(opts.indices, base);
+  const named = chooseIndices(opts.indices);
   const indices = named ?? Object.entries(base.indices).filter(([, c]) => c.enabled).map(([n]) => n);
   const trees = opts.paths.map((p) => resolve(p));
   for (const t of trees) {
