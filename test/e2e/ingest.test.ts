@@ -147,21 +147,40 @@ test("a simulator tree and a Python G6 day: every row accounted for, values as i
   const rerun = g6(["ingest", sim, FIXTURE, "--config", cfg, "--data-dir", join(dir, "out"), "--pool", "0", "--json"]);
   expect(rerun.code).toBe(0);
   expect(JSON.parse(rerun.stdout)).toMatchObject({ daysSkippedDone: 4, counts: { days: 0, rowsRead: 0 } });
+
+  // --recompute: the fixture day again with G6's analytics; the IV changes are reported and the Python 0.25 is replaced.
+  const rc = g6(["ingest", FIXTURE, "--recompute", "--index", "NIFTY", "--config", cfg, "--data-dir", join(dir, "out"), "--pool", "0", "--json"]);
+  expect(rc.code).toBe(0);
+  const iv = JSON.parse(rc.stdout).ivChange;
+  expect(iv).toEqual({ compared: 17, changed: 17, becameMissing: 0, becameKnown: 0, median: 0.01693, worst: 0.120516 });
+  const failed = `NIFTY 2026-11-23 23500 PE ${Date.parse("2026-11-20T09:16:00+05:30")} iv`;
+  expect(want.points.get(failed)).toBe("0.250000");
+  expect((await exportedPoints(vm)).points.get(failed)).toEqual([fmt(0.25 - 0.120516, 6)]);
 }, 120_000);
 
-test("an ingest killed with SIGKILL halfway and rerun gives the same final set of points", async () => {
+test("an ingest stopped with Ctrl-C, rerun, killed with SIGKILL halfway and rerun gives the same final set of points", async () => {
   const dir = tempDir("g6-ingest-kill-");
   const vm = await startVictoriaMetrics(dir);
   stops.push(() => vm.stop());
   const sim = recordSim(dir);
   const cfg = ingestConfig(dir, vm);
   const args = ["ingest", sim, "--config", cfg, "--data-dir", join(dir, "out"), "--pool", "0"];
+  const daysDone = () => Object.keys(JSON.parse(readFileSync(join(dir, "out", "influx_spool", "ingest-progress.json"), "utf8")).done).length;
+  // Ctrl-C after the first day: the cycle finishes, the run stops with 130 and says a rerun resumes.
   const first = spawnG6(args);
   await first.waitFor(/\[1\/3\]/);
-  first.proc.kill("SIGKILL");
-  expect(await first.exited()).toBe(137);
-  const progress = JSON.parse(readFileSync(join(dir, "out", "influx_spool", "ingest-progress.json"), "utf8"));
-  expect(Object.keys(progress.done).length).toBeLessThan(3);
+  first.proc.kill("SIGINT");
+  expect(await first.exited()).toBe(130);
+  expect(first.output()).toContain("stopped (a rerun resumes)");
+  const afterStop = daysDone();
+  expect(afterStop).toBeGreaterThanOrEqual(1);
+  expect(afterStop).toBeLessThan(3);
+  // The rerun starts at the day it stopped in; killed with SIGKILL after that day.
+  const second = spawnG6(args);
+  await second.waitFor(new RegExp(`\\[${afterStop + 1}/3\\]`));
+  expect(second.output()).not.toContain("[1/3]");
+  second.proc.kill("SIGKILL");
+  expect(await second.exited()).toBe(137);
   const rerun = g6(args);
   expect(rerun.code).toBe(0);
   expect(rerun.stdout).toMatch(/already done/);
