@@ -280,11 +280,25 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
       return f.overview.length + f.options.length > 0;
     });
     const config = dayConfig(opts.input, w.tree, w.date, recorded, opts.recompute);
-    const app = createApp(config, {
-      log: opts.log,
-      providerFactory: createReplayProviderFactory({ onDay: (d) => void (day = d) }),
-      onCycle: (result) => countCycle(result, counts, day, iv),
-    });
+    let app: ReturnType<typeof createApp>;
+    try {
+      app = createApp(config, {
+        log: opts.log,
+        providerFactory: createReplayProviderFactory({ onDay: (d) => void (day = d) }),
+        onCycle: (result) => countCycle(result, counts, day, iv),
+      });
+    } catch (err) {
+      // A day whose files hold no readable row: reported with its files, the next day goes on.
+      const read = day as RecordedDay | null;
+      if (!(err instanceof ConfigError) || !read) throw err;
+      const r = read.report;
+      addCounts(total, { ...zeroCounts(), files: r.files, filesNotRead: r.unreadable.length, tornLines: r.torn.length, badRows: r.badRows, duplicates: r.fileDuplicates });
+      for (const u of r.unreadable) skipped.push({ path: u.path, reason: u.reason });
+      for (const t of r.torn) skipped.push({ path: `${t.path}:${t.line}`, reason: "torn last line" });
+      skipped.push({ path: `${w.tree} ${w.date}`, reason: "no readable rows on this day" });
+      opts.progress(`[${n + 1}/${work.length}] ${w.date} ${w.tree}: no readable rows (${r.files} files read, ${r.unreadable.length} not G6 CSV)`);
+      continue;
+    }
     await app.run({ cycles: 0, signal: opts.signal });
     const influx = app.engine.stats.sinks.influx;
     counts.linesAccepted = influx?.rows ?? 0;

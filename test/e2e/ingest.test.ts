@@ -7,7 +7,7 @@
  * killed with SIGKILL halfway and rerun gives the same final set; bad input exits 2 naming it.
  */
 import { afterAll, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fmt } from "../../src/g6csv/format.ts";
 import { readG6Csv, type OptionCsv, type OverviewCsv } from "../../src/g6csv/index.ts";
@@ -187,7 +187,7 @@ test("an ingest stopped with Ctrl-C, rerun, killed with SIGKILL halfway and reru
   expectSame(await exportedPoints(vm), expectedPoints([sim]));
 }, 120_000);
 
-test("bad input: a path that does not exist, no days in range, an unknown index: exit 2 naming it", () => {
+test("bad input: a path that does not exist, no days in range, an unknown index, InfluxDB off: exit 2 naming it; a day of unreadable files is reported, not fatal", () => {
   const dir = tempDir("g6-ingest-bad-");
   const cfg = join(dir, "c.json");
   writeFileSync(cfg, JSON.stringify({ storage: { influx: { enabled: true, url: "http://127.0.0.1:9", bucket: "g6" } } }));
@@ -202,6 +202,16 @@ test("bad input: a path that does not exist, no days in range, an unknown index:
   const index = g6(["ingest", FIXTURE, "--index", "NIFTY,FOO", ...base]);
   expect(index.code).toBe(2);
   expect(index.stderr).toContain("--index: unknown FOO");
+  // A day whose only file is not G6 CSV: reported with the file and why, not an error.
+  const junk = join(dir, "junk");
+  mkdirSync(join(junk, "overview", "NIFTY"), { recursive: true });
+  writeFileSync(join(junk, "overview", "NIFTY", "2026-11-20.csv"), "hello,world\n1,2\n");
+  const unreadable = g6(["ingest", junk, "--index", "NIFTY", ...base, "--json"]);
+  expect(unreadable.code).toBe(0);
+  const report = JSON.parse(unreadable.stdout);
+  expect(report.counts).toMatchObject({ days: 0, files: 0, filesNotRead: 1 });
+  expect(report.skipped.map((s: { path: string }) => s.path)).toEqual([join(junk, "overview/NIFTY/2026-11-20.csv"), `${junk} 2026-11-20`]);
+  expect(report.skipped[1].reason).toBe("no readable rows on this day");
   const off = g6(["ingest", FIXTURE, "--data-dir", join(dir, "out")]);
   expect(off.code).toBe(2);
   expect(off.stderr).toContain("storage.influx.enabled");
