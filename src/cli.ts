@@ -284,7 +284,7 @@ const VERSION = "0.1.0";
 const main = defineCommand({
   meta: { name: "g6", version: VERSION, description: "Options-chain collection and analytics for Indian index options" },
   args: runCommandArgs,
-  subCommands: { run, ingest, config: configCommand(processEnvironment), metrics, summary: summaryCommand(processHost()), panels: panelsCommand(processHost()), kite: kiteCommand(kiteHost()) },
+  subCommands: { run, config: configCommand(processEnvironment), metrics, summary: summaryCommand(processHost()), panels: panelsCommand(processHost()), kite: kiteCommand(kiteHost()), ingest },
   default: "run",
 });
 

@@ -31,7 +31,7 @@ import { writeFileAtomic } from "./files/atomic.ts";
 import { DECIMALS } from "./g6csv/format.ts";
 import { INDICES, type IndexName } from "./market/index.ts";
 import { createReplayProviderFactory } from "./providers/replay/factory.ts";
-import type { RecordedDay } from "./providers/replay/recording.ts";
+import type { DayReport, RecordedDay } from "./providers/replay/recording.ts";
 import { datesInRange, filesOfDay } from "./providers/replay/tree.ts";
 import { influxSpoolDir } from "./sinks/influx/factory.ts";
 
@@ -184,6 +184,11 @@ function distinctOptionRows(day: RecordedDay, indices: readonly string[]): numbe
   return n;
 }
 
+/** The files and lines of a day not read, with why. */
+function skippedOf(r: DayReport): { path: string; reason: string }[] {
+  return [...r.unreadable.map((u) => ({ path: u.path, reason: u.reason })), ...r.torn.map((t) => ({ path: `${t.path}:${t.line}`, reason: "torn last line" }))];
+}
+
 type Progress = { done: Record<string, { rows: number; at: string }> };
 
 function readProgress(path: string): Progress {
@@ -293,8 +298,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
       if (!(err instanceof ConfigError) || !read) throw err;
       const r = read.report;
       addCounts(total, { ...zeroCounts(), files: r.files, filesNotRead: r.unreadable.length, tornLines: r.torn.length, badRows: r.badRows, duplicates: r.fileDuplicates });
-      for (const u of r.unreadable) skipped.push({ path: u.path, reason: u.reason });
-      for (const t of r.torn) skipped.push({ path: `${t.path}:${t.line}`, reason: "torn last line" });
+      skipped.push(...skippedOf(r));
       skipped.push({ path: `${w.tree} ${w.date}`, reason: "no readable rows on this day" });
       opts.progress(`[${n + 1}/${work.length}] ${w.date} ${w.tree}: no readable rows (${r.files} files read, ${r.unreadable.length} not G6 CSV)`);
       continue;
@@ -316,8 +320,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
       counts.tornLines = r.torn.length;
       counts.badRows = r.badRows;
       counts.zerosAsMissing = r.zeroAsMissing;
-      for (const u of r.unreadable) skipped.push({ path: u.path, reason: u.reason });
-      for (const t of r.torn) skipped.push({ path: `${t.path}:${t.line}`, reason: "torn last line" });
+      skipped.push(...skippedOf(r));
     }
     if (!app.engine.exhausted) {
       // Stopped before the day's end: what was handed over is in the spool; the day is ingested again on a rerun.

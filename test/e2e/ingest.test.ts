@@ -97,8 +97,8 @@ function expectSame(got: { points: Map<string, string[]>; overview: Set<string> 
   expect([...got.overview].sort()).toEqual([...want.overview].sort());
 }
 
-function ingestConfig(dir: string, vm: Vm): string {
-  const cfg = join(dir, "ingest.json");
+function ingestConfig(dir: string, vm: Vm, name = "ingest.json"): string {
+  const cfg = join(dir, name);
   writeFileSync(
     cfg,
     JSON.stringify({
@@ -149,13 +149,16 @@ test("a simulator tree and a Python G6 day: every row accounted for, values as i
   expect(JSON.parse(rerun.stdout)).toMatchObject({ daysSkippedDone: 4, counts: { days: 0, rowsRead: 0 } });
 
   // --recompute: the fixture day again with G6's analytics; the IV changes are reported and the Python 0.25 is replaced.
-  const rc = g6(["ingest", FIXTURE, "--recompute", "--index", "NIFTY", "--config", cfg, "--data-dir", join(dir, "out"), "--pool", "0", "--json"]);
+  // Into a fresh VictoriaMetrics: its deduplication keeps the larger of two values at one instant (InfluxDB keeps the last).
+  const fresh = await startVictoriaMetrics(tempDir("g6-ingest-vm2-"));
+  stops.push(() => fresh.stop());
+  const rc = g6(["ingest", FIXTURE, "--recompute", "--index", "NIFTY", "--config", ingestConfig(dir, fresh, "fresh.json"), "--data-dir", join(dir, "out"), "--pool", "0", "--json"]);
   expect(rc.code).toBe(0);
   const iv = JSON.parse(rc.stdout).ivChange;
   expect(iv).toEqual({ compared: 17, changed: 17, becameMissing: 0, becameKnown: 0, median: 0.01693, worst: 0.120516 });
   const failed = `NIFTY 2026-11-23 23500 PE ${Date.parse("2026-11-20T09:16:00+05:30")} iv`;
   expect(want.points.get(failed)).toBe("0.250000");
-  expect((await exportedPoints(vm)).points.get(failed)).toEqual([fmt(0.25 - 0.120516, 6)]);
+  expect((await exportedPoints(fresh)).points.get(failed)).toEqual([fmt(0.25 - 0.120516, 6)]);
 }, 120_000);
 
 test("an ingest stopped with Ctrl-C, rerun, killed with SIGKILL halfway and rerun gives the same final set of points", async () => {
