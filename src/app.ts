@@ -61,6 +61,8 @@ export type AppOptions = {
    * credentials were refused is let through again when its credentials changed.
    */
   refreshConfig?: () => void;
+  /** Builds the provider instead of the registered factory of the same kind (g6 ingest's replay, which reports each day read). */
+  providerFactory?: ProviderFactory;
 };
 
 export type App = {
@@ -184,7 +186,8 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const storage = () => engineRef?.stats.sinks ?? {};
   const observability = createObservability(config, { now: () => clock.now(), poolStats: () => pool?.stats ?? null, storage });
   const compute = createComputePort(pool, { minShardLegs: config.pool.min_shard_legs });
-  const factory = createProviderRegistry(PROVIDER_FACTORIES).get(config.provider.kind);
+  const registered = createProviderRegistry(PROVIDER_FACTORIES).get(config.provider.kind);
+  const factory = opts.providerFactory?.kind === registered.kind ? opts.providerFactory : registered;
   // A provider's own estimate may refuse the plan outright (a ConfigError) before anything is built.
   let estimate: ReturnType<NonNullable<ProviderFactory["estimate"]>> | undefined;
   try {

@@ -59,6 +59,8 @@ function unknownFlag(flag: string, args: ArgsDef, where: string): string {
  */
 function checkTokens(tokens: readonly string[], args: ArgsDef, where: string, out: { help: boolean; version: boolean }): string | undefined {
   const positionals = Object.values(args).filter((d) => d.type === "positional").length;
+  // A positional whose value hint ends in "..." takes any number of arguments (g6 ingest PATH...).
+  const variadic = Object.values(args).some((d) => d.type === "positional" && d.valueHint?.endsWith("..."));
   let seen = 0;
   let problem: string | undefined;
   const report = (message: string) => void (problem ??= message);
@@ -88,10 +90,10 @@ function checkTokens(tokens: readonly string[], args: ArgsDef, where: string, ou
       }
     } else if (isFlag(token)) {
       report(unknownFlag(token, args, where));
-    } else if (seen < positionals) seen++;
+    } else if (seen < positionals || variadic) seen++;
     else report(positionals ? `unexpected argument "${token}" (see ${where} --help)` : `${where} takes no arguments; got "${token}"`);
   }
-  if (seen > positionals) report(`${where}: too many arguments`);
+  if (seen > positionals && !variadic) report(`${where}: too many arguments`);
   return problem;
 }
 

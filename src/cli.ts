@@ -25,6 +25,7 @@ import { writeFileAtomic } from "./sinks/status/sink.ts";
 import { createRunDashboard, panelsCommand, summaryCommand, type Host } from "./summary/commands.ts";
 import { metricsCatalog } from "./metrics/index.ts";
 import { kiteCommand, type KiteHost } from "./providers/kite/commands.ts";
+import { describeIngest, runIngest } from "./ingest.ts";
 import { ServerStartError, startServer, type G6Server } from "./server/server.ts";
 import type { EngineStats } from "./contracts/index.ts";
 
@@ -179,6 +180,73 @@ const run = defineCommand({
   },
 });
 
+const ingestArgs = {
+  paths: { type: "positional", required: false, description: "G6 CSV trees (base directories holding overview/ and the option files)", valueHint: "PATH..." },
+  from: { type: "string", description: "First recorded day to ingest (IST date)", valueHint: "YYYY-MM-DD" },
+  to: { type: "string", description: "Last recorded day to ingest (inclusive)", valueHint: "YYYY-MM-DD" },
+  index: { type: "string", description: "Only this index (repeat, or comma-separated); default: the config's enabled indices", valueHint: "NAME" },
+  recompute: { type: "boolean", description: "Re-derive IV and Greeks from the recorded prices before writing" },
+  json: { type: "boolean", description: "Print the final report as JSON" },
+  config: runArgs.config,
+  preset: runArgs.preset,
+  "data-dir": runArgs["data-dir"],
+  pool: runArgs.pool,
+  strict: runArgs.strict,
+} as const satisfies ArgsDef;
+
+const ingest = defineCommand({
+  meta: { name: "ingest", description: "Write recorded G6 CSV trees (ours or the Python G6's) into InfluxDB through the spool; a rerun resumes" },
+  args: ingestArgs,
+  async run({ args, rawArgs }) {
+    const input = loadInputFrom({ config: args.config, preset: args.preset, "data-dir": args["data-dir"], pool: args.pool, strict: args.strict }, processEnvironment());
+    const base = loadConfig(input).config;
+    const dataDir = base.storage.data_dir;
+    // One writer per data directory: the spool is shared with any g6 run on it.
+    const roots = outputRoots(dataDir, []);
+    const held = heldRoot(roots);
+    if (held) throw held;
+    const log = createConsola({ level: Math.min(LogLevels[base.log.level], LogLevels.warn) }).withTag("g6");
+    // --index repeats (citty keeps only the last value), and takes comma-separated names.
+    const named: string[] = [];
+    rawArgs.forEach((t, i) => {
+      if (t === "--index" && rawArgs[i + 1] !== undefined) named.push(rawArgs[i + 1]!);
+      else if (t.startsWith("--index=")) named.push(t.slice("--index=".length));
+    });
+    const indices = named.flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean);
+    const controller = new AbortController();
+    const stop = (signal: string) => {
+      if (!controller.signal.aborted) {
+        console.error(`g6 ingest: ${signal}: finishing the current cycle, then stopping (what was handed over stays in the spool; a rerun resumes)`);
+        controller.abort();
+        return;
+      }
+      console.error(`g6 ingest: second ${signal}: exiting at once; a rerun resumes`);
+      process.exit(FORCED_EXIT[signal] ?? 1);
+    };
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    const locks = acquireLocks(roots, new Date());
+    try {
+      const report = await runIngest({
+        paths: args._.map(String),
+        from: args.from ?? null,
+        to: args.to ?? null,
+        indices,
+        recompute: Boolean(args.recompute),
+        input,
+        log,
+        progress: (line) => (args.json ? console.error(line) : console.log(line)),
+        signal: controller.signal,
+      });
+      if (args.json) console.log(JSON.stringify(report, null, 2));
+      else for (const line of describeIngest(report)) console.log(line);
+      if (report.interrupted) throw new ExitStatus(130);
+    } finally {
+      for (const l of locks) l.release();
+    }
+  },
+});
+
 const metricsDocs = defineCommand({
   meta: { name: "docs", description: "Write the metric catalog generated from the descriptors" },
   args: { out: { type: "string", description: "Output file", default: "docs/METRICS.md", valueHint: "FILE" } },
@@ -216,7 +284,7 @@ const VERSION = "0.1.0";
 const main = defineCommand({
   meta: { name: "g6", version: VERSION, description: "Options-chain collection and analytics for Indian index options" },
   args: runCommandArgs,
-  subCommands: { run, config: configCommand(processEnvironment), metrics, summary: summaryCommand(processHost()), panels: panelsCommand(processHost()), kite: kiteCommand(kiteHost()) },
+  subCommands: { run, config: configCommand(processEnvironment), metrics, summary: summaryCommand(processHost()), panels: panelsCommand(processHost()), kite: kiteCommand(kiteHost()), ingest },
   default: "run",
 });
 

@@ -18,6 +18,7 @@ export const LAYERS: Readonly<Record<string, number>> = {
   "cli.ts": 6,
   "cli-parse.ts": 6,
   "app.ts": 5,
+  "ingest.ts": 5,
   "kernels.ts": 5,
   engine: 4,
   providers: 3,

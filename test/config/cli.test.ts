@@ -68,7 +68,7 @@ describe("usage, help, version and failures", () => {
     expect(g6(["config", "validate", "--help"]).stdout).toBe(validate.stdout);
     const unknown = g6(["help", "confg"]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe("g6: unknown command confg; did you mean config? (commands: run, config, metrics, summary, panels, kite)\n");
+    expect(unknown.stderr).toBe("g6: unknown command confg; did you mean config? (commands: run, config, metrics, summary, panels, kite, ingest)\n");
   });
 
   test("a runtime failure is one line naming what failed, exit 1; the stack only at log level debug", () => {

@@ -120,7 +120,7 @@ const CASES: Case[] = [
   { name: "word for --pool", extra: ["--pool", "lots"], expect: ["pool.size: expected", "(from flag --pool)"] },
   { name: "unknown preset", extra: ["--preset", "nope"], expect: ['--preset: unknown preset "nope"'] },
   { name: "value for a boolean flag", extra: ["--strict=maybe"], expect: ['flag --strict takes no value; got "maybe"'] },
-  { name: "stray argument", extra: ["5"], expect: ["unknown command 5 (commands: run, config, metrics, summary, panels, kite)"] },
+  { name: "stray argument", extra: ["5"], expect: ["unknown command 5 (commands: run, config, metrics, summary, panels, kite, ingest)"] },
   { name: "stray argument of a command", args: (c) => ["run", "--data-dir", c.out, "5"], expect: ['g6 run takes no arguments; got "5"'] },
   { name: "unknown command", args: () => ["5"], expect: ["unknown command 5"] },
   { name: "flag before the command name", args: (c) => ["--data-dir", c.out, "run"], expect: ["flag --data-dir must come after the command name"] },

@@ -36,86 +36,95 @@ export function describeDay(r: DayReport): { info: string; warn: string | null }
   return { info: `replaying ${r.date}: ${facts.join(", ")}`, warn: skipped.length ? `${r.date}: ${skipped.join("; ")}` : null };
 }
 
-export const replayProviderFactory: ProviderFactory = {
-  kind: "replay",
-  create({ config, now, log }) {
-    const rc = config.provider.replay;
-    if (rc.path === null) throw new ConfigError(["provider.replay.path: required with provider.kind \"replay\" (the G6 CSV tree to replay; CLI: --replay DIR)"]);
-    const base = resolve(rc.path);
-    if (!existsSync(base) || !statSync(base).isDirectory()) throw new ConfigError([`provider.replay.path: ${base}: no such directory`]);
-    const csv = config.storage.csv;
-    const output = resolve(isAbsolute(csv.dir) ? csv.dir : join(config.storage.data_dir, csv.dir));
-    if (csv.enabled && output === base) {
-      throw new ConfigError([`provider.replay.path: ${base} is the CSV directory this run writes (storage.data_dir, storage.csv.dir): replay into another data directory`]);
-    }
-    const indices = Object.entries(config.indices).filter(([, c]) => c.enabled).map(([name]) => name);
-    let dates: string[];
-    if (rc.date !== null) {
-      if (rc.from !== null || rc.to !== null) throw new ConfigError(["provider.replay.date: give a date or a range (from, to), not both"]);
-      dates = [rc.date];
-    } else {
-      if (rc.from === null || rc.to === null) throw new ConfigError(["provider.replay.date: required with provider.kind \"replay\": a date (YYYY-MM-DD), or from and to"]);
-      if (rc.from > rc.to) throw new ConfigError([`provider.replay.from: ${rc.from} is after provider.replay.to (${rc.to})`]);
-      dates = datesInRange(base, indices, rc.from, rc.to);
-      if (!dates.length) throw new ConfigError([`provider.replay.from: no G6 CSV files from ${rc.from} to ${rc.to} for ${indices.join(", ")} under ${base}`]);
-    }
+/** Hooks of a replay factory: `onDay` hears of each recorded day when it has been read (g6 ingest's report). */
+export type ReplayHooks = { onDay?: (day: RecordedDay) => void };
 
-    let loaded: RecordedDay | null = null;
-    const day = (date: string): RecordedDay => {
-      if (loaded?.date === date) return loaded;
-      loaded = loadDay(date, filesOfDay(base, indices, date));
-      const lines = describeDay(loaded.report);
-      log?.info(lines.info);
-      if (lines.warn) log?.warn(lines.warn);
-      return loaded;
-    };
+export const replayProviderFactory: ProviderFactory = createReplayProviderFactory();
 
-    // The first day with instants starts the clock; a single date without any is an error.
-    let dateAt = 0;
-    while (dateAt < dates.length && day(dates[dateAt]!).instants.length === 0) {
-      if (dates.length === 1) {
-        const r = loaded!.report;
-        const what = r.files ? `its ${r.files} files hold no readable rows` : `no files overview/<INDEX>/${dates[0]}.csv, <INDEX>/<tag>/<offset>/${dates[0]}.csv or expiry_v1/<INDEX>/<tag>/${dates[0]}.csv for ${indices.join(", ")}`;
-        throw new ConfigError([`provider.replay.date: nothing recorded on ${dates[0]} under ${base}: ${what}`]);
+/** The replay factory; `hooks` let a caller (g6 ingest) see each day read. */
+export function createReplayProviderFactory(hooks: ReplayHooks = {}): ProviderFactory {
+  return {
+    kind: "replay",
+    create({ config, now, log }) {
+      const rc = config.provider.replay;
+      if (rc.path === null) throw new ConfigError(["provider.replay.path: required with provider.kind \"replay\" (the G6 CSV tree to replay; CLI: --replay DIR)"]);
+      const base = resolve(rc.path);
+      if (!existsSync(base) || !statSync(base).isDirectory()) throw new ConfigError([`provider.replay.path: ${base}: no such directory`]);
+      const csv = config.storage.csv;
+      const output = resolve(isAbsolute(csv.dir) ? csv.dir : join(config.storage.data_dir, csv.dir));
+      if (csv.enabled && output === base) {
+        throw new ConfigError([`provider.replay.path: ${base} is the CSV directory this run writes (storage.data_dir, storage.csv.dir): replay into another data directory`]);
       }
-      log?.warn(`${dates[dateAt]}: no readable rows, passed over`);
-      dateAt++;
-    }
-    if (dateAt === dates.length) throw new ConfigError([`provider.replay.from: no readable rows from ${rc.from} to ${rc.to} under ${base}`]);
+      const indices = Object.entries(config.indices).filter(([, c]) => c.enabled).map(([name]) => name);
+      let dates: string[];
+      if (rc.date !== null) {
+        if (rc.from !== null || rc.to !== null) throw new ConfigError(["provider.replay.date: give a date or a range (from, to), not both"]);
+        dates = [rc.date];
+      } else {
+        if (rc.from === null || rc.to === null) throw new ConfigError(["provider.replay.date: required with provider.kind \"replay\": a date (YYYY-MM-DD), or from and to"]);
+        if (rc.from > rc.to) throw new ConfigError([`provider.replay.from: ${rc.from} is after provider.replay.to (${rc.to})`]);
+        dates = datesInRange(base, indices, rc.from, rc.to);
+        if (!dates.length) throw new ConfigError([`provider.replay.from: no G6 CSV files from ${rc.from} to ${rc.to} for ${indices.join(", ")} under ${base}`]);
+      }
 
-    let pos = 0;
-    /** The next instant without taking it; null at the end. */
-    const peek = (): number | null => {
-      while (dateAt < dates.length) {
-        const d = day(dates[dateAt]!);
-        if (pos < d.instants.length) return d.instants[pos]!;
+      let loaded: RecordedDay | null = null;
+      const day = (date: string): RecordedDay => {
+        if (loaded?.date === date) return loaded;
+        loaded = loadDay(date, filesOfDay(base, indices, date));
+        hooks.onDay?.(loaded);
+        const lines = describeDay(loaded.report);
+        log?.info(lines.info);
+        if (lines.warn) log?.warn(lines.warn);
+        return loaded;
+      };
+
+      // The first day with instants starts the clock; a single date without any is an error.
+      let dateAt = 0;
+      while (dateAt < dates.length && day(dates[dateAt]!).instants.length === 0) {
+        if (dates.length === 1) {
+          const r = loaded!.report;
+          const what = r.files ? `its ${r.files} files hold no readable rows` : `no files overview/<INDEX>/${dates[0]}.csv, <INDEX>/<tag>/<offset>/${dates[0]}.csv or expiry_v1/<INDEX>/<tag>/${dates[0]}.csv for ${indices.join(", ")}`;
+          throw new ConfigError([`provider.replay.date: nothing recorded on ${dates[0]} under ${base}: ${what}`]);
+        }
+        log?.warn(`${dates[dateAt]}: no readable rows, passed over`);
         dateAt++;
-        pos = 0;
       }
-      return null;
-    };
-    const startsAt = peek()!;
-    let dueWall = Number.NaN;
-    let lastAt = Number.NaN;
-    const snapshotClock: SnapshotClock = {
-      startsAt,
-      next() {
-        const at = peek();
-        if (at !== null) pos++;
-        return at;
-      },
-      delayMs() {
-        const at = rc.speed === null ? null : peek();
-        if (at === null) return 0;
-        const wall = now();
-        // A day's first instant (and the first of all) is due now; the next ones their gap ÷ speed later.
-        const sameDay = lastAt === lastAt && istDate(lastAt) === istDate(at);
-        dueWall = sameDay ? dueWall + (at - lastAt) / rc.speed! : wall;
-        lastAt = at;
-        // Behind schedule: no wait, and the schedule is not moved (the replay catches up).
-        return Math.max(0, dueWall - wall);
-      },
-    };
-    return { provider: createReplayProvider({ day, recompute: rc.recompute }), snapshotClock, market: "own" };
-  },
-};
+      if (dateAt === dates.length) throw new ConfigError([`provider.replay.from: no readable rows from ${rc.from} to ${rc.to} under ${base}`]);
+
+      let pos = 0;
+      /** The next instant without taking it; null at the end. */
+      const peek = (): number | null => {
+        while (dateAt < dates.length) {
+          const d = day(dates[dateAt]!);
+          if (pos < d.instants.length) return d.instants[pos]!;
+          dateAt++;
+          pos = 0;
+        }
+        return null;
+      };
+      const startsAt = peek()!;
+      let dueWall = Number.NaN;
+      let lastAt = Number.NaN;
+      const snapshotClock: SnapshotClock = {
+        startsAt,
+        next() {
+          const at = peek();
+          if (at !== null) pos++;
+          return at;
+        },
+        delayMs() {
+          const at = rc.speed === null ? null : peek();
+          if (at === null) return 0;
+          const wall = now();
+          // A day's first instant (and the first of all) is due now; the next ones their gap ÷ speed later.
+          const sameDay = lastAt === lastAt && istDate(lastAt) === istDate(at);
+          dueWall = sameDay ? dueWall + (at - lastAt) / rc.speed! : wall;
+          lastAt = at;
+          // Behind schedule: no wait, and the schedule is not moved (the replay catches up).
+          return Math.max(0, dueWall - wall);
+        },
+      };
+      return { provider: createReplayProvider({ day, recompute: rc.recompute }), snapshotClock, market: "own" };
+    },
+  };
+}

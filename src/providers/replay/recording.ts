@@ -24,8 +24,10 @@ export type RecordedSpot = { last: number; open: number; high: number; low: numb
 export type DayReport = {
   date: string;
   files: number;
-  /** Rows read (after the reader's skips). */
+  /** Rows read (after the reader's skips); of them overview rows and option rows. */
   rows: number;
+  overviewRows: number;
+  optionRows: number;
   instants: number;
   /** Files with CRLF line ends, with timestamps all on :00/:30, with columns after the known ones. */
   crlfFiles: number;
@@ -35,6 +37,10 @@ export type DayReport = {
   zeroAsMissing: number;
   /** Rows a file held twice, and rows another file (the other layout) already held: read once. */
   duplicates: number;
+  /** Of them, rows a file held twice (not in `rows`). */
+  fileDuplicates: number;
+  /** Option rows (in `rows`) whose contract and instant another file already held: the other layout, or a second tag of the same expiry. */
+  crossFileRows: number;
   /** Torn last lines (not read): file and line. */
   torn: { path: string; line: number }[];
   /** Rows of the wrong width or with an unreadable timestamp (not read). */
@@ -82,12 +88,16 @@ export function loadDay(date: string, files: DayFiles): RecordedDay {
     date,
     files: 0,
     rows: 0,
+    overviewRows: 0,
+    optionRows: 0,
     instants: 0,
     crlfFiles: 0,
     rounded30sFiles: 0,
     extraColumnFiles: 0,
     zeroAsMissing: 0,
     duplicates: 0,
+    fileDuplicates: 0,
+    crossFileRows: 0,
     torn: [],
     badRows: 0,
     unreadable: [],
@@ -98,11 +108,14 @@ export function loadDay(date: string, files: DayFiles): RecordedDay {
       const q = csv.quirks;
       report.files++;
       report.rows += csv.rows;
+      if (csv.kind === "overview") report.overviewRows += csv.rows;
+      else report.optionRows += csv.rows;
       if (q.crlf) report.crlfFiles++;
       if (q.rounded30s) report.rounded30sFiles++;
       if (q.extraColumns.length) report.extraColumnFiles++;
       report.zeroAsMissing += q.zeroAsMissing;
       report.duplicates += q.duplicates;
+      report.fileDuplicates += q.duplicates;
       if (q.tornLastLine) report.torn.push({ path, line: q.tornLastLine.line });
       report.badRows += q.badRows.count;
       return csv;
@@ -164,6 +177,7 @@ export function loadDay(date: string, files: DayFiles): RecordedDay {
       if (!at2) one.byAt.set(at, (at2 = new Map()));
       // The same contract at the same instant in another file (the other layout, or a tag sharing the expiry): read once.
       if (at2.has(strike)) {
+        report.crossFileRows++;
         if (!sameTagRow(optionFiles, at2.get(strike)!, csv, r)) report.duplicates++;
         continue;
       }
