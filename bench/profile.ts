@@ -17,7 +17,7 @@ import { enrichGroups } from "../src/chain/enrich.ts";
 import { ENRICH_INPUTS, extractShard, mergeShard, planShards } from "../src/chain/shard.ts";
 import { loadConfig } from "../src/config/load.ts";
 import { enrichParams } from "../src/engine/cycle.ts";
-import { ENGINE_KERNELS, runJob } from "../src/engine/jobs.ts";
+import { ENGINE_KERNELS, runJob, type EnrichJob } from "../src/engine/jobs.ts";
 import { renderRowBodies } from "../src/g6csv/index.ts";
 import { formatG6Timestamp } from "../src/market/index.ts";
 import { instantClock, quietLog, tempDir } from "./support.ts";
@@ -123,8 +123,8 @@ for (const ranges of [planShards(b, 2), planShards(b, 2, 1000)]) {
   const parts = ranges.map((r) => {
     let msg = extractShard(b, r.g0, r.g1, fields);
     const tExtract = time(() => (msg = extractShard(b, r.g0, r.g1, fields)));
-    let out = runJob({ kind: "enrich", batch: extractShard(b, r.g0, r.g1, fields), params, render }, ENGINE_KERNELS);
-    const tKernel = time(() => (out = runJob({ kind: "enrich", batch: extractShard(b, r.g0, r.g1, fields), params, render }, ENGINE_KERNELS)), 2) - tExtract;
+    let out = runJob(({ kind: "enrich", batch: extractShard(b, r.g0, r.g1, fields), params, render } as EnrichJob), ENGINE_KERNELS);
+    const tKernel = time(() => (out = runJob(({ kind: "enrich", batch: extractShard(b, r.g0, r.g1, fields), params, render } as EnrichJob), ENGINE_KERNELS)), 2) - tExtract;
     const tMerge = time(() => mergeShard(b, r, out));
     void msg;
     return `[${r.g0}..${r.g1}) ${r.legs} legs: cut ${tExtract.toFixed(1)} kernel ${tKernel.toFixed(1)} merge ${tMerge.toFixed(1)} ms`;
