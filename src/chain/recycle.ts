@@ -17,6 +17,8 @@
  */
 
 const MIN_BYTES = 64 * 1024;
+/** Buffers this large are rendered-row memory (a shard's CSV rows): they go back to whichever thread renders next. */
+export const LARGE_BYTES = 1 << 20;
 const MAX_BUFFERS = 64;
 
 export type ArrayCtor<T> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): T; readonly BYTES_PER_ELEMENT: number };
@@ -26,8 +28,8 @@ export type BufferStore = {
   take(bytes: number): ArrayBuffer;
   /** Keeps `buffers` for later takes (ignores small, detached and duplicate ones, and any beyond the cap). */
   give(buffers: Iterable<ArrayBuffer>): void;
-  /** Takes up to `count` held buffers out of the store (to send to another thread). */
-  drain(count: number): ArrayBuffer[];
+  /** Takes up to `count` held buffers of at least `minBytes` out of the store (to send to another thread). */
+  drain(count: number, minBytes?: number): ArrayBuffer[];
   readonly size: number;
 };
 
@@ -52,8 +54,13 @@ export function createBufferStore(): BufferStore {
         held.push(buf);
       }
     },
-    drain(count) {
-      return held.splice(0, Math.max(0, count));
+    drain(count, minBytes = 0) {
+      const out: ArrayBuffer[] = [];
+      for (let i = 0; i < held.length && out.length < count; ) {
+        if (held[i]!.byteLength >= minBytes) out.push(...held.splice(i, 1));
+        else i++;
+      }
+      return out;
     },
     get size() {
       return held.length;

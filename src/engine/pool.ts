@@ -12,7 +12,7 @@
  * shows what happened. Jobs are given as factories because a transferred buffer is gone from
  * the sender: a retry builds the job afresh from the batch.
  */
-import { createBufferStore, threadBuffers } from "../chain/recycle.ts";
+import { createBufferStore, LARGE_BYTES, threadBuffers } from "../chain/recycle.ts";
 import type { ArrayMap } from "../chain/shard.ts";
 import type { FailureKind, PoolEvent, PoolStats } from "../contracts/index.ts";
 import { ENGINE_KERNELS, jobTransferList, runJob, type Job, type Kernels, type WorkerFault } from "./jobs.ts";
@@ -120,7 +120,8 @@ export function createWorkerPool(opts: PoolOptions): WorkerPool {
       worker.addEventListener("message", onMessage);
       worker.addEventListener("error", onError);
       worker.addEventListener("close", onClose);
-      const spare = forWorkers.drain(sparePerJob);
+      // Besides merged outputs, one row buffer the CSV sink gave back (the worker renders the next rows into it).
+      const spare = [...forWorkers.drain(sparePerJob), ...threadBuffers.drain(1, LARGE_BYTES)];
       worker.postMessage({ id, job, fault: opts.testFaults ? fault : undefined, spare }, [...jobTransferList(job), ...spare]);
     });
   }
