@@ -98,3 +98,24 @@ describe("pooled enrichment with recycled buffers", () => {
     }
   });
 });
+
+describe("rendered rows in recycled memory", () => {
+  test("rows render into a buffer given back earlier, with the same bytes as into fresh memory", () => {
+    // 10 groups of 401 strikes: 8,020 legs, a row capacity over 1 MB (a recyclable row buffer).
+    const specs = Array.from({ length: 10 }, (_, g) => {
+      const T = (3 + 7 * g) / 365;
+      return { index: "NIFTY", tag: `t${g}`, expiry: `2027-01-${String(1 + g).padStart(2, "0")}`, spot: 24010, atm: 24000, T, df: Math.exp(-0.065 * T), strikes: Float64Array.from({ length: 401 }, (_, k) => 14000 + 50 * k) };
+    });
+    const b = quotedBatch(specs, 5, { missing: 0.1, zero: 0.02, stale: 0.05 });
+    enrichGroups(b, 0, b.groups, enrichParams(testConfig({})));
+    const fresh = Buffer.from(renderRowBodies(b, 0, b.groups, "2026-11-20 10:30:00").bytes);
+    // A used buffer full of other bytes: rendering must overwrite what it reports.
+    const used = new ArrayBuffer(b.legs * 140 + 4096);
+    new Uint8Array(used).fill(0x41);
+    threadBuffers.give([used]);
+    const again = renderRowBodies(b, 0, b.groups, "2026-11-20 10:30:00");
+    expect(again.bytes.buffer).toBe(used);
+    expect(Buffer.from(again.bytes).equals(fresh)).toBe(true);
+  });
+});
+
