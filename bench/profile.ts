@@ -9,7 +9,7 @@
  * or keeps on the main thread: cutting shards, the kernels per shard (the imbalance), merging.
  * A diagnostic, not gated; figures vary run to run on a shared machine.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createApp } from "../src/app.ts";
 import type { ChainBatch } from "../src/chain/batch.ts";
@@ -21,7 +21,7 @@ import { ENGINE_KERNELS, runJob, type EnrichJob } from "../src/engine/jobs.ts";
 import { renderRowBodies } from "../src/g6csv/index.ts";
 import { formatG6Timestamp } from "../src/market/index.ts";
 import { instantClock, quietLog, tempDir } from "./support.ts";
-import { percentile } from "./stats.ts";
+import { mainThreadCpuMs, percentile } from "./stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -32,13 +32,6 @@ const { values } = parseArgs({
     pools: { type: "string", default: "0,auto" },
   },
 });
-
-function mainThreadCpuMs(): number {
-  const path = `/proc/self/task/${process.pid}/stat`;
-  if (!existsSync(path)) return Number.NaN;
-  const fields = readFileSync(path, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 type Run = { pool: string; phases: Record<string, number>; cycleMs: number; betweenMs: number; mainCpuMs: number; shards: number; batch: ChainBatch };
 
