@@ -1,4 +1,5 @@
-/** Small statistics helpers and the calibration loop shared by the benchmarks. */
+/** Small statistics helpers, the calibration loop and main-thread CPU time, shared by the benchmarks. */
+import { existsSync, readFileSync } from "node:fs";
 
 /** The q-quantile (0..1) of the values, nearest rank. */
 export function percentile(values: readonly number[], q: number): number {
@@ -40,4 +41,13 @@ export function timeIt(fn: () => void, ms: number): number {
     reps++;
   }
   return ((performance.now() - t0) * 1000) / reps;
+}
+
+/** CPU time of the main thread alone, ms (Linux /proc; NaN elsewhere): the single-core cost of a cycle. */
+export function mainThreadCpuMs(): number {
+  const path = `/proc/self/task/${process.pid}/stat`;
+  if (!existsSync(path)) return Number.NaN;
+  const stat = readFileSync(path, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }

@@ -4,13 +4,13 @@
  * Prints one JSON line: per-cycle wall and CPU percentiles, peak RSS, legs, and the calibration
  * loop measured in the same process just before (ratios against it cancel machine speed).
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config/load.ts";
 import type { SchedulerClock } from "../src/engine/scheduler.ts";
 import { quietLog, instantClock, tempDir } from "./support.ts";
-import { calibrate, percentile } from "./stats.ts";
+import { calibrate, mainThreadCpuMs, percentile } from "./stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -49,15 +49,6 @@ const cycles = Number(values.cycles);
 // sampled between cycles throughout the run and its median is the reference.
 const calibrations = [calibrate()];
 const sampleEvery = Math.max(1, Math.floor(cycles / 10));
-
-/** CPU time of the main thread alone, ms (Linux /proc; NaN elsewhere): the single-core cost of a cycle. */
-function mainThreadCpuMs(): number {
-  const path = `/proc/self/task/${process.pid}/stat`;
-  if (!existsSync(path)) return Number.NaN;
-  const stat = readFileSync(path, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 const wall: number[] = [];
 let mainCpuAtWarmup = Number.NaN;

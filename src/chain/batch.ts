@@ -147,23 +147,28 @@ export function createBatch(specs: readonly GroupSpec[]): ChainBatch {
       g_forward: nan(G),
     },
   );
+  // Plain indexed loops over locals: at ~100,000 legs this runs every cycle on the main thread.
+  const { group, isCall, strike } = batch;
   let leg = 0;
-  specs.forEach((s, g) => {
+  for (let g = 0; g < G; g++) {
+    const s = specs[g]!;
+    const strikes = s.strikes;
+    const n = strikes.length;
     batch.start[g] = leg;
     batch.g_spot[g] = s.spot;
     batch.g_atm[g] = s.atm;
     batch.g_T[g] = s.T;
     batch.g_df[g] = s.df;
-    for (let k = 0; k < s.strikes.length; k++) {
-      for (const call of [1, 0]) {
-        batch.group[leg] = g;
-        batch.isCall[leg] = call;
-        batch.strike[leg] = s.strikes[k]!;
-        leg++;
-      }
+    group.fill(g, leg, leg + 2 * n);
+    for (let k = 0; k < n; k++) {
+      const K = strikes[k]!;
+      isCall[leg] = 1;
+      strike[leg] = K;
+      strike[leg + 1] = K;
+      leg += 2;
     }
     batch.end[g] = leg;
-  });
+  }
   return batch;
 }
 

@@ -5,6 +5,7 @@
  * computation that reads a group's legs sees them all and results do not depend on sharding.
  */
 import { assembleBatch, GROUP_FIELDS, LEG_INPUT_FIELDS, LEG_OUTPUT_FIELDS, type BatchArrays, type ChainBatch } from "./batch.ts";
+import { takeArray, type ArrayCtor } from "./recycle.ts";
 
 export type TypedArray = Float64Array | Uint8Array | Uint16Array | Uint32Array;
 export type ArrayMap = Record<string, TypedArray>;
@@ -62,7 +63,13 @@ export function extractShard(b: ChainBatch, g0: number, g1: number, legFields: r
   const l0 = b.start[g0]!;
   const l1 = g1 > g0 ? b.end[g1 - 1]! : l0;
   const arrays: ArrayMap = {};
-  for (const f of legFields) arrays[f] = b[f].slice(l0, l1);
+  // Leg fields are cut into recycled buffers (see recycle.ts): fresh memory costs more than the copy.
+  for (const f of legFields) {
+    const src = b[f];
+    const dst = takeArray(src.constructor as unknown as ArrayCtor<TypedArray>, l1 - l0);
+    dst.set(src.subarray(l0, l1) as never);
+    arrays[f] = dst;
+  }
   for (const f of GROUP_FIELDS) arrays[`g_${f}`] = b[`g_${f}`].slice(g0, g1);
   const start = b.start.slice(g0, g1);
   const end = b.end.slice(g0, g1);
@@ -95,7 +102,7 @@ export function batchFromMessage(m: BatchMessage, outputs: readonly string[]): C
   for (const f of outputs) {
     if (a[f]) continue;
     const n = f.startsWith("g_") || f === "forwardSource" ? m.groups : m.legs;
-    a[f] = NAN_FILLED.has(f) ? new Float64Array(n).fill(Number.NaN) : new Uint8Array(n);
+    a[f] = NAN_FILLED.has(f) ? takeArray(Float64Array, n).fill(Number.NaN) : takeArray(Uint8Array, n).fill(0);
   }
   for (const f of [...LEG_INPUT_FIELDS, ...LEG_OUTPUT_FIELDS, "g_forward"]) a[f] ??= EMPTY_F64;
   for (const f of ["isCall", "ivSource", "ivFail", "forwardSource"]) a[f] ??= EMPTY_U8;
@@ -103,7 +110,7 @@ export function batchFromMessage(m: BatchMessage, outputs: readonly string[]): C
   return assembleBatch(m.legs, m.groups, m.labels, a as unknown as BatchArrays);
 }
 
-/** The buffers to transfer for a set of arrays (each array owns its buffer after `slice`). */
+/** The buffers to transfer for a set of arrays (each array has a buffer of its own). */
 export function transferList(arrays: ArrayMap): ArrayBuffer[] {
   return Object.values(arrays).map((a) => a.buffer as ArrayBuffer);
 }

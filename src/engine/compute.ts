@@ -5,6 +5,7 @@
  */
 import { LEG_OUTPUT_FIELDS, type ChainBatch } from "../chain/batch.ts";
 import { enrichGroups, type EnrichParams } from "../chain/enrich.ts";
+import { buffersOf } from "../chain/recycle.ts";
 import { ENRICH_INPUTS, extractShard, mergeShard, MIN_SHARD_LEGS, planShards, type ArrayMap, type ShardRange } from "../chain/shard.ts";
 import { renderRowBodies } from "../g6csv/index.ts";
 import type { Job } from "./jobs.ts";
@@ -48,6 +49,11 @@ export async function runSharded(
   const tasks: PoolTask[] = ranges.map((range, i) => ({ make: () => makeJob(range), faults: faults?.(i) }));
   const { results, events } = await pool.run(tasks);
   ranges.forEach((range, i) => mergeShard(b, range, results[i] as ArrayMap));
+  // Merged outputs are copies now: their buffers go back to the workers (not the rendered rows, which the sinks keep).
+  if (pool.give) {
+    const merged = results.flatMap((r) => Object.entries(r).filter(([field]) => field in b).map(([, a]) => a));
+    pool.give(buffersOf(merged));
+  }
   return { shards: ranges.length, events, ranges, results };
 }
 

@@ -12,6 +12,7 @@
  * shows what happened. Jobs are given as factories because a transferred buffer is gone from
  * the sender: a retry builds the job afresh from the batch.
  */
+import { createBufferStore, LARGE_BYTES, threadBuffers } from "../chain/recycle.ts";
 import type { ArrayMap } from "../chain/shard.ts";
 import type { FailureKind, PoolEvent, PoolStats } from "../contracts/index.ts";
 import { ENGINE_KERNELS, jobTransferList, runJob, type Job, type Kernels, type WorkerFault } from "./jobs.ts";
@@ -41,6 +42,11 @@ export type WorkerPool = {
   readonly stats: Readonly<PoolStats>;
   /** Runs the tasks; resolves with each task's output arrays (in task order) and the failure events. */
   run(tasks: readonly PoolTask[]): Promise<{ results: ArrayMap[]; events: PoolEvent[] }>;
+  /**
+   * Buffers the caller is done with (merged outputs): sent back to the workers with later jobs
+   * for their outputs, instead of fresh memory (see src/chain/recycle.ts). Optional.
+   */
+  give?(buffers: Iterable<ArrayBuffer>): void;
   /** Terminates every worker and waits for them to close. */
   close(): Promise<void>;
 };
@@ -59,6 +65,10 @@ export function createWorkerPool(opts: PoolOptions): WorkerPool {
   const lanes: Lane[] = Array.from({ length: opts.size }, () => ({ worker: null, closed: null, consecutiveFailures: 0, retryAfter: 0 }));
   let seq = 0;
   let closing = false;
+  /** Buffers to send to the workers with the next jobs; what workers send back goes to this thread's store. */
+  const forWorkers = createBufferStore();
+  /** Spare buffers per job of the current run: an even share of what is held when it starts. */
+  let sparePerJob = 0;
 
   function spawn(lane: Lane): void {
     const worker = new Worker(url);
@@ -96,8 +106,10 @@ export function createWorkerPool(opts: PoolOptions): WorkerPool {
         worker.removeEventListener("close", onClose);
         resolve(outcome);
       };
-      const onMessage = (e: MessageEvent<{ id: number; arrays: ArrayMap }>) => {
-        if (e.data.id === id) finish({ ok: true, arrays: e.data.arrays });
+      const onMessage = (e: MessageEvent<{ id: number; arrays: ArrayMap; spare?: ArrayBuffer[] }>) => {
+        if (e.data.id !== id) return;
+        if (e.data.spare) threadBuffers.give(e.data.spare);
+        finish({ ok: true, arrays: e.data.arrays });
       };
       const onError = (e: ErrorEvent) => {
         e.preventDefault();
@@ -108,7 +120,9 @@ export function createWorkerPool(opts: PoolOptions): WorkerPool {
       worker.addEventListener("message", onMessage);
       worker.addEventListener("error", onError);
       worker.addEventListener("close", onClose);
-      worker.postMessage({ id, job, fault: opts.testFaults ? fault : undefined }, jobTransferList(job));
+      // Besides merged outputs, one row buffer the CSV sink gave back (the worker renders the next rows into it).
+      const spare = [...forWorkers.drain(sparePerJob), ...threadBuffers.drain(1, LARGE_BYTES)];
+      worker.postMessage({ id, job, fault: opts.testFaults ? fault : undefined, spare }, [...jobTransferList(job), ...spare]);
     });
   }
 
@@ -158,6 +172,7 @@ export function createWorkerPool(opts: PoolOptions): WorkerPool {
         return { results, events };
       }
       let next = 0;
+      sparePerJob = Math.ceil(forWorkers.size / Math.max(1, tasks.length));
       await Promise.all(
         lanes.map(async (lane) => {
           while (next < tasks.length) {
@@ -168,8 +183,12 @@ export function createWorkerPool(opts: PoolOptions): WorkerPool {
       );
       return { results, events };
     },
+    give(buffers) {
+      forWorkers.give(buffers);
+    },
     async close() {
       closing = true;
+      forWorkers.drain(Number.POSITIVE_INFINITY);
       const closed = lanes.map((l) => l.closed).filter((p): p is Promise<void> => p !== null);
       for (const lane of lanes) discard(lane);
       await Promise.all(closed);

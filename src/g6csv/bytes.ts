@@ -16,8 +16,9 @@ export class ByteWriter {
   buf: Uint8Array;
   pos = 0;
 
-  constructor(capacity = 1 << 16) {
-    this.buf = new Uint8Array(capacity);
+  /** `buffer`: memory to write into (a recycled one; its contents are overwritten), else fresh memory of `capacity`. */
+  constructor(capacity = 1 << 16, buffer?: ArrayBuffer) {
+    this.buf = buffer ? new Uint8Array(buffer) : new Uint8Array(capacity);
   }
 
   private ensure(n: number): void {

@@ -3,6 +3,7 @@
  * summaries, byte for byte as format.ts describes. The CSV sink writes them; the compute pool
  * renders option row bodies alongside enrichment.
  */
+import { LARGE_BYTES, threadBuffers } from "../chain/recycle.ts";
 import type { ChainBatch } from "../chain/batch.ts";
 import type { ExpirySummary, IndexSummary } from "../chain/score.ts";
 import { EXPIRY_TAG_BITS, formatG6Timestamp } from "../market/index.ts";
@@ -35,7 +36,9 @@ export function renderRowBodies(b: ChainBatch, g0: number, g1: number, stamp: st
   const l0 = g1 > g0 ? b.start[g0]! : 0;
   const l1 = g1 > g0 ? b.end[g1 - 1]! : 0;
   const pairEnd = new Uint32Array((l1 - l0) >> 1);
-  const w = new ByteWriter(Math.max(1024, (l1 - l0) * 140));
+  // The rows' memory comes from this thread's recycled buffers (the CSV sink gives it back after its write).
+  const capacity = Math.max(1024, (l1 - l0) * 140);
+  const w = new ByteWriter(capacity, capacity >= LARGE_BYTES ? threadBuffers.take(capacity) : undefined);
   const encoder = new TextEncoder();
   const P = DECIMALS.price;
   for (let g = g0; g < g1; g++) {

@@ -13,11 +13,15 @@
  */
 import { isAbsolute, join } from "node:path";
 import { formatG6Timestamp, type MarketCalendar } from "../../market/index.ts";
+import { LARGE_BYTES, threadBuffers } from "../../chain/recycle.ts";
 import { createFilePool, type CsvFile, type FilePool } from "./files.ts";
 import type { FileIo } from "./io.ts";
 import { lastLines, scanLines } from "./read.ts";
 import { ByteWriter, expiryPath, OPTION_HEADER, OVERVIEW_HEADER, optionPath, overviewPath, overviewRow, pairMissing, readOptionRowTp, renderRowBodies, straddleAt, writeRowTail } from "../../g6csv/index.ts";
 import type { CycleResult, RenderedRows, Sink, SinkFault, SinkReport } from "../../contracts/index.ts";
+
+/** Cycles whose rendered rows were given back for recycling (at most once each, whichever sink wrote them). */
+const released = new WeakSet<CycleResult>();
 
 export type CsvLayout = "g6" | "expiry_v1";
 
@@ -262,6 +266,12 @@ export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedB
       }
       if (faults.length) report.faults = faults;
       syncIfDue();
+      // The rendered rows are copied into the files' bytes: their memory is recycled for the
+      // next rows, once per cycle, and only after a write that returned (a retry reads them again).
+      if (!released.has(result)) {
+        released.add(result);
+        threadBuffers.give(rendered.map((r) => r.bytes.buffer as ArrayBuffer).filter((buf) => buf.byteLength >= LARGE_BYTES));
+      }
       return report;
     },
     async flush() {
