@@ -18,7 +18,7 @@
  *   server accepted. With recompute, each leg's recomputed IV (rounded as written) is compared
  *   with the recorded one: changed, became missing, became known, median and worst change.
  */
-import type { ConsolaInstance } from "consola";
+import { type ConsolaInstance, createConsola } from "consola";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createApp } from "./app.ts";
@@ -49,6 +49,32 @@ export type IngestOptions = {
   progress: (line: string) => void;
   signal: AbortSignal;
 };
+
+/**
+ * The log each day's engine writes to: a warning repeated on a later day (a standing calendar
+ * note, the same for every day of a year's ingest) is printed once per run; everything else
+ * passes through unchanged.
+ */
+export function oncePerRun(log: ConsolaInstance): ConsolaInstance {
+  const seen = new Set<string>();
+  return createConsola({
+    level: log.level,
+    reporters: [
+      {
+        log: (o) => {
+          const tagged = o.tag ? log.withTag(o.tag) : log;
+          if (o.type === "warn") {
+            const key = `${o.tag}\u0000${o.args.join(" ")}`;
+            if (seen.has(key)) return;
+            seen.add(key);
+          }
+          const [first, ...rest] = o.args as [unknown, ...unknown[]];
+          (tagged[o.type as "info"] ?? tagged.log)(first, ...rest);
+        },
+      },
+    ],
+  });
+}
 
 /** Counts of one day or of the whole run. */
 export type IngestCounts = {
@@ -257,6 +283,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
 
   const spoolDir = influxSpoolDir(base);
   mkdirSync(spoolDir, { recursive: true });
+  const dayLog = oncePerRun(opts.log);
   const progressPath = join(spoolDir, PROGRESS_FILE);
   const progress = readProgress(progressPath);
   const keyOf = (w: { tree: string; date: string }) => `${w.tree}|${w.date}|${indices.join(",")}|${opts.recompute ? "recompute" : "recorded"}`;
@@ -288,7 +315,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
     let app: ReturnType<typeof createApp>;
     try {
       app = createApp(config, {
-        log: opts.log,
+        log: dayLog,
         providerFactory: createReplayProviderFactory({ onDay: (d) => void (day = d) }),
         onCycle: (result) => countCycle(result, counts, day, iv),
       });
