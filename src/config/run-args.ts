@@ -6,13 +6,14 @@
 import type { ArgsDef } from "citty";
 import { ConfigError } from "./errors.ts";
 import { decimalOrRaw, type LoadInput } from "./load.ts";
+import { PROVIDER_KINDS } from "./providers.ts";
 
 export const runArgs = {
   config: { type: "string", description: "JSON config file (default: config/g6.json if present)", valueHint: "FILE" },
   preset: { type: "string", description: "Named workload: g6-default, default, universe", valueHint: "NAME" },
   cycles: { type: "string", description: "Cycles to run, 0 = until stopped", default: "0", valueHint: "N" },
   interval: { type: "string", description: "Seconds between cycles (0 = back to back)", valueHint: "SECONDS" },
-  provider: { type: "string", description: "Market data provider: sim, replay", valueHint: "NAME" },
+  provider: { type: "string", description: `Market data provider: ${PROVIDER_KINDS.join(", ")}`, valueHint: "NAME" },
   replay: { type: "string", description: "Replay this G6 CSV tree (provider.kind replay, provider.replay.path)", valueHint: "DIR" },
   "replay-date": { type: "string", description: "Recorded day to replay (provider.replay.date)", valueHint: "YYYY-MM-DD" },
   "replay-speed": { type: "string", description: "Replay at this real-time factor (provider.replay.speed; with --interval 0)", valueHint: "FACTOR" },
