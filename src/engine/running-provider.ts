@@ -147,20 +147,25 @@ export function describeRange(batch: ChainBatch, r: LegRange): string {
 
 /**
  * Whether a provider with `caps` can serve `legsPerCycle` legs every `intervalSeconds` (0:
- * back to back, no time bound). Returns the reason it cannot, naming the limit, or null.
+ * back to back, no time bound): the quote requests plus the cycle's one spot request, paced at
+ * the provider's rate, must fit in the interval. Returns the reason it cannot, naming the
+ * limit, or null.
  */
 export function checkCapacity(caps: ResolvedCapabilities, legsPerCycle: number, intervalSeconds: number): string | null {
   if (legsPerCycle > caps.maxLegsPerCycle) {
     return `the plan needs about ${legsPerCycle} legs a cycle; the provider serves at most ${caps.maxLegsPerCycle} legs a cycle`;
   }
   if (intervalSeconds <= 0 || !Number.isFinite(caps.quoteRequestsPerSecond)) return null;
-  const requests = Number.isFinite(caps.legsPerRequest) ? Math.ceil(legsPerCycle / caps.legsPerRequest) : 1;
+  // The spot quote of a cycle is one more request of the same paced family.
+  const quoteRequests = Number.isFinite(caps.legsPerRequest) ? Math.ceil(legsPerCycle / caps.legsPerRequest) : 1;
+  const requests = quoteRequests + 1;
   const seconds = requests / caps.quoteRequestsPerSecond;
   if (seconds <= intervalSeconds) return null;
   const per = Number.isFinite(caps.legsPerRequest) ? ` of ${caps.legsPerRequest} legs` : "";
+  const most = Math.max(0, Math.floor(intervalSeconds * caps.quoteRequestsPerSecond) - 1) * caps.legsPerRequest;
   return (
-    `the plan needs about ${legsPerCycle} legs a cycle: ${requests} quote requests${per} at ${caps.quoteRequestsPerSecond} requests/s take ` +
-    `${seconds.toFixed(0)} s, more than the ${intervalSeconds} s interval (at most ${Math.floor(intervalSeconds * caps.quoteRequestsPerSecond) * caps.legsPerRequest} legs a cycle)`
+    `the plan needs about ${legsPerCycle} legs a cycle: ${requests} requests (1 spot + ${quoteRequests} quote requests${per}) at ${caps.quoteRequestsPerSecond} requests/s take ` +
+    `${seconds.toFixed(0)} s, more than the ${intervalSeconds} s interval (at most ${most} legs a cycle)`
   );
 }
 

@@ -219,7 +219,7 @@ describe("start-up", () => {
     const err = await runApp(file, 1).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     const text = (err as ConfigError).problems.join("\n");
-    expect(text).toContain("at most 1500 legs a cycle");
+    expect(text).toContain("at most 1000 legs a cycle");
     expect(text).toContain("stream");
   });
 

@@ -261,12 +261,14 @@ describe("capacity check", () => {
 
   test("universe mode on a 1 request/s, 500 legs/request API with a 60 s interval is refused, naming the limit", () => {
     expect(checkCapacity(kite, 106_000, 60)).toBe(
-      "the plan needs about 106000 legs a cycle: 212 quote requests of 500 legs at 1 requests/s take 212 s, more than the 60 s interval (at most 30000 legs a cycle)",
+      "the plan needs about 106000 legs a cycle: 213 requests (1 spot + 212 quote requests of 500 legs) at 1 requests/s take 213 s, more than the 60 s interval (at most 29500 legs a cycle)",
     );
   });
 
   test("a plan within the limits, back-to-back cycles, and a provider without limits pass", () => {
-    expect(checkCapacity(kite, 30_000, 60)).toBeNull();
+    expect(checkCapacity(kite, 29_500, 60)).toBeNull();
+    // The cycle's spot quote is a request too: 60 quote requests and the spot do not fit in 60 s.
+    expect(checkCapacity(kite, 30_000, 60)).toContain("61 requests (1 spot + 60 quote requests of 500 legs)");
     expect(checkCapacity(kite, 106_000, 0)).toBeNull();
     expect(checkCapacity(capabilitiesOf({}), 1_000_000, 1)).toBeNull();
   });
