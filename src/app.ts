@@ -188,18 +188,19 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const compute = createComputePort(pool, { minShardLegs: config.pool.min_shard_legs });
   const registered = createProviderRegistry(PROVIDER_FACTORIES).get(config.provider.kind);
   const factory = opts.providerFactory?.kind === registered.kind ? opts.providerFactory : registered;
-  // A provider's own estimate may refuse the plan outright (a ConfigError) before anything is built.
+  // A provider's own estimate may refuse the plan outright (a ConfigError) before anything is
+  // built; either failure releases the pool's workers.
   let estimate: ReturnType<NonNullable<ProviderFactory["estimate"]>> | undefined;
-  try {
-    estimate = factory.estimate?.(config);
-  } catch (err) {
-    void pool?.close();
-    throw err;
-  }
   let made: ReturnType<ProviderFactory["create"]>;
   try {
+    estimate = factory.estimate?.(config);
     made = factory.create({
-      config, calendar, calendars, compute, now: () => clock.now(), intervalMs: () => (opts.currentConfig?.() ?? config).interval * 1000,
+      config,
+      calendar,
+      calendars,
+      compute,
+      now: () => clock.now(),
+      intervalMs: () => (opts.currentConfig?.() ?? config).interval * 1000,
       currentConfig: opts.currentConfig,
       log: opts.log.withTag(config.provider.kind),
     });

@@ -134,6 +134,25 @@ export function createEngine(deps: EngineDeps): Engine {
   /** Whether the provider has been opened (a refused open is retried before each cycle). */
   let opened = false;
 
+  /**
+   * Opens the provider. Refused credentials (an expired daily token) do not end the run: the
+   * refusal is returned, the engine waits, not ready, and tries again before each cycle until
+   * new credentials let it open. Any other failure is thrown.
+   */
+  async function openProvider(): Promise<ProviderError | null> {
+    try {
+      await provider.open();
+      opened = true;
+      return null;
+    } catch (err) {
+      if (err instanceof ProviderError && err.code === "auth") return err;
+      throw err;
+    }
+  }
+
+  /** The stats sinks are handed: the engine's counters frozen now, beside the live storage counters (see Sink.write). */
+  const handedStats = (): Readonly<EngineStats> => Object.freeze({ ...freezeStats(stats), sinks: stats.sinks });
+
   async function cycle(n: number): Promise<void> {
     const delay = deps.snapshotDelay?.() ?? 0;
     if (delay > 0) await deps.clock.sleep(delay, stop.signal);
@@ -147,15 +166,8 @@ export function createEngine(deps: EngineDeps): Engine {
     }
     const t0 = deps.elapsed();
     deps.beforeCycle?.();
-    if (!opened) {
-      try {
-        await provider.open();
-        opened = true;
-      } catch (err) {
-        if (!(err instanceof ProviderError && err.code === "auth")) throw err;
-        // Still refused: the cycle's calls fail fast with the same error and record it.
-      }
-    }
+    // Still refused: the cycle's calls fail fast with the same error and record it.
+    if (!opened) await openProvider();
     const cfg = current();
     stats.intervalSeconds = cfg.interval;
     stats.pool = deps.poolStats?.() ?? null;
@@ -177,8 +189,7 @@ export function createEngine(deps: EngineDeps): Engine {
         (partial.length ? ` (${partial.join(", ")})` : ""),
     );
     deps.onCycle?.(result, stats);
-    // The sinks see this cycle's counters, frozen, beside live storage counters (see Sink.write).
-    const handed: Readonly<EngineStats> = Object.freeze({ ...freezeStats(stats), sinks: stats.sinks });
+    const handed = handedStats();
     for (const r of running) await r.enqueue(result, handed);
   }
 
@@ -192,15 +203,8 @@ export function createEngine(deps: EngineDeps): Engine {
       const onAbort = () => stop.abort();
       if (signal.aborted) stop.abort();
       else signal.addEventListener("abort", onAbort, { once: true });
-      try {
-        await provider.open();
-        opened = true;
-      } catch (err) {
-        // Refused credentials (an expired daily token) do not end the run: the engine waits,
-        // not ready, and opens the provider at the first cycle after new credentials let it.
-        if (!(err instanceof ProviderError && err.code === "auth")) throw err;
-        recordError(`provider ${provider.name}: open refused (${err.code}): ${err.message}; waiting for new credentials`);
-      }
+      const refused = await openProvider();
+      if (refused) recordError(`provider ${provider.name}: open refused (${refused.code}): ${refused.message}; waiting for new credentials`);
       for (const r of running) await r.open();
       const market = deps.market;
       // One log line per state change; the sinks that record the state (the status file) are
@@ -208,8 +212,8 @@ export function createEngine(deps: EngineDeps): Engine {
       const announce = async (status: MarketStatus) => {
         log.info(marketLogLine(status));
         deps.onMarket?.(status);
-        const frozen: Readonly<EngineStats> = Object.freeze({ ...freezeStats(stats), sinks: stats.sinks });
-        await Promise.all(running.map((r) => r.market(status, frozen)));
+        const handed = handedStats();
+        await Promise.all(running.map((r) => r.market(status, handed)));
       };
       // A cycle blocked handing over to a full queue must not keep shutdown from starting.
       const release = () => {

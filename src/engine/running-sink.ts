@@ -163,7 +163,7 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
    */
   const noteRetriable = (err: unknown) => {
     if (spoolable && isOutage(err)) {
-      const reason = `${errorMessage(err).replace(new RegExp(`^${name}: `), "")}; spooling (${spool!.pending} waiting)`;
+      const reason = `${reasonOf(err)}; spooling (${spool!.pending} waiting)`;
       if (!totals.degraded) log.warn(`sink ${name}: degraded: ${reason}`);
       totals.degraded = reason;
       // A spool full under pause_collection stays shown as failing: collection waits.
@@ -200,7 +200,12 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
     }
   };
 
-  const wholeFault = (err: unknown): SinkFault => ({ target: WHOLE_SINK, code: faultCodeOf(err), reason: errorMessage(err).replace(new RegExp(`^${name}: `), "") });
+  /** An error's message for people, without the sink's own name in front (a SinkError adds it). */
+  const reasonOf = (err: unknown): string => {
+    const message = errorMessage(err);
+    return message.startsWith(`${name}: `) ? message.slice(name.length + 2) : message;
+  };
+  const wholeFault = (err: unknown): SinkFault => ({ target: WHOLE_SINK, code: faultCodeOf(err), reason: reasonOf(err) });
 
   /** Runs `call`, showing the sink as failing (timeout) while it runs past the stall threshold. */
   async function watched<T>(call: () => Promise<T>): Promise<T> {
