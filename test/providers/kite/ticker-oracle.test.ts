@@ -48,7 +48,9 @@ describe("KiteTicker (official) and G6's decoder on the fake ticker", () => {
 
     const frames: ArrayBuffer[] = [];
     const ticks: OfficialTick[] = [];
-    const ticker = new KiteTicker({ api_key: fake.apiKey, access_token: token, root: fake.wsUrl, reconnect: false });
+    // `root` is read by the client though its type leaves it out.
+    const params = { api_key: fake.apiKey, access_token: token, root: fake.wsUrl, reconnect: false };
+    const ticker = new KiteTicker(params);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`only ${ticks.length} ticks of ${tokens.length} tokens within 5 s`)), 5000);
       ticker.on("connect", () => {
