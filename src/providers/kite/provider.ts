@@ -72,6 +72,8 @@ export type KiteProvider = Provider & {
   readonly stats: Readonly<KiteProviderStats>;
   /** The dump day of the catalog in use ("" before open). */
   readonly catalogDay: string;
+  /** The catalog of the current dump day (loaded when the day changed). */
+  catalog(signal?: AbortSignal): Promise<KiteCatalog>;
 };
 
 export function createKiteProvider(opts: KiteProviderOptions): KiteProvider {
@@ -159,6 +161,7 @@ export function createKiteProvider(opts: KiteProviderOptions): KiteProvider {
     get catalogDay() {
       return catalogDay;
     },
+    catalog: current,
     async open(signal) {
       checkToken();
       await client.profile(signal);
