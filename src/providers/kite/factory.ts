@@ -77,7 +77,7 @@ export const kiteProviderFactory: ProviderFactory = {
       now,
     };
     const st = k.stream;
-    const provider =
+    const streaming =
       k.mode === "stream"
         ? createKiteStreamProvider(options, {
             wsUrl: k.ws_url,
@@ -89,9 +89,11 @@ export const kiteProviderFactory: ProviderFactory = {
             fallbackToRest: st.fallback_to_rest,
             ...(log ? { log } : {}),
           })
-        : createKiteProvider(options);
+        : null;
+    const provider = streaming ?? createKiteProvider(options);
     return {
       provider,
+      ...(streaming ? { health: (at: number) => streaming.health(at) } : {}),
       snapshotClock: createWallClock({ now, intervalMs }),
       market: "wall",
       credentials: () => createHash("sha256").update(running().access_token ?? "").digest("hex"),

@@ -26,13 +26,13 @@
  *   batch's legs and the count of legs never ticked since their subscription.
  */
 import type { ChainBatch } from "../../chain/batch.ts";
-import { type LegRange, type Provider, ProviderError, type QuoteReport, type SpotQuote } from "../../contracts/index.ts";
+import { type LegRange, type Provider, ProviderError, type QuoteReport, type SpotQuote, type StreamHealth, type StreamIndexHealth } from "../../contracts/index.ts";
 import { isIndexName, type IndexName } from "../../market/indices.ts";
 import { createKiteClient, QUOTE_KEYS_PER_REQUEST } from "./client.ts";
 import { contractsOf, type KiteCatalog } from "./instruments.ts";
 import { createKiteProvider, type KiteProviderOptions } from "./provider.ts";
 import { type KiteQuote, parseIstTimestamp, parseQuoteBody } from "./quote.ts";
-import { createTicker, MAX_STREAM_TOKENS, type Ticker, type TickerLog, type TickerStats } from "./ticker.ts";
+import { createTicker, MAX_STREAM_TOKENS, type Ticker, type TickerLog } from "./ticker.ts";
 import { createTickTable, DEPTH_LEVELS, type TickTable } from "./ticker-decode.ts";
 
 export type KiteStreamSettings = {
@@ -52,24 +52,10 @@ export type KiteStreamSettings = {
   onFrame?: (arrivedAt: number, packets: number) => void;
 };
 
-/** Per-index data age of the last batch: ms since its newest and oldest tick; legs never ticked. */
-export type StreamIndexHealth = { index: string; legs: number; newestAgeMs: number; oldestAgeMs: number; neverTicked: number };
-
-export type StreamHealth = {
-  mode: "stream" | "rest_fallback";
-  /** Why the fallback (or the ticker's last error), or null. */
-  reason: string | null;
-  connections: number;
-  subscribed: number;
-  indices: StreamIndexHealth[];
-  ticker: Readonly<TickerStats>;
-  /** Seed requests made and legs seeded. */
-  seedRequests: number;
-  seededLegs: number;
-};
-
 export type KiteStreamProvider = Provider & {
   health(now: number): StreamHealth;
+  /** Legs written from a /quote seed so far. */
+  readonly seededLegs: number;
   readonly table: TickTable;
   readonly ticker: Ticker;
 };
@@ -320,6 +306,9 @@ export function createKiteStreamProvider(opts: KiteProviderOptions, stream: Kite
     capabilities: { legsPerRequest: QUOTE_KEYS_PER_REQUEST, streams: true, ladderFromListing: true, maxLegsPerCycle: MAX_STREAM_TOKENS },
     table,
     ticker,
+    get seededLegs() {
+      return seededLegs;
+    },
     async open(signal) {
       await rest.open(signal);
       if (fallback !== null) return;
@@ -417,9 +406,11 @@ export function createKiteStreamProvider(opts: KiteProviderOptions, stream: Kite
         connections: ticker.openConnections,
         subscribed: ticker.tokens,
         indices,
-        ticker: ticker.stats,
+        reconnects: ticker.stats.reconnects,
+        stalls: ticker.stats.stalls,
+        errorFrames: ticker.stats.errorFrames,
+        packets: ticker.stats.decode.packets,
         seedRequests,
-        seededLegs,
       };
     },
     async close() {
