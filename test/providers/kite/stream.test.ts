@@ -25,8 +25,11 @@ afterAll(async () => {
   for (const f of fakes) await f.close();
 });
 
+/** The fake market's clock stands still (Thursday 10:30 IST): its prices move only with the spot. */
+const AT = Date.parse("2026-11-26T05:00:00Z");
+
 function fakeKite(): FakeKite {
-  const f = startFakeKite();
+  const f = startFakeKite({ market: { now: () => AT } });
   fakes.push(f);
   return f;
 }
