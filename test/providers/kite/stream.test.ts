@@ -64,7 +64,7 @@ function ticker(fake: FakeKite, token: () => string | undefined, extra: Partial<
   return t;
 }
 
-function provider(fake: FakeKite, token: () => string, stream: Partial<KiteStreamSettings> = {}): KiteStreamProvider {
+function provider(fake: FakeKite, token: () => string, stream: Partial<KiteStreamSettings> = {}, now: () => number = Date.now): KiteStreamProvider {
   const p = createKiteStreamProvider(
     {
       restUrl: fake.url,
@@ -77,7 +77,7 @@ function provider(fake: FakeKite, token: () => string, stream: Partial<KiteStrea
       dataDir: mkdtempSync(join(tmpdir(), "g6-kite-stream-")),
       indices: ["NIFTY", "SENSEX"],
       spotSymbols: KITE_SPOT_SYMBOLS,
-      now: Date.now,
+      now,
     },
     { wsUrl: fake.wsUrl, marginStrikes: 2, silenceMs: 5000, backoffBaseMs: 50, backoffMaxMs: 200, connectTimeoutMs: 3000, fallbackToRest: false, ...stream },
   );
@@ -320,6 +320,28 @@ describe("the stream provider on the fake", () => {
     // No cycle asked REST to fill the gap.
     expect(fake.counters.requests["GET /quote"]).toBe(quoteCalls);
     expect(market()).toEqual(before);
+  }, 30_000);
+
+  test("a new dump day drops every subscription (tokens are reused) and subscribes the new day's, seeding them again", async () => {
+    const fake = fakeKite();
+    const token = fake.createSession();
+    let now = Date.parse("2026-11-26T05:00:00Z");
+    const p = provider(fake, () => token, {}, () => now);
+    await p.open();
+    const batch = niftyBatch(fake, 24000, 3);
+    expect((await p.quotes(batch, now)).returned).toBe(batch.legs);
+    await waitFor("the ticks", () => p.health(now).indices[0]!.neverTicked === 0);
+    const unsubscribes = fake.ticker.counters.messages.unsubscribe ?? 0;
+    // The next morning, after the dumps' refresh time: a new catalog.
+    now = Date.parse("2026-11-27T05:00:00Z");
+    const next = niftyBatch(fake, 24000, 3);
+    const r = await p.quotes(next, now);
+    expect(fake.ticker.counters.messages.unsubscribe).toBeGreaterThan(unsubscribes);
+    // The old day's values were dropped with their slots: the new day's legs are seeded (asked before any tick could come), then tick.
+    expect(r.requests).toBe(1);
+    expect(r.returned).toBe(next.legs);
+    await waitFor("the new day's ticks", () => p.health(now).indices[0]!.neverTicked === 0);
+    await waitFor("the subscriptions", () => fake.ticker.subscribed().length === p.ticker.tokens);
   }, 30_000);
 
   test("streaming refused: open fails with its error, or falls back to REST polling visibly when configured", async () => {
