@@ -76,6 +76,16 @@ export type KiteProvider = Provider & {
   catalog(signal?: AbortSignal): Promise<KiteCatalog>;
 };
 
+/** Fails as `auth` (without calling Kite) when the token is missing or known to have expired. */
+export function checkAccessToken(opts: Pick<KiteProviderOptions, "accessToken" | "accessTokenExpiresAt" | "now">): void {
+  const token = opts.accessToken();
+  if (token === undefined || token === "") throw new ProviderError("auth", "kite: no access token; run `g6 kite login`");
+  const expires = opts.accessTokenExpiresAt();
+  if (expires <= opts.now()) {
+    throw new ProviderError("auth", `kite: the access token expired at ${new Date(expires).toISOString()}; run \`g6 kite login\``);
+  }
+}
+
 export function createKiteProvider(opts: KiteProviderOptions): KiteProvider {
   const accessToken = () => opts.accessToken();
   const client: KiteClient = createKiteClient({ restUrl: opts.restUrl, apiKey: opts.apiKey, accessToken, timeoutMs: opts.timeoutMs, fetch: opts.fetch });
@@ -86,15 +96,7 @@ export function createKiteProvider(opts: KiteProviderOptions): KiteProvider {
   let loading: Promise<KiteCatalog> | null = null;
   let keysOf = new WeakMap<ChainBatch, (string | undefined)[]>();
 
-  /** Fails as `auth` (without calling Kite) when the token is missing or known to have expired. */
-  function checkToken(): void {
-    const token = opts.accessToken();
-    if (token === undefined || token === "") throw new ProviderError("auth", "kite: no access token; run `g6 kite login`");
-    const expires = opts.accessTokenExpiresAt();
-    if (expires <= opts.now()) {
-      throw new ProviderError("auth", `kite: the access token expired at ${new Date(expires).toISOString()}; run \`g6 kite login\``);
-    }
-  }
+  const checkToken = () => checkAccessToken(opts);
 
   async function loadCatalog(day: string, signal?: AbortSignal): Promise<KiteCatalog> {
     const dumps: Dumps = {};

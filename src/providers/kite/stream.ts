@@ -26,11 +26,11 @@
  *   batch's legs and the count of legs never ticked since their subscription.
  */
 import type { ChainBatch } from "../../chain/batch.ts";
-import { type LegRange, type Provider, ProviderError, type QuoteReport, type SpotQuote, type StreamHealth, type StreamIndexHealth } from "../../contracts/index.ts";
+import { type LegRange, type Provider, type QuoteReport, type SpotQuote, type StreamHealth, type StreamIndexHealth } from "../../contracts/index.ts";
 import { isIndexName, type IndexName } from "../../market/indices.ts";
 import { createKiteClient, QUOTE_KEYS_PER_REQUEST } from "./client.ts";
 import { contractsOf, type KiteCatalog } from "./instruments.ts";
-import { createKiteProvider, type KiteProviderOptions } from "./provider.ts";
+import { checkAccessToken, createKiteProvider, type KiteProviderOptions } from "./provider.ts";
 import { type KiteQuote, parseIstTimestamp, parseQuoteBody } from "./quote.ts";
 import { createTicker, MAX_STREAM_TOKENS, type Ticker, type TickerLog } from "./ticker.ts";
 import { createTickTable, DEPTH_LEVELS, type TickTable } from "./ticker-decode.ts";
@@ -171,12 +171,7 @@ export function createKiteStreamProvider(opts: KiteProviderOptions, stream: Kite
     }
   }
 
-  function checkToken(): void {
-    const token = opts.accessToken();
-    if (token === undefined || token === "") throw new ProviderError("auth", "kite: no access token; run `g6 kite login`");
-    const expires = opts.accessTokenExpiresAt();
-    if (expires <= opts.now()) throw new ProviderError("auth", `kite: the access token expired at ${new Date(expires).toISOString()}; run \`g6 kite login\``);
-  }
+  const checkToken = () => checkAccessToken(opts);
 
   /** Ticker trouble as a call's error: an auth failure stops the calls. */
   function streamCheck(): void {
