@@ -322,6 +322,27 @@ describe("the stream provider on the fake", () => {
     expect(market()).toEqual(before);
   }, 30_000);
 
+  test("the token refused on a reconnection (the daily rollover): calls fail as auth until a new token, then the stream resumes", async () => {
+    const fake = fakeKite();
+    let token = fake.createSession();
+    const p = provider(fake, () => token);
+    await p.open();
+    const batch = niftyBatch(fake, 24000, 3);
+    expect((await p.quotes(batch, Date.now())).returned).toBe(batch.legs);
+    fake.expireTokens();
+    fake.ticker.dropAfter(0);
+    await waitFor("the refused reconnection", () => p.ticker.authFailure !== null);
+    const err = await p.quotes(batch, Date.now()).catch((e: unknown) => e);
+    expect((err as ProviderError).code).toBe("auth");
+    expect((err as Error).message).toContain("403");
+    expect(await p.spot(["NIFTY"], Date.now()).catch((e: ProviderError) => e.code)).toBe("auth");
+    // A new login: the next call reconnects with it, and the legs come back from ticks.
+    token = fake.createSession();
+    await p.quotes(batch, Date.now());
+    await waitFor("the legs to tick again", () => p.health(Date.now()).indices[0]!.neverTicked === 0 && p.ticker.openConnections === 1);
+    expect((await p.quotes(batch, Date.now())).returned).toBe(batch.legs);
+  }, 30_000);
+
   test("a new dump day drops every subscription (tokens are reused) and subscribes the new day's, seeding them again", async () => {
     const fake = fakeKite();
     const token = fake.createSession();
