@@ -14,6 +14,7 @@ import { quotedBatch } from "./support.ts";
 import { benchFrame } from "./kernels/summary.bench.ts";
 import { benchReplace } from "./kernels/replace.bench.ts";
 import { benchKiteQuote } from "./kernels/kite.bench.ts";
+import { benchTicker } from "./kernels/ticker.bench.ts";
 
 export type KernelResult = { name: string; value: number; unit: string };
 
@@ -34,6 +35,7 @@ export function runKernels(quick: boolean): KernelResult[] {
   const enrichUs = timeIt(() => enrichGroups(enriched, 0, enriched.groups, params), ms);
   const replace = benchReplace(quick);
   const kite = benchKiteQuote(ms);
+  const ticker = benchTicker(ms);
   const csvUs = timeIt(() => {
     const rendered = renderRowBodies(enriched, 0, enriched.groups, "20-11-2026 10:30:00");
     if (rendered.bytes.length === 0) throw new Error("no rows rendered");
@@ -54,5 +56,10 @@ export function runKernels(quick: boolean): KernelResult[] {
     { name: "kite-quote-parse-500 rate", value: kite.mbPerSecond, unit: "MB/s (parse + map)" },
     { name: "kite-quote JSON.parse only", value: kite.parseUs, unit: "µs per response" },
     { name: "fsync, p95", value: replace.fsyncP95Us, unit: "µs (one file or directory)" },
+    { name: "kite-ticker decode (full)", value: ticker.packetsPerSecond / 1e6, unit: `million packets/s (1 core; ${ticker.decodeMBps.toFixed(0)} MB/s)` },
+    { name: "kite-ticker DataView scan", value: ticker.scanMBps, unit: "MB/s (same bytes, every u32 read: the bound)" },
+    { name: "kite-ticker 9000 x 5/s", value: ticker.cpuAt45k * 100, unit: "% of a core (decoder only)" },
+    { name: "kite-ticker table 9000", value: ticker.tableBytes / 1e6, unit: `MB typed arrays (${(ticker.heapBytes / 1e6).toFixed(2)} MB heap growth incl. token map)` },
+    { name: "kite-ticker snapshot 9000", value: ticker.snapshotUs, unit: "µs per cycle (table -> batch)" },
   ];
 }

@@ -113,6 +113,11 @@ console.log("\ninfluxdb sink (bench/kernels/influx.bench.ts)");
 const influx = Bun.spawnSync([process.execPath, join(import.meta.dir, "kernels/influx.bench.ts"), ...(values.quick ? ["--quick"] : [])], { stdout: "pipe", stderr: "inherit" });
 process.stdout.write(influx.stdout);
 
+// The Kite ticker live over loopback, in its own process with its feeder in another (CPU of the receiver alone); reported, not gated.
+console.log("\nkite ticker (bench/kernels/ticker-live.bench.ts)");
+const live = Bun.spawnSync([process.execPath, join(import.meta.dir, "kernels/ticker-live.bench.ts"), ...(values.quick ? ["--quick"] : [])], { stdout: "pipe", stderr: "inherit" });
+process.stdout.write(live.stdout);
+
 /** The gated figures: normalised p50 per workload and pool, and the pool speed-up per workload. */
 const gated: Record<string, number> = {};
 for (const w of workloads) gated[`${w.preset}/pool=${w.pool}/compute_p50_over_calibration`] = w.computeP50 / w.calibrationMs;

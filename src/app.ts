@@ -36,7 +36,7 @@ import { statusSinkFactory } from "./sinks/status/factory.ts";
 import { panelsSinkFactory } from "./sinks/panels/factory.ts";
 import { influxSinkFactory, influxSpoolDir } from "./sinks/influx/factory.ts";
 import { createDiskSpool } from "./sinks/spool/disk-spool.ts";
-import type { SinkSpool } from "./contracts/index.ts";
+import type { SinkSpool, StreamHealth } from "./contracts/index.ts";
 import { configuredTracker } from "./summary/dashboard.ts";
 import type { SummarySnapshot } from "./summary/model.ts";
 import { snapshotOf, type SummaryTracker } from "./summary/tracker.ts";
@@ -184,7 +184,15 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   // The engine is built below; storage counters are read through it once it exists.
   let engineRef: Engine | null = null;
   const storage = () => engineRef?.stats.sinks ?? {};
-  const observability = createObservability(config, { now: () => clock.now(), poolStats: () => pool?.stats ?? null, storage });
+  // A streaming provider's health (known once the provider is made, below).
+  let health: ((now: number) => StreamHealth) | undefined;
+  const providerHealth = () => health?.(clock.now()) ?? null;
+  const observability = createObservability(config, {
+    now: () => clock.now(),
+    poolStats: () => pool?.stats ?? null,
+    storage,
+    providerHealth,
+  });
   const compute = createComputePort(pool, { minShardLegs: config.pool.min_shard_legs });
   const registered = createProviderRegistry(PROVIDER_FACTORIES).get(config.provider.kind);
   const factory = opts.providerFactory?.kind === registered.kind ? opts.providerFactory : registered;
@@ -208,6 +216,7 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
     void pool?.close();
     throw err;
   }
+  health = made.health;
   // Metrics count every real request (each chunk, each retry); the policy runs above them.
   const instrumented = observability.instrumentProvider(made.provider);
   const provider = createRunningProvider(instrumented, runningPolicy(config));
@@ -215,6 +224,7 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
     now: () => clock.now(),
     providerOpen: () => instrumented.isOpen,
     providerProblem: () => providerProblem(provider),
+    providerHealth,
     storage,
   });
   // Subscribed first: metrics are up to date before any other observer (the server's events) hears of a cycle.

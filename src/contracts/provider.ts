@@ -102,6 +102,36 @@ export function capabilitiesOf(provider: Pick<Provider, "capabilities">): Resolv
   };
 }
 
+/** Data age of one index's legs in a streaming provider's live table. */
+export type StreamIndexHealth = {
+  index: string;
+  /** Legs of the last batch with a listed instrument. */
+  legs: number;
+  /** Milliseconds since the newest and the oldest tick of those legs (NaN: none ticked). */
+  newestAgeMs: number;
+  oldestAgeMs: number;
+  /** Legs with no tick since their subscription (seeded or missing). */
+  neverTicked: number;
+};
+
+/** A streaming provider's health, for the status document and metrics. */
+export type StreamHealth = {
+  /** "stream", or "rest_fallback" when streaming could not be established and REST polls instead. */
+  mode: "stream" | "rest_fallback";
+  /** Why the fallback, or the stream's last error; null when none. */
+  reason: string | null;
+  /** Connections open and instruments subscribed. */
+  connections: number;
+  subscribed: number;
+  indices: StreamIndexHealth[];
+  /** Totals since start. */
+  reconnects: number;
+  stalls: number;
+  errorFrames: number;
+  packets: number;
+  seedRequests: number;
+};
+
 export interface Provider {
   readonly name: string;
   /** Limits the engine respects; absent: none. */

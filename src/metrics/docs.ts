@@ -1,5 +1,6 @@
 /** The metric catalog (docs/METRICS.md), generated from the descriptors. */
 import { CATALOG } from "./catalog.ts";
+import { STREAM_METRICS } from "./groups/provider.ts";
 import { ALWAYS_ON_GROUPS, METRIC_GROUPS, type MetricGroup } from "./types.ts";
 
 const GROUP_NOTES: Record<MetricGroup, string> = {
@@ -31,7 +32,8 @@ export function metricsCatalog(): string {
   for (const g of METRIC_GROUPS) {
     out.push(`## \`${g}\`${ALWAYS_ON_GROUPS.includes(g) ? " (always on)" : ""}`, "", GROUP_NOTES[g], "");
     out.push("| name | type | labels | help |", "|---|---|---|---|");
-    for (const d of Object.values(CATALOG[g])) {
+    // The stream figures are the provider group's, registered only when the provider streams.
+    for (const d of [...Object.values(CATALOG[g]), ...(g === "provider" ? Object.values(STREAM_METRICS) : [])]) {
       out.push(`| \`${d.name}\` | ${d.type} | ${d.labels.map((l) => `\`${l}\``).join(", ") || "—"} | ${d.help} |`);
     }
     out.push("");

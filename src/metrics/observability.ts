@@ -18,7 +18,9 @@ import { registerGroup } from "./registry.ts";
 import { instrumentSink } from "./sinks.ts";
 import type { MetricGroup } from "./types.ts";
 import type { ChainBatch } from "../chain/batch.ts";
-import type { CycleResult, EngineStats, PoolStats, Provider, Sink, SinkTotals } from "../contracts/index.ts";
+import type { CycleResult, EngineStats, PoolStats, Provider, Sink, SinkTotals, StreamHealth } from "../contracts/index.ts";
+import { STREAM_METRICS } from "./groups/provider.ts";
+import type { GroupHandles } from "./types.ts";
 
 /**
  * The longest a rendering is served while no cycle completes (a provider stalled in a fetch):
@@ -62,7 +64,29 @@ export type ObservabilityDeps = {
    * recorded from them at every rendering. Absent: from the stats each cycle was published with.
    */
   storage?: () => Readonly<Record<string, Readonly<SinkTotals>>>;
+  /**
+   * A streaming provider's health now, null when the provider does not stream; its figures are
+   * registered at the first cycle that has one.
+   */
+  providerHealth?: () => StreamHealth | null;
 };
+
+/** Records a streaming provider's health; `seen` holds the totals already counted. */
+function recordStream(m: GroupHandles<typeof STREAM_METRICS>, h: StreamHealth, seen: Record<string, number>): void {
+  m.fallback.set(h.mode === "rest_fallback" ? 1 : 0);
+  m.connections.set(h.connections);
+  m.subscribed.set(h.subscribed);
+  for (const i of h.indices) {
+    m.tickAge.set({ index: i.index, edge: "newest" }, i.newestAgeMs / 1000);
+    m.tickAge.set({ index: i.index, edge: "oldest" }, i.oldestAgeMs / 1000);
+    m.neverTicked.set({ index: i.index }, i.neverTicked);
+  }
+  for (const k of ["reconnects", "stalls", "errorFrames", "packets"] as const) {
+    const d = h[k] - (seen[k] ?? 0);
+    if (d > 0) m[k].inc(d);
+    seen[k] = h[k];
+  }
+}
 
 /** A fingerprint of the storage counters that a rendering shows (cheap: a few numbers per sink). */
 function storageMark(sinks: Readonly<Record<string, Readonly<SinkTotals>>>): string {
@@ -84,6 +108,8 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
   const pool = on("pool") ? registerGroup(registry, CATALOG.pool) : null;
   const proc = on("process") ? registerGroup(registry, CATALOG.process) : null;
   const detail = on("option_detail") ? registerGroup(registry, CATALOG.option_detail) : null;
+  let stream: GroupHandles<typeof STREAM_METRICS> | null = null;
+  const streamSeen: Record<string, number> = {};
   const band = config.metrics.option_detail.band_strikes;
   const guard = createCardinalityGuard({
     budget: config.metrics.series_budget,
@@ -109,6 +135,8 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
     recordCycle(cycle, result, stats, delta, deps.now());
     provider.skew.set(result.quoteTimes ? result.quoteTimes.skewMs / 1000 : Number.NaN);
     provider.age.set(result.quoteTimes ? result.quoteTimes.ageMs / 1000 : Number.NaN);
+    const health = deps.providerHealth?.() ?? null;
+    if (health) recordStream((stream ??= registerGroup(registry, STREAM_METRICS)), health, streamSeen);
     lastSinks = stats.sinks;
     if (index) recordIndices(index, result);
     if (chain) recordChains(chain, result);

@@ -6,7 +6,7 @@
  */
 import type { G6Config } from "../config/schema.ts";
 import { ConfigError } from "../config/errors.ts";
-import type { ComputePort, Provider } from "../contracts/index.ts";
+import type { ComputePort, Provider, StreamHealth } from "../contracts/index.ts";
 import type { Exchange, MarketCalendar } from "../market/index.ts";
 
 /** The instants the engine stamps its snapshots with, epoch ms. */
@@ -59,7 +59,14 @@ export type MarketHours = "wall" | "own";
  * gives `credentials`, a fingerprint of those in force: when it changes, the engine lets calls
  * reach a provider whose credentials were refused again (see RunningProvider.reset).
  */
-export type MadeProvider = { provider: Provider; snapshotClock: SnapshotClock; market: MarketHours; credentials?: () => string };
+export type MadeProvider = {
+  provider: Provider;
+  snapshotClock: SnapshotClock;
+  market: MarketHours;
+  credentials?: () => string;
+  /** A streaming provider's health at wall time `now` (status and metrics); absent: not streaming. */
+  health?: (now: number) => StreamHealth;
+};
 
 /** How a factory sizes a plan before the first cycle (for the capacity check at start). */
 export type PlanEstimate = {

@@ -119,9 +119,11 @@ export function startServer(settings: ServerSettings, sources: ServerSources, lo
     },
     "/status": () => {
       const last = state.latest();
-      if (last) return json(liveStatusDocument(last.result, withLiveStorage(last.stats), dataDir(), last.observedAt, state.market()));
+      const health = state.providerHealth();
+      const stream = health ? { provider_stream: health } : {};
+      if (last) return json({ ...liveStatusDocument(last.result, withLiveStorage(last.stats), dataDir(), last.observedAt, state.market()), ...stream });
       const doc = beforeFirstCycle();
-      return json({ status: doc.status, data_dir: doc.data_dir, session: doc.session, reasons: doc.readiness.reasons }, doc.status === "idle" ? 200 : 503);
+      return json({ status: doc.status, data_dir: doc.data_dir, session: doc.session, reasons: doc.readiness.reasons, ...stream }, doc.status === "idle" ? 200 : 503);
     },
     "/events": (req, server) => {
       const res = hub.connect(req.headers.get("last-event-id"));

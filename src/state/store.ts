@@ -9,7 +9,7 @@
  * therefore copies the stats (sink totals, their failing lists, the pool counters and the last
  * error included) and freezes the copy.
  */
-import { describeFaults, type CycleResult, type EngineStats, marketClosedText, type MarketStatus, type PoolStats, type SinkTotals } from "../contracts/index.ts";
+import { describeFaults, type CycleResult, type EngineStats, marketClosedText, type MarketStatus, type PoolStats, type SinkTotals, type StreamHealth } from "../contracts/index.ts";
 
 /** One cycle as observed: `stats` is a frozen copy taken at publish; `observedAt` is wall time, epoch ms. */
 export type CycleSnapshot = { readonly result: CycleResult; readonly stats: Readonly<EngineStats>; readonly observedAt: number };
@@ -48,6 +48,8 @@ export type LatestState = {
   setMarket(status: MarketStatus): void;
   /** The market state of a live provider, or null (the simulator's own session; before the first). */
   market(): MarketStatus | null;
+  /** A streaming provider's health now, or null (not streaming). */
+  providerHealth(): StreamHealth | null;
 };
 
 export type LatestStateDeps = {
@@ -59,6 +61,8 @@ export type LatestStateDeps = {
   providerProblem?: () => string | null;
   /** The running sinks' counters, live (the engine's stats.sinks). */
   storage?: () => Readonly<Record<string, Readonly<SinkTotals>>>;
+  /** A streaming provider's health now (absent: not streaming). */
+  providerHealth?: () => StreamHealth | null;
 };
 
 function frozenTotals(t: Readonly<SinkTotals>): SinkTotals {
@@ -100,6 +104,7 @@ export function createLatestState(deps: LatestStateDeps): LatestState {
       market = status;
     },
     market: () => market,
+    providerHealth: () => deps.providerHealth?.() ?? null,
     publish(result, stats) {
       const snapshot: CycleSnapshot = Object.freeze({ result, stats: freezeStats(stats), observedAt: deps.now() });
       last = snapshot;

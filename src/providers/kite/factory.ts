@@ -9,6 +9,9 @@
  * configured expiry selector of each enabled index (two selectors naming the same expiry count
  * twice: an upper bound). Universe mode is refused: every listed strike of every expiry is far
  * beyond what 1 quote request a second carries (docs/ARCHITECTURE.md, Kite Connect provider).
+ * In stream mode the instruments to watch (the legs, `stream.margin_strikes` listed strikes
+ * beyond each side of every ladder, and the spots) must fit Kite's 9,000 (3 connections of 3,000
+ * tokens); a plan whose legs and spots alone exceed it is refused, naming the limit.
  */
 import { createHash } from "node:crypto";
 import { ConfigError } from "../../config/errors.ts";
@@ -17,6 +20,8 @@ import { INDEX_NAMES, type IndexName } from "../../market/indices.ts";
 import type { PlanEstimate, ProviderFactory } from "../registry.ts";
 import { createWallClock } from "../wall-clock.ts";
 import { createKiteProvider } from "./provider.ts";
+import { createKiteStreamProvider } from "./stream.ts";
+import { MAX_STREAM_TOKENS } from "./ticker.ts";
 
 const enabled = (config: Readonly<G6Config>): IndexName[] => INDEX_NAMES.filter((i) => config.indices[i].enabled);
 
@@ -28,9 +33,17 @@ export function kitePlanEstimate(config: Readonly<G6Config>): PlanEstimate {
     ]);
   }
   let legs = 0;
-  for (const index of enabled(config)) {
+  let margin = 0;
+  const indices = enabled(config);
+  for (const index of indices) {
     const rule = config.indices[index];
     legs += rule.expiries.length * (rule.strikes_below + rule.strikes_above + 1) * 2;
+    margin += rule.expiries.length * 2 * config.provider.kite.stream.margin_strikes * 2;
+  }
+  if (config.provider.kite.mode === "stream" && legs + indices.length > MAX_STREAM_TOKENS) {
+    throw new ConfigError([
+      `provider.kite.mode: "stream" watches at most ${MAX_STREAM_TOKENS} instruments (Kite's 3 connections of 3000 tokens); this plan needs ${legs} legs and ${indices.length} index spots (${legs + indices.length}, ${legs + indices.length + margin} with provider.kite.stream.margin_strikes): collect fewer strikes or expiries`,
+    ]);
   }
   return { legs, planned: [] };
 }
@@ -38,7 +51,7 @@ export function kitePlanEstimate(config: Readonly<G6Config>): PlanEstimate {
 export const kiteProviderFactory: ProviderFactory = {
   kind: "kite",
   estimate: kitePlanEstimate,
-  create({ config, now, intervalMs, currentConfig }) {
+  create({ config, now, intervalMs, currentConfig, log }) {
     const k = config.provider.kite;
     const problems: string[] = [];
     if (k.api_key === null) problems.push("provider.kite.api_key: not set; the Kite Connect app's API key is required with provider.kind \"kite\"");
@@ -47,7 +60,7 @@ export const kiteProviderFactory: ProviderFactory = {
     }
     if (problems.length) throw new ConfigError(problems);
     const running = () => (currentConfig ?? (() => config))().provider.kite;
-    const provider = createKiteProvider({
+    const options = {
       restUrl: k.rest_url,
       apiKey: k.api_key!,
       accessToken: () => running().access_token ?? undefined,
@@ -62,9 +75,25 @@ export const kiteProviderFactory: ProviderFactory = {
       indices: enabled(config),
       spotSymbols: k.spot_symbols,
       now,
-    });
+    };
+    const st = k.stream;
+    const streaming =
+      k.mode === "stream"
+        ? createKiteStreamProvider(options, {
+            wsUrl: k.ws_url,
+            marginStrikes: st.margin_strikes,
+            silenceMs: st.silence_ms,
+            backoffBaseMs: st.backoff_base_ms,
+            backoffMaxMs: st.backoff_max_ms,
+            connectTimeoutMs: st.connect_timeout_ms,
+            fallbackToRest: st.fallback_to_rest,
+            ...(log ? { log } : {}),
+          })
+        : null;
+    const provider = streaming ?? createKiteProvider(options);
     return {
       provider,
+      ...(streaming ? { health: (at: number) => streaming.health(at) } : {}),
       snapshotClock: createWallClock({ now, intervalMs }),
       market: "wall",
       credentials: () => createHash("sha256").update(running().access_token ?? "").digest("hex"),

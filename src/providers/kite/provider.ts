@@ -72,7 +72,19 @@ export type KiteProvider = Provider & {
   readonly stats: Readonly<KiteProviderStats>;
   /** The dump day of the catalog in use ("" before open). */
   readonly catalogDay: string;
+  /** The catalog of the current dump day (loaded when the day changed). */
+  catalog(signal?: AbortSignal): Promise<KiteCatalog>;
 };
+
+/** Fails as `auth` (without calling Kite) when the token is missing or known to have expired. */
+export function checkAccessToken(opts: Pick<KiteProviderOptions, "accessToken" | "accessTokenExpiresAt" | "now">): void {
+  const token = opts.accessToken();
+  if (token === undefined || token === "") throw new ProviderError("auth", "kite: no access token; run `g6 kite login`");
+  const expires = opts.accessTokenExpiresAt();
+  if (expires <= opts.now()) {
+    throw new ProviderError("auth", `kite: the access token expired at ${new Date(expires).toISOString()}; run \`g6 kite login\``);
+  }
+}
 
 export function createKiteProvider(opts: KiteProviderOptions): KiteProvider {
   const accessToken = () => opts.accessToken();
@@ -84,15 +96,7 @@ export function createKiteProvider(opts: KiteProviderOptions): KiteProvider {
   let loading: Promise<KiteCatalog> | null = null;
   let keysOf = new WeakMap<ChainBatch, (string | undefined)[]>();
 
-  /** Fails as `auth` (without calling Kite) when the token is missing or known to have expired. */
-  function checkToken(): void {
-    const token = opts.accessToken();
-    if (token === undefined || token === "") throw new ProviderError("auth", "kite: no access token; run `g6 kite login`");
-    const expires = opts.accessTokenExpiresAt();
-    if (expires <= opts.now()) {
-      throw new ProviderError("auth", `kite: the access token expired at ${new Date(expires).toISOString()}; run \`g6 kite login\``);
-    }
-  }
+  const checkToken = () => checkAccessToken(opts);
 
   async function loadCatalog(day: string, signal?: AbortSignal): Promise<KiteCatalog> {
     const dumps: Dumps = {};
@@ -159,6 +163,7 @@ export function createKiteProvider(opts: KiteProviderOptions): KiteProvider {
     get catalogDay() {
       return catalogDay;
     },
+    catalog: current,
     async open(signal) {
       checkToken();
       await client.profile(signal);

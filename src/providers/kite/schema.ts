@@ -73,6 +73,22 @@ export const KiteSettings = group(
     rest_url: field(HttpUrl, "https://api.kite.trade", "REST API root."),
     login_url: field(HttpUrl, "https://kite.zerodha.com/connect/login", "Login page (opened in a browser by `g6 kite login`)."),
     ws_url: field(WsUrl, "wss://ws.kite.trade", "WebSocket ticker URL (streaming)."),
+    mode: field(
+      v.picklist(["rest", "stream"]),
+      "rest",
+      'How quotes are collected: "rest" polls /quote each cycle (500 legs a request, 1 request a second); "stream" keeps a live table of the WebSocket ticker\'s last ticks (up to 9,000 instruments) and copies it at each cycle.',
+    ),
+    stream: group(
+      {
+        margin_strikes: field(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100)), 5, "Listed strikes subscribed beyond each side of a ladder, so the strikes a moved ATM needs are ticking before they are collected (dropped when the plan would pass 9,000 instruments)."),
+        silence_ms: field(v.pipe(v.number(), v.integer(), v.minValue(500), v.maxValue(600_000)), 10_000, "A ticker connection silent this long (Kite sends a heartbeat every couple of seconds) is closed and reopened.", { unit: "milliseconds" }),
+        backoff_base_ms: field(v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(60_000)), 1000, "First wait before reconnecting a lost ticker connection; doubles each failed attempt, with jitter.", { unit: "milliseconds" }),
+        backoff_max_ms: field(v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(600_000)), 30_000, "Longest wait between reconnection attempts.", { unit: "milliseconds" }),
+        connect_timeout_ms: field(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(120_000)), 10_000, "Deadline for the ticker's connections to open at start.", { unit: "milliseconds" }),
+        fallback_to_rest: field(v.boolean(), false, "When the ticker cannot be established at start (refused, unreachable), poll REST instead (logged, shown in /status and g6_kite_stream_fallback); false: the start fails."),
+      },
+      'Streaming (provider.kite.mode "stream").',
+    ),
     redirect_url: field(
       v.pipe(v.string(), v.check(isLoopbackHttp, "a loopback http URL, e.g. http://127.0.0.1:5010/g6/kite/callback")),
       "http://127.0.0.1:5010/g6/kite/callback",
@@ -98,5 +114,5 @@ export const KiteSettings = group(
       "Spot instrument of each index (Kite notation).",
     ),
   },
-  "Zerodha Kite Connect provider (REST).",
+  "Zerodha Kite Connect provider (REST polling or WebSocket streaming).",
 );

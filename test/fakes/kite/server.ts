@@ -13,8 +13,8 @@
  *
  * Faults are switches set at run time on `fake.switches`; `fake.counters` counts what was served.
  * Order of a request: count → delay → route → injected failure → forced 429 → auth (and token
- * expiry) → rate limit → answer. A `/ws` ticker would be a `websocket` handler added to the same
- * `Bun.serve` with an upgrade route, reading quotes from the same market.
+ * expiry) → rate limit → answer. A WebSocket upgrade at the root path goes to the ticker
+ * (ticker.ts: `fake.ticker`), which reads quotes from the same market.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
@@ -36,6 +36,7 @@ import {
   sessionData,
   successBody,
 } from "./protocol.ts";
+import { createFakeTicker, type FakeTicker } from "./ticker.ts";
 
 export type FakeKiteOptions = {
   apiKey?: string;
@@ -104,6 +105,10 @@ export type FakeKite = {
   readonly apiKey: string;
   readonly apiSecret: string;
   readonly market: FakeKiteMarket;
+  /** The WebSocket ticker (`wsUrl`). */
+  readonly ticker: FakeTicker;
+  /** The ticker's URL, e.g. ws://127.0.0.1:41234/ (pass as the official KiteTicker's `root`). */
+  readonly wsUrl: string;
   readonly switches: FakeKiteSwitches;
   readonly counters: FakeKiteCounters;
   /** A fresh request token, as a completed login would hand the app. */
@@ -321,7 +326,16 @@ export function startFakeKite(opts: FakeKiteOptions = {}): FakeKite {
     return instruments(dump![1]);
   }
 
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: handle });
+  const ticker = createFakeTicker({ apiKey, market, validToken: (t) => sessions.has(t) });
+  const server = Bun.serve<unknown, never>({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: (req, srv) => {
+      if (req.headers.get("upgrade")?.toLowerCase() === "websocket") return ticker.upgrade(req, srv);
+      return handle(req);
+    },
+    websocket: ticker.websocket as never,
+  });
   const url = `http://127.0.0.1:${server.port}`;
 
   return {
@@ -330,6 +344,8 @@ export function startFakeKite(opts: FakeKiteOptions = {}): FakeKite {
     apiKey,
     apiSecret,
     market,
+    ticker,
+    wsUrl: `ws://127.0.0.1:${server.port}/`,
     switches,
     get counters() {
       return counters;
@@ -341,6 +357,7 @@ export function startFakeKite(opts: FakeKiteOptions = {}): FakeKite {
       counters = freshCounters();
     },
     async close() {
+      ticker.stop();
       await server.stop(true);
     },
   };
