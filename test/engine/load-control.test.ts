@@ -19,6 +19,13 @@ import { createSimProvider } from "../../src/providers/sim/provider.ts";
 import type { CycleResult, EngineStats, Provider } from "../../src/contracts/index.ts";
 import { checkConfig } from "../../src/config/checks.ts";
 import { instantClock, quietLog, tempDir, testConfig } from "../helpers/engine.ts";
+import { fixedCycle, NOW } from "../summary/fixture.ts";
+import { statusDocument } from "../../src/sinks/status/sink.ts";
+import { cycleEvent } from "../../src/server/events.ts";
+import { createSummaryTracker } from "../../src/summary/tracker.ts";
+import { snapshotFromStatus } from "../../src/summary/client.ts";
+import { renderFrame } from "../../src/summary/frame.ts";
+import { renderPlain } from "../../src/summary/plain.ts";
 
 const SETTINGS: LoadSettings = { enabled: true, shed_above: 0.8, shed_cycles: 2, restore_below: 0.5, restore_cycles: 3, steps: ["option_detail", "far_strikes", "far_expiries"], far_strikes: 2 };
 
@@ -179,4 +186,25 @@ describe("the engine under an injected slow provider", () => {
     }
     expect(text).toContain("g6_load_shed_steps 0\n");
   }, 60_000);
+});
+
+describe("load control is shown", () => {
+  test("in the status file, the /events cycle event, the dashboard (live and plain) and g6 summary reading the status file", async () => {
+    const { result, stats } = await fixedCycle();
+    const loaded: EngineStats = { ...stats, load: { shed: ["option_detail", "far_strikes"], sheds: 2, restores: 0 } };
+    const doc = JSON.parse(JSON.stringify(statusDocument(result, loaded)));
+    expect(doc.load).toEqual({ shed: ["option_detail", "far_strikes"], sheds: 2, restores: 0 });
+    expect(statusDocument(result, stats).load).toBeNull();
+    expect(cycleEvent(result, loaded).load_shed).toEqual(["option_detail", "far_strikes"]);
+    const calendar = createMarketCalendar({ holidays: [] });
+    const links = { dataDir: "data", metricsUrl: null };
+    const live = createSummaryTracker({ calendar, windowCycles: 10, links, now: () => NOW }).observe(result, loaded);
+    expect(live.performance.loadShed).toEqual(["option_detail", "far_strikes"]);
+    expect(renderFrame(live, { columns: 160, rows: 60, color: false }).join("\n")).toContain("load shed: option_detail, far_strikes");
+    expect(renderPlain(live)).toContain("| load shed option_detail, far_strikes");
+    const read = snapshotFromStatus(doc, { calendar, now: NOW, cycleMsHistory: [10], links });
+    expect(read.performance.loadShed).toEqual(["option_detail", "far_strikes"]);
+    // Load control off: nothing about it.
+    expect(renderPlain(createSummaryTracker({ calendar, windowCycles: 10, links, now: () => NOW }).observe(result, stats))).not.toContain("load shed");
+  });
 });
