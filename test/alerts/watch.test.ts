@@ -4,7 +4,9 @@ import * as v from "valibot";
 import { builtinRules, createAlertFeed, readFigures, type Alert, type AlertRule, type AlertState, type FigureReading } from "../../src/alerts/index.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
 import { alertRulesOf } from "../../src/config/alerts.ts";
-import { fixedCycle } from "../summary/fixture.ts";
+import { fixedCycle, NOW } from "../summary/fixture.ts";
+import { configuredTracker } from "../../src/summary/dashboard.ts";
+import { createMarketCalendar } from "../../src/market/index.ts";
 
 /** Cycle n's snapshot instant: one minute apart from 10:00 IST. */
 const at = (n: number) => `2026-11-20T${String(10 + Math.floor((n - 1) / 60)).padStart(2, "0")}:${String((n - 1) % 60).padStart(2, "0")}:00+05:30`;
@@ -141,5 +143,19 @@ describe("rules in config", () => {
     expect(messages([{ ...base, name: "data_age" }]).join(" ")).toContain("not a built-in rule's name");
     expect(messages([{ ...base, clear: 1.4 }]).join(" ")).toContain("rule[0].clear: 1.4 is not on the quiet side of threshold 1.3");
     expect(messages([{ ...base, sink: "influx" }]).join(" ")).toContain("figure pcr_oi is per expiry, not per sink");
+  });
+});
+
+describe("the dashboard and the panels", () => {
+  test("run the config's rules on each cycle, as the run's stream does: a declared rule's alert is in the snapshot's alerts", async () => {
+    const { result, stats } = await fixedCycle();
+    const config = v.parse(ConfigSchema, { alerts: { rules: [{ name: "nifty_spot", watch: "spot", op: ">", threshold: 1, index: "NIFTY" }] } });
+    const tracker = configuredTracker(config, createMarketCalendar({ holidays: [] }), { now: () => NOW, pool: null });
+    const spot = result.indices.find((i) => i.index === "NIFTY")!.spot;
+    const messages = tracker.observe(result, stats).alerts.map((a) => a.message);
+    expect(messages).toContain(`nifty_spot: NIFTY spot ${spot.toFixed(1)} > 1`);
+    // Without the rule, no such alert.
+    const plain = configuredTracker(v.parse(ConfigSchema, {}), createMarketCalendar({ holidays: [] }), { now: () => NOW, pool: null });
+    expect(plain.observe(result, stats).alerts.map((a) => a.message).filter((m) => m.startsWith("nifty_spot"))).toEqual([]);
   });
 });
