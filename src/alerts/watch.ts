@@ -10,6 +10,7 @@
  */
 import { type FigureName, type FigureReading, WATCHABLE } from "./figures.ts";
 import type { Alert, AlertLevel, AlertState } from "./types.ts";
+import { INDICES } from "../market/index.ts";
 
 export const RULE_OPS = [">", ">=", "<", "<="] as const;
 export type RuleOp = (typeof RULE_OPS)[number];
@@ -81,6 +82,7 @@ export function ruleProblems(rules: readonly AlertRule[], where = "alerts.rules"
       out.push(`${where}[${k}].clear: ${r.clear} is not on the quiet side of threshold ${r.threshold} for "${r.op}" (a rule "${r.op} ${r.threshold}" clears once the figure no longer passes "${r.op} clear")`);
     const scope = WATCHABLE[r.watch].scope;
     if (r.expiry !== null && scope !== "expiry") out.push(`${where}[${k}].expiry: figure ${r.watch} is per ${scope}, not per expiry`);
+    if (r.index !== null && !Object.hasOwn(INDICES, r.index)) out.push(`${where}[${k}].index: "${r.index}" is not an index G6 knows (${Object.keys(INDICES).join(", ")})`);
     if (r.index !== null && scope !== "expiry" && scope !== "index") out.push(`${where}[${k}].index: figure ${r.watch} is per ${scope}, not per index`);
     if (r.sink !== null && scope !== "sink") out.push(`${where}[${k}].sink: figure ${r.watch} is per ${scope}, not per sink`);
   });

@@ -143,6 +143,7 @@ describe("rules in config", () => {
     expect(messages([{ ...base, name: "data_age" }]).join(" ")).toContain("not a built-in rule's name");
     expect(messages([{ ...base, clear: 1.4 }]).join(" ")).toContain("rule[0].clear: 1.4 is not on the quiet side of threshold 1.3");
     expect(messages([{ ...base, sink: "influx" }]).join(" ")).toContain("figure pcr_oi is per expiry, not per sink");
+    expect(messages([{ ...base, index: "NIFTI" }]).join(" ")).toContain('rule[0].index: "NIFTI" is not an index G6 knows (NIFTY, BANKNIFTY');
   });
 });
 
