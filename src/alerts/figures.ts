@@ -33,7 +33,8 @@ export const WATCHABLE = {
   spot: { scope: "index", unit: "points", description: "Index spot.", read: (i) => positive(i.spot) },
   spot_change_pct: { scope: "index", unit: "percent", description: "Spot against the previous close.", read: (i) => (i.spot > 0 && i.prevClose > 0 ? (i.spot / i.prevClose - 1) * 100 : Number.NaN) },
   coverage: { scope: "index", unit: "fraction", description: "Legs collected over legs requested, all expiries of the index (NaN when none was requested).", read: (i) => ratio(i.legsCollected, i.legsRequested) },
-  data_age_seconds: { scope: "cycle", unit: "seconds", description: "Age of the cycle's oldest quote when the cycle ended (NaN when the provider gave no quote times).", read: (r) => (r.quoteTimes ? r.quoteTimes.ageMs / 1000 : Number.NaN) },
+  // Against the snapshot instant, as the dashboard's data age: a simulated or replayed session's instants are not wall time.
+  data_age_seconds: { scope: "cycle", unit: "seconds", description: "Age of the cycle's oldest quote at the snapshot instant (NaN when the provider gave no quote times).", read: (r) => (r.quoteTimes ? (r.at - r.quoteTimes.first) / 1000 : Number.NaN) },
   quote_skew_seconds: { scope: "cycle", unit: "seconds", description: "Spread of the cycle's quote times, newest minus oldest.", read: (r) => (r.quoteTimes ? r.quoteTimes.skewMs / 1000 : Number.NaN) },
   budget_used: { scope: "cycle", unit: "fraction", description: "Last cycle's wall time over the interval.", read: (_r, s) => s.budgetUsed },
   cycle_seconds: { scope: "cycle", unit: "seconds", description: "Last cycle's wall time.", read: (_r, s) => s.lastCycleMs / 1000 },

@@ -108,6 +108,9 @@ describe("built-in health rules", () => {
     const readings = readFigures(result, stats);
     const nifty = result.indices.find((i) => i.index === "NIFTY")!;
     expect(readings.find((r) => r.figure === "coverage" && r.index === "NIFTY")!.value).toBe(nifty.legsCollected / nifty.legsRequested);
+    // Data age is taken at the snapshot instant (the simulator quotes at it: 0), not against the wall clock.
+    expect(readings.find((r) => r.figure === "data_age_seconds")!.value).toBe((result.at - result.quoteTimes!.first) / 1000);
+    expect(readings.find((r) => r.figure === "data_age_seconds")!.value).toBe(0);
     // Recomputed from the figures' definitions: a thinned NIFTY.
     const thin = readings.map((r) => (r.figure === "coverage" && r.index === "NIFTY" ? { ...r, value: 0.6 } : r));
     const feed = createAlertFeed({ rules: builtin });
