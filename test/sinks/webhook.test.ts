@@ -15,6 +15,8 @@ import type { RunningEnv } from "../../src/engine/running-provider.ts";
 import { type CycleResult, emptySinkTotals, type EngineStats } from "../../src/contracts/index.ts";
 import { createWebhookSink } from "../../src/sinks/webhook/sink.ts";
 import { instantClock, quietLog, tempDir, testConfig } from "../helpers/engine.ts";
+import { connectSse } from "../helpers/sse.ts";
+import { startServer } from "../../src/server/server.ts";
 
 /** A receiver answering each POST with the next scripted status (then 200), recording the bodies. */
 function receiver(script: number[] = []) {
@@ -140,6 +142,7 @@ describe("the run's alert stream", () => {
       pool: { size: 0 },
       provider: { sim: { start: "2026-11-20T10:00" } },
       storage: { data_dir: dir, delivery: { retry_base_ms: 1, retry_max_ms: 5 } },
+      server: { enabled: true, port: 0 },
       alerts: {
         rules: [
           { name: "legs_seen", watch: "legs_collected", op: ">", threshold: 0, for_cycles: 2 },
@@ -151,7 +154,20 @@ describe("the run's alert stream", () => {
     const app = createApp(config, { log: quietLog, clock: instantClock });
     const streamed: Alert[] = [];
     app.alerts.subscribe((list) => streamed.push(...list));
+    const srv = startServer(config.server, app);
+    servers.push(srv);
+    const client = await connectSse(`${srv.url}/events`);
+    expect((await client.next()).event).toBe("snapshot");
     await app.run({ cycles: 3, signal: new AbortController().signal });
+    // /events: the same alerts, each after its cycle's `cycle` event.
+    const events: { event: string; data: string }[] = [];
+    while (!events.some((e) => e.event === "cycle" && JSON.parse(e.data).cycle === 3)) events.push(await client.next());
+    const cycleOf = (e: { event: string; data: string }) => JSON.parse(e.data).cycle as number;
+    const sent = events.filter((e) => e.event === "alert").map((e) => JSON.parse(e.data) as Alert);
+    expect(sent.map((a) => a.code)).toContain("legs_seen");
+    expect(sent).toEqual(JSON.parse(JSON.stringify(streamed.filter((a) => a.cycle < 3))));
+    for (const [k, e] of events.entries()) if (e.event === "alert") expect(events.slice(0, k).some((c) => c.event === "cycle" && cycleOf(c) === cycleOf(e))).toBe(true);
+    client.close();
     const raised = streamed.filter((a) => a.kind === "rule");
     expect(raised.map((a) => `${a.cycle} ${a.code} ${a.event}`)).toEqual(["2 legs_seen raised"]);
     // The journal: one line per event of the stream, in order, on the snapshot's IST date.
