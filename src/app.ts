@@ -44,6 +44,12 @@ import { capabilitiesOf, type MarketStatus, type Sink } from "./contracts/index.
 import { ConfigError } from "./config/errors.ts";
 import { checkCapacity, createRunningProvider, providerProblem, runningPolicy, type RunningProvider } from "./engine/running-provider.ts";
 import { COMPUTE_KERNELS } from "./kernels.ts";
+import { webhookSinkFactory } from "./sinks/webhook/factory.ts";
+import { underDataDir } from "./sinks/csv/sink.ts";
+import { createDailyJsonl } from "./files/jsonl.ts";
+import { createAlertStream, type AlertStream } from "./engine/alert-stream.ts";
+import { alertRulesOf } from "./config/alerts.ts";
+import type { AlertSource } from "./alerts/index.ts";
 
 export type AppOptions = {
   log: ConsolaInstance;
@@ -78,6 +84,8 @@ export type App = {
   state: LatestState;
   /** The dashboard's summary tracker (alerts can be added to it), when `onSummary` was given. */
   summary: SummaryTracker | null;
+  /** The run's alert stream: journaled, counted, sent to /events and the webhook. */
+  alerts: AlertStream;
   /** Runs the engine, then terminates the pool's workers. */
   run(opts: { cycles: number; signal: AbortSignal }): ReturnType<Engine["run"]>;
 };
@@ -113,8 +121,8 @@ export function createEnricher(config: Readonly<G6Config>, pool: WorkerPool | nu
 /** Every provider G6 can run, selected by `provider.kind`. A new provider is one entry (and its schema in src/config/providers.ts). */
 export const PROVIDER_FACTORIES: readonly ProviderFactory[] = [simProviderFactory, kiteProviderFactory, replayProviderFactory];
 
-/** Every sink G6 can write, in the order they are built and written (csv, status, panels, influx). A new sink is one entry. */
-export const SINK_FACTORIES: readonly SinkFactory[] = [csvSinkFactory, statusSinkFactory, panelsSinkFactory, influxSinkFactory];
+/** Every sink G6 can write, in the order they are built and written (csv, status, panels, influx, webhook). A new sink is one entry. */
+export const SINK_FACTORIES: readonly SinkFactory[] = [csvSinkFactory, statusSinkFactory, panelsSinkFactory, influxSinkFactory, webhookSinkFactory];
 
 /** The durable spools of the spoolable sinks that are on (InfluxDB's), by sink name. */
 export function createSpools(config: Readonly<G6Config>, env: { now: () => number; warn: (message: string) => void }): Record<string, SinkSpool> {
@@ -129,9 +137,9 @@ export function createSpools(config: Readonly<G6Config>, env: { now: () => numbe
 export function createSinks(
   config: Readonly<G6Config>,
   calendar: MarketCalendar,
-  env: { now: () => number; pool: WorkerPool | null } = { now: () => systemClock.now(), pool: null },
+  env: { now: () => number; pool: WorkerPool | null; alerts?: AlertSource } = { now: () => systemClock.now(), pool: null },
 ): Sink[] {
-  return buildSinks(SINK_FACTORIES, { config, calendar, now: env.now, summary: () => snapshotOf(configuredTracker(config, calendar, env)) });
+  return buildSinks(SINK_FACTORIES, { config, calendar, now: env.now, summary: () => snapshotOf(configuredTracker(config, calendar, env)), ...(env.alerts ? { alerts: env.alerts } : {}) });
 }
 
 /**
@@ -253,7 +261,15 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
     }
   };
   const now = () => clock.now();
-  const sinks = createSinks(config, calendar, { now, pool }).map((s) => observability.instrumentSink(s));
+  const alertsLog = opts.log.withTag("alerts");
+  const journal = config.alerts.journal;
+  const alerts = createAlertStream({
+    rules: alertRulesOf(config),
+    journal: journal.enabled ? createDailyJsonl({ dir: underDataDir(config.storage.data_dir, journal.dir), prefix: "alerts", onTorn: (m) => alertsLog.warn(m) }) : null,
+    count: (list) => observability.countAlerts(list),
+    log: alertsLog,
+  });
+  const sinks = createSinks(config, calendar, { now, pool, alerts }).map((s) => observability.instrumentSink(s));
   const summary = opts.onSummary ? configuredTracker(config, calendar, { now, pool }) : null;
   const engine = createEngine({
     config,
@@ -278,6 +294,7 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
     onCycle: (result, engineStats) => {
       // Everyone past this point sees the stats as they were at the end of this cycle.
       const { stats } = state.publish(result, engineStats);
+      alerts.observe(result, stats);
       opts.onCycle?.(result, stats);
       if (summary && opts.onSummary) opts.onSummary(summary.observe(result, stats));
     },
@@ -292,10 +309,12 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
     observability,
     state,
     summary,
+    alerts,
     async run(runOpts) {
       try {
         return await engine.run(runOpts);
       } finally {
+        alerts.close();
         await pool?.close();
       }
     },

@@ -6,6 +6,7 @@
  */
 import { formatIsoIst } from "../market/ist.ts";
 import type { AlertState } from "./types.ts";
+import { readFigures } from "./figures.ts";
 import type { CycleResult, EngineStats, SinkFault } from "../contracts/index.ts";
 
 /** The state of an emitted cycle and the engine stats written with it. */
@@ -27,6 +28,8 @@ export function alertStateFromCycle(result: CycleResult, stats: Readonly<EngineS
     skippedTicks: stats.skippedTicks,
     intervalSeconds: stats.intervalSeconds,
     lastCycleMs: stats.lastCycleMs,
+    shed: stats.load?.shed ?? [],
+    readings: readFigures(result, stats),
   };
 }
 
@@ -45,6 +48,7 @@ export type AlertStatusDocument = {
   skipped_ticks?: number | null;
   interval_seconds?: number | null;
   cycle_ms?: number | null;
+  load?: { shed?: readonly string[] } | null;
 };
 
 const n = (x: number | null | undefined) => (typeof x === "number" ? x : Number.NaN);
@@ -68,5 +72,6 @@ export function alertStateFromStatus(doc: AlertStatusDocument): AlertState {
     skippedTicks: n(doc.skipped_ticks),
     intervalSeconds: n(doc.interval_seconds),
     lastCycleMs: n(doc.cycle_ms),
+    shed: doc.load?.shed ?? [],
   };
 }

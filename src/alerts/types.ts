@@ -1,4 +1,5 @@
 import type { SinkFault } from "../contracts/index.ts";
+import type { FigureReading } from "./figures.ts";
 /**
  * The alert vocabulary shared by the server's /events, the engine's dashboard and panel files,
  * and `g6 summary`. An alert is raised by a change between two observed states (see rules.ts);
@@ -19,6 +20,8 @@ export const ALERT_KINDS = [
   "sink_degraded",
   "overrun",
   "skipped_ticks",
+  "rule",
+  "load_control",
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
@@ -27,7 +30,34 @@ export type AlertKind = (typeof ALERT_KINDS)[number];
  * what it is about (an index, "NIFTY this_week", "csv data/…csv", "fetch auth", a warning);
  * `message` is the line people read.
  */
-export type Alert = { kind: AlertKind; level: AlertLevel; cycle: number; at: string; subject: string; message: string };
+export type Alert = {
+  kind: AlertKind;
+  /**
+   * Stable code: the kind for the change alerts ("sink_fault", "provider_auth", …), the rule's
+   * name for a rule (a built-in health rule's name is fixed, e.g. "coverage_drop"). With
+   * `subject`, it names one condition: a "raised" and its "cleared" share both.
+   */
+  code: string;
+  level: AlertLevel;
+  cycle: number;
+  at: string;
+  subject: string;
+  message: string;
+  /** "raised": a condition started; "cleared": it ended; "notice": a one-off (absent: a notice). */
+  event?: AlertEvent;
+  index?: string;
+  /** The expiry tag ("this_week", or a date in universe mode), with `index`. */
+  expiry?: string;
+  /** When the condition was first seen (ISO IST): for a rule, the first of its consecutive cycles. */
+  firstSeen?: string;
+  /** When the condition was last seen standing (ISO IST). */
+  lastSeen?: string;
+  /** A rule's figure value that raised or cleared it, and the threshold it was compared with. */
+  value?: number;
+  threshold?: number;
+};
+
+export type AlertEvent = "raised" | "cleared" | "notice";
 
 export type AlertIndex = { index: string; status: string; reason: string; expiries: readonly { tag: string; status: string; reason: string }[] };
 
@@ -51,6 +81,10 @@ export type AlertState = {
   intervalSeconds: number;
   /** Last cycle's wall time, ms. */
   lastCycleMs: number;
+  /** The load-control steps in force, in shed order (absent or empty: nothing shed). */
+  shed?: readonly string[];
+  /** The watchable figures of the cycle (figures.ts), for the threshold rules (absent: a status document, which has none). */
+  readings?: readonly FigureReading[];
 };
 
 /**
@@ -58,3 +92,6 @@ export type AlertState = {
  * overrun and a skipped tick were last alerted (those are raised once a day).
  */
 export type AlertHistory = { state: AlertState; overrunDay: string | null; skippedDay: string | null };
+
+/** The run's one stream of alerts (the engine's): each cycle's alerts, in order, to every listener. */
+export type AlertSource = { subscribe(listener: (alerts: readonly Alert[]) => void): () => void };

@@ -62,6 +62,8 @@ export type IndexPlan = {
   unresolved: readonly string[];
   /** Why the index has no data at all, when it has none (e.g. no spot). */
   error?: string;
+  /** Selectors left out of the plan by load control (missing, not failed). */
+  shed?: readonly string[];
 };
 
 export type IndexSummary = Pick<IndexPlan, "index" | "spot" | "atm" | "prevClose" | "open" | "high" | "low"> & {
@@ -231,6 +233,7 @@ export function scoreIndex(plan: IndexPlan, expiries: readonly ExpirySummary[]):
   const reasons: string[] = [];
   if (plan.error) reasons.push(plan.error);
   if (plan.unresolved.length) reasons.push(`not listed: ${plan.unresolved.join(", ")}`);
+  if (plan.shed?.length) reasons.push(`shed by load control: ${plan.shed.join(", ")}`);
   for (const e of expiries) if (e.status !== "OK") reasons.push(`${e.tag}: ${e.reason}`);
   if (collected === 0) status = "EMPTY";
   else if (collected < expected || reasons.length) status = "PARTIAL";

@@ -112,6 +112,10 @@ export function checkConfig(config: Readonly<G6Config>, opts: { checkDataDir: bo
   if (config.market.open >= config.market.close) {
     problems.push({ path: "market.close", value: config.market.close, message: `expected a time after market.open (${config.market.open})` });
   }
+  const lc = config.load_control;
+  if (lc.restore_below >= lc.shed_above) {
+    problems.push({ path: "load_control.restore_below", value: lc.restore_below, message: `expected less than load_control.shed_above (${lc.shed_above}), or load would be shed and restored in turn` });
+  }
   if (opts.checkDataDir) {
     const problem = writableDirProblem(config.storage.data_dir, opts.probe);
     if (problem) problems.push({ path: "storage.data_dir", value: config.storage.data_dir, message: problem });

@@ -11,6 +11,7 @@ import { isValidIsoDate } from "../market/ist.ts";
 import { OPTIONAL_GROUPS } from "./metric-groups.ts";
 import { field, group } from "./fields.ts";
 import { InfluxSettings } from "./influx.ts";
+import { AlertsSettings, LoadControlSettings } from "./alerts.ts";
 import { PROVIDER_KINDS, PROVIDER_SETTINGS } from "./providers.ts";
 
 export type { SettingMeta } from "./fields.ts";
@@ -356,6 +357,8 @@ export const ConfigSchema = v.strictObject({
     },
     "Terminal summary and dashboard.",
   ),
+  alerts: AlertsSettings,
+  load_control: LoadControlSettings,
   log: group(
     {
       level: field(v.picklist(["error", "warn", "info", "debug"]), "info", "Log level.", { reloadable: true }),

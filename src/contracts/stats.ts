@@ -23,7 +23,15 @@ export type EngineStats = {
   sinks: Record<string, SinkTotals>;
   /** Worker pool counters (null when everything runs inline). */
   pool: Readonly<PoolStats> | null;
+  /** Adaptive load control (src/engine/load-control.ts); absent when it is off. */
+  load?: LoadStats;
 };
+
+/**
+ * Load control's state: the steps shed now, in the declared order (the first shed first), and
+ * the steps shed and restored since start.
+ */
+export type LoadStats = { shed: readonly string[]; sheds: number; restores: number };
 
 /**
  * Per-sink totals since start, counted in one place (the running sink, src/engine/running-sink.ts)

@@ -12,7 +12,7 @@ import { IV_FAILURE_REASONS } from "../analytics/index.ts";
 import { createExchangeCalendars, expiryCoverageWarnings, type IndexName, istDate, resolveExpiry } from "../market/index.ts";
 import type { EnrichOutput } from "./compute.ts";
 import type { ListingCache } from "./listing.ts";
-import { enabledIndices, planCycle } from "./plan.ts";
+import { enabledIndices, planCycle, type PlanShed } from "./plan.ts";
 import { capabilitiesOf, quoteTimesOf, type ComputeReport, type CycleError, errorMessage, type CycleResult, type Phase, type Provider, ProviderError, type SpotQuote } from "../contracts/index.ts";
 
 /**
@@ -32,6 +32,8 @@ export type CycleDeps = {
   listing: ListingCache;
   /** Wall clock, epoch ms, for the age of the quotes (absent: the snapshot instant stands in). */
   wallNow?: () => number;
+  /** Work load control sheds from this cycle's plan (absent: none). */
+  shed?: PlanShed | null;
 };
 
 /** Parameters of enrichment from config. */
@@ -117,7 +119,7 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
   }
   lap("spot");
 
-  const plan = planCycle({ config, at, today: date, spots, listed, listedStrikes, ladderFromListing });
+  const plan = planCycle({ config, at, today: date, spots, listed, listedStrikes, ladderFromListing, shed: deps.shed });
   const batch = createBatch(plan.groups);
   lap("plan");
 

@@ -16,6 +16,7 @@ import { type RunningEnv, systemRunningEnv } from "./running-provider.ts";
 import { type CycleResult, emptySinkTotals, type EngineStats, errorMessage, type PoolStats, type Provider, ProviderError, type Sink, type SinkSpool } from "../contracts/index.ts";
 import { freezeStats } from "../state/index.ts";
 import { createMarketGate } from "./market-gate.ts";
+import { createLoadControl, planShed } from "./load-control.ts";
 import { formatIstShort, type MarketCalendar } from "../market/index.ts";
 import type { MarketStatus } from "../contracts/index.ts";
 
@@ -107,6 +108,8 @@ export function createEngine(deps: EngineDeps): Engine {
     sinks: Object.fromEntries(sinks.map((s) => [s.name, emptySinkTotals()])),
     pool: null,
   };
+  const load = createLoadControl();
+  if (config.load_control.enabled) stats.load = load.stats;
 
   const recordError = (message: string) => {
     stats.lastError = { at: deps.clock.now(), message };
@@ -171,7 +174,8 @@ export function createEngine(deps: EngineDeps): Engine {
     const cfg = current();
     stats.intervalSeconds = cfg.interval;
     stats.pool = deps.poolStats?.() ?? null;
-    const result = await runCycle({ config: cfg, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing, wallNow: () => deps.clock.now() }, n, at);
+    const shed = load.shed.length ? planShed(load.shed, cfg.load_control) : null;
+    const result = await runCycle({ config: cfg, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing, wallNow: () => deps.clock.now(), shed }, n, at);
     stats.cyclesRun++;
     if (result.errors.length) {
       stats.cyclesFailed++;
@@ -182,6 +186,15 @@ export function createEngine(deps: EngineDeps): Engine {
     stats.lastCycleMs = deps.elapsed() - t0;
     stats.budgetUsed = intervalMs > 0 ? stats.lastCycleMs / intervalMs : 0;
     if (intervalMs > 0 && stats.lastCycleMs > intervalMs) stats.overruns++;
+    // Load control: off (or switched off by a reload) restores what is shed, one step a cycle.
+    const lc = cfg.load_control;
+    const change = lc.enabled || load.shed.length ? load.observe(stats.budgetUsed, lc.enabled ? lc : { ...lc, steps: [] }) : null;
+    if (change) {
+      stats.load = load.stats;
+      const line = `load control: ${change.direction} ${change.step} after cycle ${n} used ${(stats.budgetUsed * 100).toFixed(0)} % of the interval (shed now: ${load.shed.join(", ") || "nothing"})`;
+      if (change.direction === "shed") log.warn(line);
+      else log.info(line);
+    }
     const partial = result.indices.filter((s) => s.status !== "OK").map((s) => `${s.index} ${s.status}`);
     // One line per cycle only at debug: a healthy recorder is quiet (state changes are logged).
     log.debug(

@@ -20,7 +20,23 @@ export type PlanInput = {
   listedStrikes?: ReadonlyMap<string, Float64Array>;
   /** Cut each expiry's ladder from its listed strikes (the provider's `ladderFromListing`) instead of the index's constant step. */
   ladderFromListing?: boolean;
+  /** Work shed by load control (src/engine/load-control.ts); absent: none. */
+  shed?: PlanShed | null;
 };
+
+/**
+ * What load control leaves out of a plan. Far expiries are every collected expiry of an index
+ * after its nearest: `farExpiries` leaves them out, `farStrikes` (not null) cuts their ladders
+ * to ATM ± that many strikes. What is left out is missing (the index says so), never filled.
+ */
+export type PlanShed = { farExpiries: boolean; farStrikes: number | null };
+
+/** `strikes` cut to `n` either side of `atm` (or the strike nearest it). */
+function aroundAtm(strikes: Float64Array, atm: number, n: number): Float64Array {
+  let at = 0;
+  for (let i = 1; i < strikes.length; i++) if (Math.abs(strikes[i]! - atm) < Math.abs(strikes[at]! - atm)) at = i;
+  return strikes.slice(Math.max(0, at - n), Math.min(strikes.length, at + n + 1));
+}
 
 /**
  * The ladder of `below` and `above` listed strikes around the listed strike nearest `spot` (a tie
@@ -76,7 +92,16 @@ export function planCycle(input: PlanInput): CyclePlan {
     const unresolved: string[] = [];
     const targets = universe ? listed.filter((e) => e >= today).map((e) => ({ tag: e, expiry: e as string | undefined })) : selectors.map((tag) => ({ tag, expiry: resolveExpiry(tag, listed, today) }));
     if (universe) base.selectors = targets.map((t) => t.tag);
+    const shed = input.shed;
+    let nearest: string | undefined;
+    if (shed) for (const t of targets) if (t.expiry !== undefined && t.expiry >= today && (nearest === undefined || t.expiry < nearest)) nearest = t.expiry;
+    const shedTags: string[] = [];
     for (const { tag, expiry } of targets) {
+      const far = shed !== undefined && shed !== null && expiry !== undefined && nearest !== undefined && expiry !== nearest;
+      if (far && shed.farExpiries) {
+        shedTags.push(tag);
+        continue;
+      }
       let strikes = expiry && (universe || fromListing ? input.listedStrikes?.get(`${index}|${expiry}`) : ladder);
       if (!expiry || !strikes || strikes.length === 0) {
         unresolved.push(tag);
@@ -88,10 +113,11 @@ export function planCycle(input: PlanInput): CyclePlan {
         atm = cut.atm;
         if (Number.isNaN(indexAtm)) indexAtm = atm;
       }
+      if (far && shed.farStrikes !== null) strikes = aroundAtm(strikes, atm, shed.farStrikes);
       const T = timeToExpiryYears(at, expiry, config.market.close);
       groups.push({ index, tag, expiry, spot: spot.last, atm, T, df: Math.exp(-config.risk_free_rate * T), strikes });
     }
-    indices.push({ ...base, atm: indexAtm, unresolved });
+    indices.push({ ...base, atm: indexAtm, unresolved, ...(shedTags.length ? { shed: shedTags } : {}) });
   }
   return { groups, indices };
 }

@@ -30,6 +30,12 @@ function labelValues(label: string, c: LabelCounts): number {
       return 3;
     case "stage":
       return 2;
+    case "severity":
+      return 3;
+    case "direction":
+      return 2;
+    case "step":
+      return 3;
     default:
       return 1;
   }

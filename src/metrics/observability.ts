@@ -18,6 +18,7 @@ import { registerGroup } from "./registry.ts";
 import { instrumentSink } from "./sinks.ts";
 import type { MetricGroup } from "./types.ts";
 import type { ChainBatch } from "../chain/batch.ts";
+import type { Alert } from "../alerts/index.ts";
 import type { CycleResult, EngineStats, PoolStats, Provider, Sink, SinkTotals, StreamHealth } from "../contracts/index.ts";
 import { STREAM_METRICS } from "./groups/provider.ts";
 import type { GroupHandles } from "./types.ts";
@@ -41,6 +42,8 @@ export type Observability = {
   instrumentSink(sink: Sink): Sink;
   /** Records one cycle's metrics; `stats` must be those at the end of that cycle (a published snapshot's). */
   onCycle: CycleObserver;
+  /** Counts alert events (g6_alerts_total); each event once, from the one stream of the run. */
+  countAlerts(alerts: readonly Pick<Alert, "code" | "level">[]): void;
   /**
    * The Prometheus text exposition. Rendered at most once per cycle (scrape-time groups filled
    * first) and served from that rendering until the next cycle, so scrapes, however many, never
@@ -131,6 +134,7 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
 
   function onCycle(result: CycleResult, stats: Readonly<EngineStats>): void {
     lastBatch = result.batch;
+    recordLoad(stats);
     cyclesSeen++;
     recordCycle(cycle, result, stats, delta, deps.now());
     provider.skew.set(result.quoteTimes ? result.quoteTimes.skewMs / 1000 : Number.NaN);
@@ -146,8 +150,20 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
     const d = detail ? detailSeries(result.batch, band) : ([0, 0, 0] as const);
     const decision = guard.step([base + d[0], base + d[1], base + d[2]]);
     if (decision.tripped) cycle.guardTrips.inc();
-    cycle.detailLevel.set(decision.level);
+    cycle.detailLevel.set(shedDetail ? 0 : decision.level);
     cycle.seriesEstimate.set(decision.estimate);
+  }
+
+  /** Load control: steps in force, and each step shed or restored (one a cycle at most, but any difference is counted). */
+  let shedBefore: readonly string[] = [];
+  let shedDetail = false;
+  function recordLoad(stats: Readonly<EngineStats>): void {
+    const shed = stats.load?.shed ?? [];
+    cycle.loadShed.set(shed.length);
+    for (const step of shed) if (!shedBefore.includes(step)) cycle.loadSteps.inc({ direction: "shed", step });
+    for (const step of shedBefore) if (!shed.includes(step)) cycle.loadSteps.inc({ direction: "restored", step });
+    shedBefore = shed;
+    shedDetail = shed.includes("option_detail");
   }
 
   function refreshProcess(): void {
@@ -173,6 +189,9 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
     instrumentProvider: (p) => instrumentProvider(p, provider, deps.elapsed),
     instrumentSink: (s) => instrumentSink(s, storage, deps.elapsed),
     onCycle,
+    countAlerts(alerts) {
+      for (const a of alerts) cycle.alerts.inc({ code: a.code, severity: a.level });
+    },
     render() {
       const now = (deps.elapsed ?? performance.now.bind(performance))();
       const sinks = liveSinks();
@@ -181,7 +200,8 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
       if (rendered?.cycles !== cyclesSeen || rendered.storage !== mark || now - rendered.at > RENDER_MAX_AGE_MS) {
         refreshProcess();
         recordStorage(storage, sinks, delta, deps.now());
-        if (detail) fillDetail(detail, lastBatch, guard.level, band);
+        // Per-strike detail shed by load control: none is exposed until it is restored.
+        if (detail) fillDetail(detail, lastBatch, shedDetail ? 0 : guard.level, band);
         rendered = { cycles: cyclesSeen, at: now, storage: mark, text: registry.metrics() };
       }
       return rendered.text;

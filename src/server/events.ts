@@ -149,6 +149,7 @@ export function cycleEvent(r: CycleResult, s: Readonly<EngineStats>) {
     snapshot_at: formatIsoIst(r.at),
     status: r.status,
     cycle_ms: Number(s.lastCycleMs.toFixed(3)),
+    load_shed: s.load?.shed ?? [],
     legs: { requested: r.legsRequested, collected: r.legsCollected },
     indices: r.indices.map((i) => ({ index: i.index, status: i.status, spot: Number.isFinite(i.spot) ? i.spot : null })),
     market: marketFigures(r),

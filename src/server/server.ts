@@ -8,7 +8,7 @@ import type { ConsolaInstance } from "consola";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
-import { alertStateFromCycle, createAlertFeed } from "../alerts/index.ts";
+import { alertStateFromCycle, createAlertFeed, type AlertSource } from "../alerts/index.ts";
 import type { G6Config } from "../config/schema.ts";
 import { type EngineStats, errorMessage, sessionDocument } from "../contracts/index.ts";
 import type { Observability } from "../metrics/index.ts";
@@ -72,7 +72,12 @@ export function canonicalDir(dir: string): string {
  * What the server reads: the latest-state store (/status, /readyz, /events) and the metrics
  * exposition (/metrics). The App has both.
  */
-export type ServerSources = { readonly state: LatestState; readonly observability: Pick<Observability, "render" | "contentType"> };
+export type ServerSources = {
+  readonly state: LatestState;
+  readonly observability: Pick<Observability, "render" | "contentType">;
+  /** The run's alert stream (the App's): /events sends its alerts. Absent: the server derives the change alerts from the cycles itself. */
+  readonly alerts?: AlertSource;
+};
 
 /**
  * Starts listening and returns at once. Throws ServerStartError when the address cannot be
@@ -101,14 +106,23 @@ export function startServer(settings: ServerSettings, sources: ServerSources, lo
     const closed = state.market()?.state === "closed";
     return { status: closed ? "idle" : "starting", data_dir: dataDir(), session: sessionDocument(state.market()), readiness: state.readiness() };
   };
-  const alerts = createAlertFeed();
+  const stream = sources.alerts;
+  const alerts = stream ? null : createAlertFeed();
   // A cycle emitted before the server started is the baseline: its standing conditions are in the snapshot.
   const latest = state.latest();
-  if (latest) alerts.observe(alertStateFromCycle(latest.result, latest.stats));
-  const unsubscribe = state.subscribe(({ result, stats }) => {
+  if (latest) alerts?.observe(alertStateFromCycle(latest.result, latest.stats));
+  const unsubscribeCycles = state.subscribe(({ result, stats }) => {
     hub.publish("cycle", cycleEvent(result, stats));
-    for (const alert of alerts.observe(alertStateFromCycle(result, stats))) hub.publish("alert", alert);
+    if (alerts) for (const alert of alerts.observe(alertStateFromCycle(result, stats))) hub.publish("alert", alert);
   });
+  // The run's stream publishes a cycle's alerts after the cycle is published, so each `alert` event follows its `cycle` event.
+  const unsubscribeAlerts = stream?.subscribe((list) => {
+    for (const alert of list) hub.publish("alert", alert);
+  });
+  const unsubscribe = () => {
+    unsubscribeCycles();
+    unsubscribeAlerts?.();
+  };
 
   const routes: Record<string, (req: Request, server: Bun.Server<undefined>) => Response | Promise<Response>> = {
     "/metrics": async () => new Response(await metrics.render(), { headers: { "content-type": metrics.contentType } }),

@@ -6,6 +6,7 @@ import type { G6Config } from "../config/schema.ts";
 import type { Sink, SnapshotBuilder } from "../contracts/index.ts";
 import type { MarketCalendar } from "../market/index.ts";
 import type { PanelSnapshot } from "./panels/sink.ts";
+import type { AlertSource } from "../alerts/index.ts";
 
 /** What every sink factory is handed. */
 export type SinkDeps = {
@@ -15,6 +16,8 @@ export type SinkDeps = {
   now: () => number;
   /** A fresh summary snapshot builder (each call its own rolling window), for the panels sink. */
   summary: () => SnapshotBuilder<PanelSnapshot>;
+  /** The run's alert stream (the webhook sink sends it); absent: no sink that needs it can be built. */
+  alerts?: AlertSource;
 };
 
 export type SinkFactory = {

@@ -156,6 +156,7 @@ export function snapshotFromStatus(doc: ClientDocument, ctx: StatusContext): Sum
       skippedTicks: n(doc.skipped_ticks),
       poolWorkers: pool.workers,
       poolRestarts: pool.restarts,
+      ...(doc.load ? { loadShed: doc.load.shed } : {}),
     },
     storage: {
       sinks,

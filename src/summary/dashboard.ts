@@ -8,6 +8,7 @@
  * errors become entries of the alerts panel; info and debug lines are dropped (the dashboard
  * shows the same facts).
  */
+import { alertRulesOf } from "../config/alerts.ts";
 import type { ConsolaReporter } from "consola";
 import type { G6Config } from "../config/schema.ts";
 import type { MarketCalendar } from "../market/calendar.ts";
@@ -149,5 +150,6 @@ export function configuredTracker(
     links: summaryLinks(config),
     now: env.now,
     pool: () => (env.pool ? { workers: env.pool.stats.workers, restarts: env.pool.stats.restarts } : null),
+    rules: alertRulesOf(config),
   });
 }

@@ -137,6 +137,7 @@ function panels(s: SummarySnapshot, inner: number, color: boolean) {
       `p50 ${num(p.p50Ms, 1)} ms  p95 ${num(p.p95Ms, 1)} ms (${count(p.windowCycles)})`,
       `budget ${pct(p.budgetUsed, 0)}  overruns ${count(p.overruns)}  skipped ${count(p.skippedTicks)}`,
       `pool ${count(p.poolWorkers)} workers  ${count(p.poolRestarts)} restarts`,
+      ...(p.loadShed?.length ? [`load shed: ${p.loadShed.join(", ")}`] : []),
     ],
   };
   const storage: Panel = {

@@ -86,6 +86,8 @@ export type SummaryPerformance = {
   skippedTicks: number;
   poolWorkers: number;
   poolRestarts: number;
+  /** Load-control steps shed now, in shed order (absent: load control is off). */
+  loadShed?: readonly string[];
 };
 
 /**
@@ -238,6 +240,7 @@ export function buildSummary(input: SummaryInput): SummarySnapshot {
       skippedTicks: stats.skippedTicks,
       poolWorkers: pool.workers,
       poolRestarts: pool.restarts,
+      ...(stats.load ? { loadShed: stats.load.shed } : {}),
     },
     storage: {
       sinks,

@@ -35,7 +35,7 @@ export function renderPlain(s: SummarySnapshot): string {
   const market = h.marketOpen ? "OPEN" : `CLOSED, next open ${istClock(h.nextOpen)}`;
   const head = `[g6] ${istClock(h.clock)} ${market} | ${h.provider} auth ${h.auth} | #${count(h.cycle)} every ${count(h.intervalSeconds)}s | up ${age(h.uptimeSeconds)} | ${h.status}${s.source ? ` | ${sourceWords(s.source).join(", ")}` : ""}`;
   const ages = s.indices.map((i) => `${i.index} ${age(i.dataAgeSeconds)}`).join(", ");
-  const perf = `  perf last ${num(p.lastMs, 1)} ms, p50 ${num(p.p50Ms, 1)} p95 ${num(p.p95Ms, 1)} over ${count(p.windowCycles)} | budget ${pct(p.budgetUsed, 0)} | overruns ${count(p.overruns)} | pool ${count(p.poolWorkers)} workers, ${count(p.poolRestarts)} restarts`;
+  const perf = `  perf last ${num(p.lastMs, 1)} ms, p50 ${num(p.p50Ms, 1)} p95 ${num(p.p95Ms, 1)} over ${count(p.windowCycles)} | budget ${pct(p.budgetUsed, 0)} | overruns ${count(p.overruns)} | pool ${count(p.poolWorkers)} workers, ${count(p.poolRestarts)} restarts${p.loadShed?.length ? ` | load shed ${p.loadShed.join(", ")}` : ""}`;
   const storage = `  storage rows ${count(st.rows)} | points ${count(st.points)} | lag ${num(st.lagMs, 1)} ms | errors ${count(st.errors)} | data age ${ages || "-"}`;
   return [head, ...stableLines(s), perf, storage].join("\n");
 }

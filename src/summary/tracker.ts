@@ -5,7 +5,7 @@
  */
 import type { MarketCalendar } from "../market/calendar.ts";
 import { formatIsoIst } from "../market/ist.ts";
-import { alertStateFromCycle, createAlertFeed } from "../alerts/index.ts";
+import { alertStateFromCycle, createAlertFeed, type AlertRule } from "../alerts/index.ts";
 import { buildSummary, summaryAlert, type AlertLevel, type PoolFacts, type SummaryAlert, type SummaryLinks, type SummarySnapshot } from "./model.ts";
 import type { CycleResult, EngineStats, SnapshotBuilder } from "../contracts/index.ts";
 
@@ -21,6 +21,8 @@ export type SummaryTrackerOptions = {
   now: () => number;
   /** Current worker pool facts, or null when work runs inline. */
   pool?: () => PoolFacts | null;
+  /** Threshold alert rules (the configured and built-in ones), run on each cycle as the engine's alert stream runs them. */
+  rules?: readonly AlertRule[];
 };
 
 export type SummaryTracker = {
@@ -33,7 +35,7 @@ export type SummaryTracker = {
 export function createSummaryTracker(opts: SummaryTrackerOptions): SummaryTracker {
   const cycleMs: number[] = [];
   const alerts: SummaryAlert[] = [];
-  const feed = createAlertFeed();
+  const feed = createAlertFeed({ rules: opts.rules ?? [] });
   const push = (a: SummaryAlert) => {
     alerts.push(a);
     if (alerts.length > MAX_ALERTS) alerts.splice(0, alerts.length - MAX_ALERTS);

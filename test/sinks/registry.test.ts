@@ -26,8 +26,8 @@ function namesFor(storage: { csv: boolean; status: boolean; panels: boolean; inf
 }
 
 describe("sink factories", () => {
-  test("the documented order: csv, status, panels, influx (off unless enabled)", () => {
-    expect(SINK_FACTORIES.map((f) => f.name)).toEqual(["csv", "status", "panels", "influx"]);
+  test("the documented order: csv, status, panels, influx, webhook (the last two off unless enabled)", () => {
+    expect(SINK_FACTORIES.map((f) => f.name)).toEqual(["csv", "status", "panels", "influx", "webhook"]);
     expect(namesFor({ csv: true, status: true, panels: true })).toEqual(["csv", "status", "panels"]);
     expect(namesFor({ csv: true, status: true, panels: true, influx: true })).toEqual(["csv", "status", "panels", "influx"]);
     expect(namesFor({ csv: false, status: false, panels: false, influx: true })).toEqual(["influx"]);

@@ -20,4 +20,7 @@ export const CYCLE_METRICS = {
   seriesEstimate: m("gauge", "g6_metrics_series_estimated", "Series the enabled metric groups expose, as estimated by the cardinality guard."),
   guardTrips: m("counter", "g6_metrics_guard_trips_total", "Times the cardinality guard degraded option detail."),
   detailLevel: m("gauge", "g6_metrics_option_detail_level", "Option detail in force: 2 all strikes, 1 a band around ATM, 0 none."),
+  alerts: m("counter", "g6_alerts_total", "Alert events (raised, cleared and one-off notices) by alert code and severity (info, warn, error); codes are the change alerts' kinds and the rules' names.", ["code", "severity"]),
+  loadShed: m("gauge", "g6_load_shed_steps", "Load-control steps shed now (0: full work; see load_control)."),
+  loadSteps: m("counter", "g6_load_steps_total", "Load-control steps shed and restored, by direction (shed, restored) and step.", ["direction", "step"]),
 } as const;

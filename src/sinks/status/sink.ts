@@ -50,6 +50,8 @@ export function statusDocument(result: CycleResult, stats: Readonly<EngineStats>
     skipped_ticks: stats.skippedTicks,
     late_ticks: stats.lateTicks,
     overruns: stats.overruns,
+    // Adaptive load control (null when off): the steps shed now, in shed order, and the steps shed and restored since start.
+    load: stats.load ? { shed: stats.load.shed, sheds: stats.load.sheds, restores: stats.load.restores } : null,
     legs: { requested: result.legsRequested, collected: result.legsCollected },
     // The quotes' own times (a live provider): the oldest and newest, their spread (snapshot skew) and the oldest's age when collected.
     quote_times: result.quoteTimes
