@@ -85,11 +85,12 @@ describe("worker pool", () => {
   });
 
   test("a shard over its time budget is abandoned and redone inline", async () => {
-    const p = pool({ timeoutMs: 300 });
+    // The budget is generous: on a loaded machine a healthy shard must not overrun it too.
+    const p = pool({ timeoutMs: 3000 });
     const b = quoted();
     const { report } = await enrichBatch(p, b, params, { minShardLegs: 100, faults: (shard) => (shard === 1 ? ["hang"] : undefined) });
     expectSameOutputs(reference, b);
-    expect(report.events).toEqual([{ job: 1, failure: "timeout", message: "no result within 300 ms", then: "inline" }]);
+    expect(report.events).toEqual([{ job: 1, failure: "timeout", message: "no result within 3000 ms", then: "inline" }]);
     expect(p.stats.failures.timeout).toBe(1);
     // The hung worker was terminated; its slot gets a fresh worker on the next run.
     const again = quoted();

@@ -16,6 +16,7 @@ import { cycleLines, escapeKey, optionLines, quoteString } from "../../src/sinks
 import { createInfluxSink, type InfluxSinkOptions, retryAfterMs } from "../../src/sinks/influx/sink.ts";
 import { createDiskSpool } from "../../src/sinks/spool/disk-spool.ts";
 import { runEngine, tempDir, testConfig } from "../helpers/engine.ts";
+import { eventually } from "../helpers/wait.ts";
 import { type FakeInflux, pointKey, startFakeInflux, startSilentServer } from "../fakes/influx.ts";
 
 const stops: (() => void)[] = [];
@@ -250,20 +251,20 @@ test("under the running sink: 429 Retry-After is honoured before the next attemp
   const h = underRunningSink(encodingCycles(sink), spool);
   await h.running.open();
   await h.running.enqueue(cycleOf(1), STATS);
-  await Bun.sleep(60);
+  await eventually("the 429's wait", () => h.waits.length > 0 && h.totals.degraded !== "");
   expect(h.waits[0]).toBe(2000);
   expect(h.totals.failing).toEqual([]);
   expect(h.totals.degraded).toContain("HTTP 429 (slow down); spooling (1 waiting)");
   mode = "503";
   await h.running.enqueue(cycleOf(2), STATS);
-  await Bun.sleep(60);
+  await eventually("cycle 2 spooled behind the 503", () => h.totals.spooled === 2 && h.totals.degraded.includes("HTTP 503"));
   expect(h.totals).toMatchObject({ spooled: 2, dropped: 0, failing: [] });
   expect(h.totals.spoolBytes).toBe(spool.bytes);
   expect(h.totals.spoolOldestAt).not.toBeNull();
   expect(h.totals.degraded).toContain("HTTP 503 (down)");
   mode = "401";
   await h.running.enqueue(cycleOf(3), STATS);
-  await Bun.sleep(60);
+  await eventually("the 401 shown as failing", () => h.totals.failing.length > 0);
   expect(h.totals.failing.map((x) => x.code)).toEqual(["permission"]);
   expect(h.errors.some((e) => e.includes("credentials refused"))).toBe(true);
   expect(h.totals.spooled).toBe(3);
