@@ -12,6 +12,7 @@ import { OPTIONAL_GROUPS } from "./metric-groups.ts";
 import { field, group } from "./fields.ts";
 import { InfluxSettings } from "./influx.ts";
 import { PROVIDER_KINDS, PROVIDER_SETTINGS } from "./providers.ts";
+import { TRADER_ANALYTICS } from "./trader-analytics.ts";
 
 export type { SettingMeta } from "./fields.ts";
 
@@ -154,6 +155,7 @@ export const ConfigSchema = v.strictObject({
         "Strikes nearest the money used for the put-call-parity forward (median).",
         { unit: "strikes" },
       ),
+      ...TRADER_ANALYTICS,
     },
     "Analytics settings.",
   ),
