@@ -10,6 +10,7 @@ import type { ConsolaInstance } from "consola";
 import type { G6Config } from "../config/schema.ts";
 import { runCycle, type Enricher } from "./cycle.ts";
 import { createListingCache } from "./listing.ts";
+import { createTraderAnalytics } from "./trader-analytics.ts";
 import { runScheduler, type SchedulerClock } from "./scheduler.ts";
 import { createRunningSink, DEFAULT_QUEUE, type RunningSink, type RunningSinkPolicy } from "./running-sink.ts";
 import { type RunningEnv, systemRunningEnv } from "./running-provider.ts";
@@ -92,6 +93,7 @@ export type Engine = {
 export function createEngine(deps: EngineDeps): Engine {
   const { config, provider, sinks, log } = deps;
   const listing = createListingCache();
+  const trader = createTraderAnalytics(config);
   const stats: EngineStats = {
     provider: provider.name,
     startedAt: deps.clock.now(),
@@ -171,7 +173,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const cfg = current();
     stats.intervalSeconds = cfg.interval;
     stats.pool = deps.poolStats?.() ?? null;
-    const result = await runCycle({ config: cfg, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing, wallNow: () => deps.clock.now() }, n, at);
+    const result = await runCycle({ config: cfg, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing, wallNow: () => deps.clock.now(), trader }, n, at);
     stats.cyclesRun++;
     if (result.errors.length) {
       stats.cyclesFailed++;
