@@ -107,6 +107,8 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
   const chainScope = config.analytics.scope === "chain" && config.collection_mode !== "universe";
   if (config.collection_mode === "universe" || ladderFromListing || chainScope) {
     for (const [index, expiries] of listed) {
+      // Chain scope alone needs the strikes only of indices the plan can collect (with a spot).
+      if (config.collection_mode !== "universe" && !ladderFromListing && !spots.has(index)) continue;
       // Universe: every listed expiry; a ladder from the listing: the expiries its selectors name.
       const wanted =
         config.collection_mode === "universe"
@@ -129,6 +131,7 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
   lap("plan");
 
   let fetchReport: ComputeReport = { shards: 0, events: [] };
+  let ladderFailed = false;
   if (batch.legs > 0) {
     try {
       const report = await provider.quotes(batch, at);
@@ -136,13 +139,14 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
       // Chunks that failed while the rest was quoted (the running provider's partial results).
       for (const f of report.failures ?? []) pushError(errors, { phase: "fetch", code: f.code, message: f.message });
     } catch (err) {
+      ladderFailed = true;
       recordFailure(errors, provider.name, "fetch", err);
     }
     // Whatever the provider wrote (even before failing) is checked here, once for every provider.
     rejectInvalidQuotes(batch);
   }
-  // The chain legs after the ladder's: the CSV rows never wait on them.
-  const chain = chainScope ? await fetchChainLegs(provider, config, plan.groups, listedStrikes, batch.legs, at) : null;
+  // The chain legs after the ladder's: the CSV rows never wait on them; not after the ladder's fetch failed as a whole.
+  const chain = chainScope && !ladderFailed ? await fetchChainLegs(provider, config, plan.groups, listedStrikes, batch.legs, at) : null;
   if (chain) {
     for (const f of chain.failures) pushError(errors, { phase: "fetch", code: f.code, message: `chain legs: ${f.message}` });
     if (chain.error !== null) recordFailure(errors, provider.name, "fetch", chain.error);
