@@ -40,8 +40,9 @@ export async function fetchChainLegs(
   at: number,
 ): Promise<ChainFetch> {
   const known = new Set<number>();
+  // A listing that is unknown or empty (a provider that lists no instruments) leaves the expiry on the ladder.
   groups.forEach((g, i) => {
-    if (listedStrikes.has(`${g.index}|${g.expiry}`)) known.add(i);
+    if ((listedStrikes.get(`${g.index}|${g.expiry}`)?.length ?? 0) > 0) known.add(i);
   });
   const batch = createChainLegs(groups, listedStrikes);
   const out: ChainFetch = { batch, groups: known, failures: [], error: null, skipped: null };

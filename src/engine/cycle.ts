@@ -186,5 +186,5 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
   const warnings = [...expiryCoverageWarnings(createExchangeCalendars(config.market), date, expiries), ...warningsOf];
   const compute = { fetch: fetchReport, enrich: enrichReport };
   const analyticsScope = config.analytics.scope;
-  return { cycle, at, date, durations, batch, expiries, indices, ivFailures, legsRequested, legsCollected, status, statusReason, warnings, errors, compute, rendered, quoteTimes, analyticsScope, chain: chain?.batch ?? null, flows };
+  return { cycle, at, date, durations, batch, expiries, indices, ivFailures, legsRequested, legsCollected, status, statusReason, warnings, errors, compute, rendered, quoteTimes, analyticsScope, chain: chain && !chain.skipped ? chain.batch : null, flows };
 }
