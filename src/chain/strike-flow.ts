@@ -186,19 +186,32 @@ function expiryBuildup(codes: Uint8Array, dOi: Float64Array): Buildup {
   return neutral ? "neutral" : "unknown";
 }
 
+/**
+ * Keeps `top` (at most n, best first by `better`) with `m` offered: an insertion into a short
+ * list, so a cycle allocates only the moves it keeps.
+ */
+function offer(top: OiMove[], n: number, m: OiMove, better: (a: OiMove, b: OiMove) => boolean): void {
+  if (top.length === n && !better(m, top[n - 1]!)) return;
+  let at = top.length;
+  while (at > 0 && better(m, top[at - 1]!)) at--;
+  top.splice(at, 0, m);
+  if (top.length > n) top.pop();
+}
+
 /** Per-expiry figures of `flow`: sums, build-up classes and the top-N OI additions and reductions over the lookback. */
 export function expiryFlow(flow: StrikeFlow, topN: number): ExpiryFlow {
-  const moves: OiMove[] = [];
+  // Largest change first; ties go to the lower strike, then CE before PE (strikes are visited ascending, CE first: an equal change does not displace).
+  const additions: OiMove[] = [];
+  const reductions: OiMove[] = [];
+  const more = (a: OiMove, b: OiMove) => a.change > b.change;
+  const less = (a: OiMove, b: OiMove) => a.change < b.change;
   for (let i = 0; i < flow.strike.length; i++) {
-    const c = flow.callOiChangeLookback[i]!;
-    const p = flow.putOiChangeLookback[i]!;
-    if (Number.isFinite(c) && c !== 0) moves.push({ strike: flow.strike[i]!, side: "CE", change: c });
-    if (Number.isFinite(p) && p !== 0) moves.push({ strike: flow.strike[i]!, side: "PE", change: p });
+    for (const side of ["CE", "PE"] as const) {
+      const change = side === "CE" ? flow.callOiChangeLookback[i]! : flow.putOiChangeLookback[i]!;
+      if (change > 0) offer(additions, topN, { strike: flow.strike[i]!, side, change }, more);
+      else if (change < 0) offer(reductions, topN, { strike: flow.strike[i]!, side, change }, less);
+    }
   }
-  // Largest change first; ties by strike, then CE before PE (a stable, documented order).
-  const order = (a: OiMove, b: OiMove) => a.strike - b.strike || (a.side === b.side ? 0 : a.side === "CE" ? -1 : 1);
-  const additions = moves.filter((m) => m.change > 0).sort((a, b) => b.change - a.change || order(a, b));
-  const reductions = moves.filter((m) => m.change < 0).sort((a, b) => a.change - b.change || order(a, b));
   return {
     callOiChangeSession: finiteSum(flow.callOiChangeSession),
     putOiChangeSession: finiteSum(flow.putOiChangeSession),
@@ -206,8 +219,8 @@ export function expiryFlow(flow: StrikeFlow, topN: number): ExpiryFlow {
     putOiChangeLookback: finiteSum(flow.putOiChangeLookback),
     callBuildup: expiryBuildup(flow.callBuildup, flow.callOiChangeLookback),
     putBuildup: expiryBuildup(flow.putBuildup, flow.putOiChangeLookback),
-    topOiAdditions: additions.slice(0, topN),
-    topOiReductions: reductions.slice(0, topN),
+    topOiAdditions: additions,
+    topOiReductions: reductions,
   };
 }
 
