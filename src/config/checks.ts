@@ -112,6 +112,10 @@ export function checkConfig(config: Readonly<G6Config>, opts: { checkDataDir: bo
   if (config.market.open >= config.market.close) {
     problems.push({ path: "market.close", value: config.market.close, message: `expected a time after market.open (${config.market.open})` });
   }
+  const ivRank = config.analytics.iv_rank;
+  if (ivRank.min_sessions > ivRank.sessions) {
+    problems.push({ path: "analytics.iv_rank.min_sessions", value: ivRank.min_sessions, message: `expected at most analytics.iv_rank.sessions (${ivRank.sessions}): IV rank would never be computed` });
+  }
   if (opts.checkDataDir) {
     const problem = writableDirProblem(config.storage.data_dir, opts.probe);
     if (problem) problems.push({ path: "storage.data_dir", value: config.storage.data_dir, message: problem });
