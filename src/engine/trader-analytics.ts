@@ -53,11 +53,14 @@ export function applyTraderAnalytics(
   const flows: StrikeFlow[] = [];
   const settings = flowSettings(config);
   const iv = config.analytics.iv_rank;
+  // Universe mode collects every listed strike: its batch is the chain.
+  const universe = config.collection_mode === "universe";
   for (const e of expiries) {
     const g = e.group;
     const inChain = chain !== null && chainGroups.has(g);
     const cols = strikeColumns(batch, g, inChain ? chain : null);
     if (inChain) Object.assign(e, scopeAggregates(cols, e.spot, "chain"));
+    else if (universe) e.scope = "chain";
     if (!state) continue;
     const flow = state.flows.update({ index: e.index, tag: e.tag, expiry: e.expiry }, cols, at, date, settings);
     flows.push(flow);
