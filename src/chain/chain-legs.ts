@@ -57,8 +57,6 @@ export type StrikeColumns = {
   putLast: Float64Array;
 };
 
-const COLUMN_NAMES = ["strike", "callOi", "putOi", "callVolume", "putVolume", "callLast", "putLast"] as const;
-
 /**
  * Group `g` of `ladder` merged with group `g` of `chain` (null: the ladder alone) into strike
  * columns, ascending by strike. A strike in both (never, by construction) is taken from the ladder.
@@ -66,35 +64,51 @@ const COLUMN_NAMES = ["strike", "callOi", "putOi", "callVolume", "putVolume", "c
 export function strikeColumns(ladder: ChainBatch, g: number, chain: ChainBatch | null): StrikeColumns {
   const a0 = ladder.start[g]!;
   const na = (ladder.end[g]! - a0) >> 1;
-  const b0 = chain && g < chain.groups ? chain.start[g]! : 0;
-  const nb = chain && g < chain.groups ? (chain.end[g]! - b0) >> 1 : 0;
+  const hasChain = chain !== null && g < chain.groups;
+  const b0 = hasChain ? chain.start[g]! : 0;
+  const nb = hasChain ? (chain.end[g]! - b0) >> 1 : 0;
   const n = na + nb;
-  const cols = Object.fromEntries(COLUMN_NAMES.map((c) => [c, new Float64Array(n)])) as StrikeColumns;
+  // One literal shape and plain loops over locals: this runs for every expiry every cycle.
+  const strike = new Float64Array(n);
+  const callOi = new Float64Array(n);
+  const putOi = new Float64Array(n);
+  const callVolume = new Float64Array(n);
+  const putVolume = new Float64Array(n);
+  const callLast = new Float64Array(n);
+  const putLast = new Float64Array(n);
   let i = 0;
   let j = 0;
   let k = 0;
-  const put = (b: ChainBatch, leg: number) => {
-    cols.strike[k] = b.strike[leg]!;
-    cols.callOi[k] = b.oi[leg]!;
-    cols.putOi[k] = b.oi[leg + 1]!;
-    cols.callVolume[k] = b.volume[leg]!;
-    cols.putVolume[k] = b.volume[leg + 1]!;
-    cols.callLast[k] = b.last[leg]!;
-    cols.putLast[k] = b.last[leg + 1]!;
-    k++;
-  };
   while (i < na || j < nb) {
     const ka = i < na ? ladder.strike[a0 + 2 * i]! : Number.POSITIVE_INFINITY;
     const kb = j < nb ? chain!.strike[b0 + 2 * j]! : Number.POSITIVE_INFINITY;
+    let b: ChainBatch;
+    let leg: number;
     if (ka <= kb) {
-      put(ladder, a0 + 2 * i);
-      i++;
+      b = ladder;
+      leg = a0 + 2 * i++;
       if (ka === kb) j++;
     } else {
-      put(chain!, b0 + 2 * j);
-      j++;
+      b = chain!;
+      leg = b0 + 2 * j++;
     }
+    strike[k] = b.strike[leg]!;
+    callOi[k] = b.oi[leg]!;
+    putOi[k] = b.oi[leg + 1]!;
+    callVolume[k] = b.volume[leg]!;
+    putVolume[k] = b.volume[leg + 1]!;
+    callLast[k] = b.last[leg]!;
+    putLast[k] = b.last[leg + 1]!;
+    k++;
   }
-  if (k < n) for (const c of COLUMN_NAMES) cols[c] = cols[c].subarray(0, k);
-  return cols;
+  if (k === n) return { strike, callOi, putOi, callVolume, putVolume, callLast, putLast };
+  return {
+    strike: strike.subarray(0, k),
+    callOi: callOi.subarray(0, k),
+    putOi: putOi.subarray(0, k),
+    callVolume: callVolume.subarray(0, k),
+    putVolume: putVolume.subarray(0, k),
+    callLast: callLast.subarray(0, k),
+    putLast: putLast.subarray(0, k),
+  };
 }
