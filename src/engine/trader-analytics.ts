@@ -13,7 +13,7 @@ import type { ExpirySummary } from "../chain/score.ts";
 import { createStrikeFlowTracker, expiryFlow, type FlowSettings, type StrikeFlow, type StrikeFlowTracker } from "../chain/strike-flow.ts";
 import { scopeAggregates } from "../chain/trader.ts";
 import type { G6Config } from "../config/schema.ts";
-import { underDataDir } from "../sinks/csv/sink.ts";
+import { isAbsolute, join } from "node:path";
 import { createIvHistory, type IvHistory } from "./iv-history.ts";
 
 export type TraderAnalytics = { flows: StrikeFlowTracker; ivHistory: IvHistory };
@@ -21,7 +21,9 @@ export type TraderAnalytics = { flows: StrikeFlowTracker; ivHistory: IvHistory }
 /** The run's trader analytics state: a strike flow tracker and the ATM IV history of the CSV tree the run writes. */
 export function createTraderAnalytics(config: Readonly<G6Config>, ivHistory?: IvHistory): TraderAnalytics {
   const csv = config.storage.csv;
-  return { flows: createStrikeFlowTracker(), ivHistory: ivHistory ?? createIvHistory(underDataDir(config.storage.data_dir, csv.dir), csv.layout) };
+  // The CSV sink's rule (storage.csv.dir under storage.data_dir unless absolute); the engine does not import a sink.
+  const base = isAbsolute(csv.dir) ? csv.dir : join(config.storage.data_dir, csv.dir);
+  return { flows: createStrikeFlowTracker(), ivHistory: ivHistory ?? createIvHistory(base, csv.layout) };
 }
 
 export function flowSettings(config: Readonly<G6Config>): FlowSettings {
