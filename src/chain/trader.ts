@@ -3,9 +3,9 @@
  * support, resistance, with their coverage) and the defaults of the figures that need history
  * (OI change, build-up, IV rank) before the engine's trackers fill them in.
  */
-import { maxPain, pcr, resistanceStrike, supportStrike, type Buildup } from "../analytics/index.ts";
+import { maxPain, pcr, resistanceStrike, supportStrike } from "../analytics/index.ts";
 import type { AnalyticsScope, StrikeColumns } from "./chain-legs.ts";
-import type { OiMove } from "./strike-flow.ts";
+import type { ExpiryFlow } from "./strike-flow.ts";
 
 /** Aggregates over the strikes of one scope. */
 export type ScopeAggregates = {
@@ -27,18 +27,8 @@ export type ScopeAggregates = {
   aggregatesComplete: boolean;
 };
 
-/** Figures that need the engine's history (NaN, "unknown", empty until known). */
-export type HistoryFigures = {
-  /** Σ OI change since the session's first snapshot, calls / puts, contracts. */
-  callOiChangeSession: number;
-  putOiChangeSession: number;
-  /** Σ OI change over analytics.oi_change.lookback_minutes, calls / puts, contracts. */
-  callOiChangeLookback: number;
-  putOiChangeLookback: number;
-  callBuildup: Buildup;
-  putBuildup: Buildup;
-  topOiAdditions: OiMove[];
-  topOiReductions: OiMove[];
+/** Figures that need the engine's history (NaN, "unknown", empty until known): the strike flow's per-expiry figures, and IV rank. */
+export type HistoryFigures = ExpiryFlow & {
   /** IV rank and IV percentile of the ATM IV, percent, over `ivSessions` earlier sessions. */
   ivRank: number;
   ivPercentile: number;
