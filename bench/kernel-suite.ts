@@ -15,6 +15,7 @@ import { benchFrame } from "./kernels/summary.bench.ts";
 import { benchReplace } from "./kernels/replace.bench.ts";
 import { benchKiteQuote } from "./kernels/kite.bench.ts";
 import { benchTicker } from "./kernels/ticker.bench.ts";
+import { benchTrader } from "./kernels/trader.bench.ts";
 
 export type KernelResult = { name: string; value: number; unit: string };
 
@@ -36,6 +37,7 @@ export function runKernels(quick: boolean): KernelResult[] {
   const replace = benchReplace(quick);
   const kite = benchKiteQuote(ms);
   const ticker = benchTicker(ms);
+  const trader = benchTrader(DEFAULT_SHAPE, ms);
   const csvUs = timeIt(() => {
     const rendered = renderRowBodies(enriched, 0, enriched.groups, "20-11-2026 10:30:00");
     if (rendered.bytes.length === 0) throw new Error("no rows rendered");
@@ -47,6 +49,8 @@ export function runKernels(quick: boolean): KernelResult[] {
     { name: "pack + sim quotes (588 legs)", value: packUs, unit: "µs per cycle" },
     { name: "enrich (588 legs)", value: enrichUs, unit: "µs per cycle" },
     { name: "CSV rows format (294 rows)", value: csvUs, unit: "µs per cycle" },
+    { name: "trader analytics, window", value: trader.windowUs, unit: "µs per cycle (588 legs: aggregates, OI flow, build-up)" },
+    { name: "trader analytics, chain", value: trader.chainUs, unit: `µs per cycle (588 + ${trader.chainLegs} chain legs)` },
     { name: "summary frame render", value: benchFrame(ms), unit: "µs per 160x50 frame" },
     { name: "status replace", value: replace.statusUs, unit: "µs p50 (write + rename)" },
     { name: "status replace + 2 fsyncs", value: replace.statusDurableUs, unit: "µs p50 (were it synced in the cycle)" },

@@ -35,6 +35,8 @@ type WorkloadResult = {
   pool: string;
   /** storage.csv.sync_interval_seconds of the run (null: the default). */
   sync: string | null;
+  /** analytics.scope of the run (null: the default, "chain"). */
+  scope: string | null;
   workers: number;
   legs: number;
   cycles: number;
@@ -62,7 +64,7 @@ const SYNC_PRESET = "default";
 const SYNC = { off: "0", every: "0.001" };
 const BASELINE = join(import.meta.dir, "baseline.json");
 
-function runWorkload(preset: string, pool: string, sync?: string): WorkloadResult {
+function runWorkload(preset: string, pool: string, sync?: string, scope?: string): WorkloadResult {
   const [warmup, cycles] = PLAN[preset]![values.quick ? "quick" : "full"];
   const proc = Bun.spawnSync(
     [
@@ -70,6 +72,7 @@ function runWorkload(preset: string, pool: string, sync?: string): WorkloadResul
       join(import.meta.dir, "workload.ts"),
       ...["--preset", preset, "--pool", pool, "--warmup", String(warmup), "--cycles", String(cycles)],
       ...(sync === undefined ? [] : ["--sync", sync]),
+      ...(scope === undefined ? [] : ["--scope", scope]),
     ],
     { stderr: "inherit" },
   );
@@ -84,6 +87,12 @@ const presets = Object.keys(PLAN).filter((p) => !values.only || values.only.spli
 const workloads: WorkloadResult[] = [];
 for (const preset of presets) for (const pool of POOLS) workloads.push(runWorkload(preset, pool));
 const syncRuns = presets.includes(SYNC_PRESET) ? [runWorkload(SYNC_PRESET, "0", SYNC.off), runWorkload(SYNC_PRESET, "0", SYNC.every)] : [];
+/**
+ * The cost of analytics.scope "chain" (the default): the default presets inline in window scope,
+ * beside the runs above (chain scope). Reported, not gated.
+ */
+const SCOPE_PRESETS = ["g6-default", "default"].filter((p) => presets.includes(p));
+const windowRuns = SCOPE_PRESETS.map((p) => runWorkload(p, "0", undefined, "window"));
 const kernels: KernelResult[] = runKernels(values.quick);
 
 console.log("\ncycle latency, ms per cycle: wall p50/p95/max (sim fetch through every sink), compute = spot..score p50,");
@@ -105,6 +114,13 @@ console.log(`\npool speed-up (inline p50 / pooled p50): ${Object.entries(ratios)
 /** Cost of background syncs after every cycle: wall p50 and main-thread CPU, on over off (reported, not gated: disk-bound). */
 const syncCost = syncRuns.length ? { wallP50: syncRuns[1]!.wall.p50 / syncRuns[0]!.wall.p50, mainCpu: syncRuns[1]!.mainCpuMs / syncRuns[0]!.mainCpuMs } : null;
 if (syncCost) console.log(`csv sync after every cycle (${SYNC_PRESET}, inline), on / off: wall p50 ${f(syncCost.wallP50)}×, main cpu ${f(syncCost.mainCpu)}×`);
+for (const w of windowRuns) {
+  const chain = workloads.find((x) => x.preset === w.preset && x.pool === "0")!;
+  console.log(
+    `analytics.scope chain vs window (${w.preset}, inline): main cpu ${f(chain.mainCpuMs)} vs ${f(w.mainCpuMs)} ms/cycle (+${f(chain.mainCpuMs - w.mainCpuMs)}), ` +
+      `all cpu p50 ${f(chain.cpu.p50)} vs ${f(w.cpu.p50)}, compute p50 ${f(chain.computeP50)} vs ${f(w.computeP50)} ms`,
+  );
+}
 console.log("\nkernels");
 for (const k of kernels) console.log(`  ${k.name.padEnd(28)} ${pad(f(k.value, k.value < 10 ? 3 : 0), 14)} ${k.unit}`);
 
@@ -123,7 +139,7 @@ const gated: Record<string, number> = {};
 for (const w of workloads) gated[`${w.preset}/pool=${w.pool}/compute_p50_over_calibration`] = w.computeP50 / w.calibrationMs;
 for (const [k, v] of Object.entries(ratios)) gated[`${k}/inline_over_pooled`] = v;
 
-if (values.json) writeFileSync(values.json, `${JSON.stringify({ workloads, syncRuns, ratios, syncCost, kernels, gated }, null, 2)}\n`);
+if (values.json) writeFileSync(values.json, `${JSON.stringify({ workloads, syncRuns, windowRuns, ratios, syncCost, kernels, gated }, null, 2)}\n`);
 
 if (values.update) {
   writeFileSync(BASELINE, `${JSON.stringify({ note: "bun bench --update; figures are ratios (see bench/run.ts)", gated }, null, 2)}\n`);

@@ -20,6 +20,8 @@ const { values } = parseArgs({
     cycles: { type: "string", default: "100" },
     /** storage.csv.sync_interval_seconds (absent: the default). */
     sync: { type: "string" },
+    /** analytics.scope (absent: the default, "chain"). */
+    scope: { type: "string" },
   },
 });
 
@@ -41,6 +43,7 @@ const { config } = loadConfig({
     { path: "pool.size", value: values.pool === "auto" ? "auto" : Number(values.pool), flag: "bench" },
     { path: "provider.sim.start", value: "2026-11-20T09:15", flag: "bench" },
     ...(syncRun ? [{ path: "storage.csv.sync_interval_seconds", value: Number(values.sync), flag: "bench" }] : []),
+    ...(values.scope === undefined ? [] : [{ path: "analytics.scope", value: values.scope, flag: "bench" }]),
   ],
 });
 const warmup = Number(values.warmup);
@@ -90,6 +93,7 @@ console.log(
     preset: values.preset,
     pool: values.pool,
     sync: values.sync ?? null,
+    scope: values.scope ?? null,
     workers: app.pool?.size ?? 0,
     legs,
     cycles: wall.length,

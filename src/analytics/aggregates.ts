@@ -171,3 +171,96 @@ export function skew25(
   const p25 = ivAtDelta(deltaPut, ivPut, -0.25);
   return { rr25: c25 - p25, bf25: 0.5 * (c25 + p25) - atmIv, atmIv };
 }
+
+/**
+ * Support (points): the strike at or below `spot` with the highest finite put OI; ties go to the
+ * higher strike (the nearer one). NaN when no strike at or below spot has a finite put OI.
+ */
+export function supportStrike(strikes: Float64Array, putOi: Float64Array, spot: number): number {
+  let best = -Infinity;
+  let strike = Number.NaN;
+  for (let i = 0; i < strikes.length; i++) {
+    const v = putOi[i]!;
+    if (strikes[i]! <= spot && Number.isFinite(v) && v >= best) {
+      best = v;
+      strike = strikes[i]!;
+    }
+  }
+  return strike;
+}
+
+/**
+ * Resistance (points): the strike at or above `spot` with the highest finite call OI; ties go to
+ * the lower strike (the nearer one). NaN when no strike at or above spot has a finite call OI.
+ */
+export function resistanceStrike(strikes: Float64Array, callOi: Float64Array, spot: number): number {
+  let best = -Infinity;
+  let strike = Number.NaN;
+  for (let i = strikes.length - 1; i >= 0; i--) {
+    const v = callOi[i]!;
+    if (strikes[i]! >= spot && Number.isFinite(v) && v >= best) {
+      best = v;
+      strike = strikes[i]!;
+    }
+  }
+  return strike;
+}
+
+/**
+ * IV rank, percent: where `current` sits in the range of `history` (earlier sessions' values),
+ * 100·(current − min)/(max − min), clipped to [0, 100]. NaN when current is not finite, fewer
+ * than `minCount` finite history values exist, or the history has no range.
+ */
+export function ivRank(current: number, history: ArrayLike<number>, minCount = 1): number {
+  if (!Number.isFinite(current)) return Number.NaN;
+  let lo = Infinity;
+  let hi = -Infinity;
+  let n = 0;
+  for (let i = 0; i < history.length; i++) {
+    const v = history[i]!;
+    if (!Number.isFinite(v)) continue;
+    n++;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (n < minCount || n === 0 || !(hi > lo)) return Number.NaN;
+  return Math.min(100, Math.max(0, (100 * (current - lo)) / (hi - lo)));
+}
+
+/**
+ * IV percentile, percent: the share of finite `history` values strictly below `current`.
+ * NaN when current is not finite or fewer than `minCount` (at least 1) finite values exist.
+ */
+export function ivPercentile(current: number, history: ArrayLike<number>, minCount = 1): number {
+  if (!Number.isFinite(current)) return Number.NaN;
+  let n = 0;
+  let below = 0;
+  for (let i = 0; i < history.length; i++) {
+    const v = history[i]!;
+    if (!Number.isFinite(v)) continue;
+    n++;
+    if (v < current) below++;
+  }
+  if (n < Math.max(1, minCount)) return Number.NaN;
+  return (100 * below) / n;
+}
+
+/** Build-up classes; code 0 is "unknown" (a change is missing). */
+export const BUILDUP_CLASSES = ["unknown", "neutral", "long_buildup", "short_buildup", "short_covering", "long_unwinding"] as const;
+export type Buildup = (typeof BUILDUP_CLASSES)[number];
+
+/**
+ * Build-up class code (index into BUILDUP_CLASSES) of one leg from its OI and price over a
+ * lookback: OI up and price up = long build-up, OI up and price down = short build-up, OI down
+ * and price up = short covering, OI down and price down = long unwinding. A relative change
+ * smaller than its threshold (percent; |Δ|/base·100 < threshold) makes it neutral. Unknown (0)
+ * when any input is not finite or a base is not positive.
+ */
+export function buildupCode(oiBase: number, oiNow: number, priceBase: number, priceNow: number, oiThresholdPct: number, priceThresholdPct: number): number {
+  if (!(oiBase > 0) || !(priceBase > 0) || !Number.isFinite(oiNow) || !Number.isFinite(priceNow) || !Number.isFinite(oiBase) || !Number.isFinite(priceBase)) return 0;
+  const dOi = oiNow - oiBase;
+  const dPrice = priceNow - priceBase;
+  if (dOi === 0 || dPrice === 0 || (100 * Math.abs(dOi)) / oiBase < oiThresholdPct || (100 * Math.abs(dPrice)) / priceBase < priceThresholdPct) return 1;
+  if (dOi > 0) return dPrice > 0 ? 2 : 3;
+  return dPrice > 0 ? 4 : 5;
+}

@@ -4,5 +4,5 @@ export { DEFAULT_TICK, IV_FAILURE_REASONS, impliedVol, ivBatch, ivFailureReason,
 export type { IvFailure } from "./iv.ts";
 export { forwardFromParity } from "./forward.ts";
 export type { ParityForward } from "./forward.ts";
-export { argMaxStrike, atmIndex, impliedMove, ivAtDelta, maxPain, pcr, skew25, straddle } from "./aggregates.ts";
-export type { Skew25 } from "./aggregates.ts";
+export { argMaxStrike, atmIndex, BUILDUP_CLASSES, buildupCode, impliedMove, ivAtDelta, ivPercentile, ivRank, maxPain, pcr, resistanceStrike, skew25, straddle, supportStrike } from "./aggregates.ts";
+export type { Buildup, Skew25 } from "./aggregates.ts";

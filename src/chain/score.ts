@@ -2,9 +2,11 @@
  * Scoring: per-expiry aggregates, coverage and status, and the per-index overview.
  * Pure; runs on the main thread after enrichment (its cost is linear and small).
  */
-import { argMaxStrike, impliedMove, maxPain, pcr, skew25 } from "../analytics/index.ts";
+import { impliedMove, skew25 } from "../analytics/index.ts";
 import { EXPIRY_TAG_BITS, isExpiryTag } from "../market/index.ts";
 import { FORWARD_SOURCE, hasPrice, type ChainBatch } from "./batch.ts";
+import { strikeColumns } from "./chain-legs.ts";
+import { emptyHistoryFigures, scopeAggregates, type TraderFigures } from "./trader.ts";
 
 export type Status = "OK" | "PARTIAL" | "EMPTY";
 
@@ -36,15 +38,15 @@ export type ExpirySummary = {
   straddle: number;
   /** straddle / spot, fraction. */
   impliedMove: number;
-  /** Strike with the highest put OI. */
+  /** Strike with the highest put OI at or below spot. */
   support: number;
-  /** Strike with the highest call OI. */
+  /** Strike with the highest call OI at or above spot. */
   resistance: number;
   rr25: number;
   bf25: number;
   status: Status;
   reason: string;
-};
+} & TraderFigures;
 
 /** What the plan knew about each index (for masks and index status). */
 export type IndexPlan = {
@@ -159,8 +161,6 @@ export function scoreGroup(b: ChainBatch, g: number): ExpirySummary {
   const end = b.end[g]!;
   const n = (end - start) >> 1;
   const K = column(b.strike, start, n);
-  const callOi = column(b.oi, start, n);
-  const putOi = column(b.oi, start + 1, n);
   const gaps = countGaps(b, start, n);
   const { legsCollected, fullFields, strikesWithData } = gaps;
   const spot = b.g_spot[g]!;
@@ -181,6 +181,8 @@ export function scoreGroup(b: ChainBatch, g: number): ExpirySummary {
   const strikeCoverage = n === 0 ? 0 : strikesWithData / n;
   const fieldCoverage = legsCollected === 0 ? Number.NaN : fullFields / legsCollected;
   const { status, reason } = expiryStatus(gaps, n);
+  // Window scope: the ladder's strikes; the cycle replaces these in chain scope (src/engine/trader-analytics.ts).
+  const window = scopeAggregates(strikeColumns(b, g, null), spot, "window");
   return {
     index: b.labels.index[g]!,
     tag: b.labels.tag[g]!,
@@ -197,18 +199,16 @@ export function scoreGroup(b: ChainBatch, g: number): ExpirySummary {
     legsCollected,
     strikeCoverage,
     fieldCoverage,
-    pcrOi: pcr(putOi, callOi),
-    pcrVolume: pcr(column(b.volume, start + 1, n), column(b.volume, start, n)),
-    maxPain: maxPain(K, callOi, putOi),
+    ...window,
     atmIv,
     straddle,
     impliedMove: impliedMove(straddle, spot),
-    support: argMaxStrike(K, putOi),
-    resistance: argMaxStrike(K, callOi),
     rr25: skew.rr25,
     bf25: skew.bf25,
     status,
     reason,
+    pcrOiWindow: window.pcrOi,
+    ...emptyHistoryFigures(),
   };
 }
 

@@ -116,6 +116,10 @@ export function checkConfig(config: Readonly<G6Config>, opts: { checkDataDir: bo
   if (lc.restore_below >= lc.shed_above) {
     problems.push({ path: "load_control.restore_below", value: lc.restore_below, message: `expected less than load_control.shed_above (${lc.shed_above}), or load would be shed and restored in turn` });
   }
+  const ivRank = config.analytics.iv_rank;
+  if (ivRank.min_sessions > ivRank.sessions) {
+    problems.push({ path: "analytics.iv_rank.min_sessions", value: ivRank.min_sessions, message: `expected at most analytics.iv_rank.sessions (${ivRank.sessions}): IV rank would never be computed` });
+  }
   if (opts.checkDataDir) {
     const problem = writableDirProblem(config.storage.data_dir, opts.probe);
     if (problem) problems.push({ path: "storage.data_dir", value: config.storage.data_dir, message: problem });

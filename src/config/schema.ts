@@ -13,6 +13,7 @@ import { field, group } from "./fields.ts";
 import { InfluxSettings } from "./influx.ts";
 import { AlertsSettings, LoadControlSettings } from "./alerts.ts";
 import { PROVIDER_KINDS, PROVIDER_SETTINGS } from "./providers.ts";
+import { TRADER_ANALYTICS } from "./trader-analytics.ts";
 
 export type { SettingMeta } from "./fields.ts";
 
@@ -155,6 +156,7 @@ export const ConfigSchema = v.strictObject({
         "Strikes nearest the money used for the put-call-parity forward (median).",
         { unit: "strikes" },
       ),
+      ...TRADER_ANALYTICS,
     },
     "Analytics settings.",
   ),

@@ -6,6 +6,8 @@
  */
 import type { ChainBatch } from "../chain/batch.ts";
 import type { ExpirySummary, IndexSummary } from "../chain/score.ts";
+import type { AnalyticsScope } from "../chain/chain-legs.ts";
+import type { StrikeFlow } from "../chain/strike-flow.ts";
 import type { IV_FAILURE_REASONS } from "../analytics/index.ts";
 import type { ComputeReport } from "./compute.ts";
 import { describeFaults, type ErrorCode } from "./errors.ts";
@@ -52,6 +54,15 @@ export type CycleResult = {
   rendered: RenderedRows[] | null;
   /** The legs' quote times: data age and snapshot skew (absent or null: no leg carried a time). */
   quoteTimes?: QuoteTimes | null;
+  /** analytics.scope of the cycle (absent: "window"); each expiry says what its aggregates used (ExpirySummary.scope). */
+  analyticsScope?: AnalyticsScope;
+  /**
+   * The chain legs outside the ladder (chain scope), group g beside the batch's group g; never
+   * written as CSV rows. Absent or null: none fetched this cycle.
+   */
+  chain?: ChainBatch | null;
+  /** Per-strike OI change and build-up per expiry of this cycle (read with strikeFlowOf, src/chain/strike-flow.ts). */
+  flows?: StrikeFlow[];
 };
 
 export type CycleStatus = "OK" | "PARTIAL" | "EMPTY";

@@ -13,6 +13,8 @@ import { createExchangeCalendars, expiryCoverageWarnings, type IndexName, istDat
 import type { EnrichOutput } from "./compute.ts";
 import type { ListingCache } from "./listing.ts";
 import { enabledIndices, planCycle, type PlanShed } from "./plan.ts";
+import { applyTraderAnalytics, type TraderAnalytics } from "./trader-analytics.ts";
+import { fetchChainLegs } from "./chain-fetch.ts";
 import { capabilitiesOf, quoteTimesOf, type ComputeReport, type CycleError, errorMessage, type CycleResult, type Phase, type Provider, ProviderError, type SpotQuote } from "../contracts/index.ts";
 
 /**
@@ -34,6 +36,8 @@ export type CycleDeps = {
   wallNow?: () => number;
   /** Work load control sheds from this cycle's plan (absent: none). */
   shed?: PlanShed | null;
+  /** The run's OI change tracker and ATM IV history (absent: no history figures). */
+  trader?: TraderAnalytics;
 };
 
 /** Parameters of enrichment from config. */
@@ -71,6 +75,7 @@ function pushError(errors: CycleError[], e: CycleError): void {
 export async function runCycle(deps: CycleDeps, cycle: number, at: number): Promise<CycleResult> {
   const { config, provider } = deps;
   const errors: CycleError[] = [];
+  const warningsOf: string[] = [];
   const durations = { spot: 0, plan: 0, fetch: 0, enrich: 0, score: 0, total: 0 };
   const t0 = deps.elapsed();
   let mark = t0;
@@ -100,8 +105,12 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
   );
   const listedStrikes = new Map<string, Float64Array>();
   const ladderFromListing = capabilitiesOf(provider).ladderFromListing;
-  if (config.collection_mode === "universe" || ladderFromListing) {
+  // Chain scope needs every collected expiry's listed strikes (universe mode collects them all anyway).
+  const chainScope = config.analytics.scope === "chain" && config.collection_mode !== "universe";
+  if (config.collection_mode === "universe" || ladderFromListing || chainScope) {
     for (const [index, expiries] of listed) {
+      // Chain scope alone needs the strikes only of indices the plan can collect (with a spot).
+      if (config.collection_mode !== "universe" && !ladderFromListing && !spots.has(index)) continue;
       // Universe: every listed expiry; a ladder from the listing: the expiries its selectors name.
       const wanted =
         config.collection_mode === "universe"
@@ -124,6 +133,7 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
   lap("plan");
 
   let fetchReport: ComputeReport = { shards: 0, events: [] };
+  let ladderFailed = false;
   if (batch.legs > 0) {
     try {
       const report = await provider.quotes(batch, at);
@@ -131,10 +141,18 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
       // Chunks that failed while the rest was quoted (the running provider's partial results).
       for (const f of report.failures ?? []) pushError(errors, { phase: "fetch", code: f.code, message: f.message });
     } catch (err) {
+      ladderFailed = true;
       recordFailure(errors, provider.name, "fetch", err);
     }
     // Whatever the provider wrote (even before failing) is checked here, once for every provider.
     rejectInvalidQuotes(batch);
+  }
+  // The chain legs after the ladder's: the CSV rows never wait on them; not after the ladder's fetch failed as a whole.
+  const chain = chainScope && !ladderFailed ? await fetchChainLegs(provider, config, plan.groups, listedStrikes, batch.legs, at) : null;
+  if (chain) {
+    for (const f of chain.failures) pushError(errors, { phase: "fetch", code: f.code, message: `chain legs: ${f.message}` });
+    if (chain.error !== null) recordFailure(errors, provider.name, "fetch", chain.error);
+    if (chain.skipped) warningsOf.push(chain.skipped);
   }
   lap("fetch");
   const quoteTimes = quoteTimesOf(batch.quoteTime, deps.wallNow?.() ?? at);
@@ -146,6 +164,7 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
 
   const expiries: ExpirySummary[] = [];
   for (let g = 0; g < batch.groups; g++) expiries.push(scoreGroup(batch, g));
+  const flows = applyTraderAnalytics(config, deps.trader, batch, chain?.batch ?? null, chain?.groups ?? new Set(), expiries, at, date);
   const indices = plan.indices.map((p) => scoreIndex(p, expiries.filter((e) => e.index === p.index)));
   const ivFailures = Object.fromEntries(IV_FAILURE_REASONS.map((r) => [r, 0])) as CycleResult["ivFailures"];
   for (let i = 0; i < batch.legs; i++) {
@@ -166,7 +185,8 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
     .filter((s) => s.status !== "OK")
     .map((s) => `${s.index} ${s.status}${s.reason ? `: ${s.reason}` : ""}`)
     .join("; ");
-  const warnings = expiryCoverageWarnings(createExchangeCalendars(config.market), date, expiries);
+  const warnings = [...expiryCoverageWarnings(createExchangeCalendars(config.market), date, expiries), ...warningsOf];
   const compute = { fetch: fetchReport, enrich: enrichReport };
-  return { cycle, at, date, durations, batch, expiries, indices, ivFailures, legsRequested, legsCollected, status, statusReason, warnings, errors, compute, rendered, quoteTimes };
+  const analyticsScope = config.analytics.scope;
+  return { cycle, at, date, durations, batch, expiries, indices, ivFailures, legsRequested, legsCollected, status, statusReason, warnings, errors, compute, rendered, quoteTimes, analyticsScope, chain: chain && !chain.skipped ? chain.batch : null, flows };
 }

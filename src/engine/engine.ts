@@ -10,6 +10,7 @@ import type { ConsolaInstance } from "consola";
 import type { G6Config } from "../config/schema.ts";
 import { runCycle, type Enricher } from "./cycle.ts";
 import { createListingCache } from "./listing.ts";
+import { createTraderAnalytics } from "./trader-analytics.ts";
 import { runScheduler, type SchedulerClock } from "./scheduler.ts";
 import { createRunningSink, DEFAULT_QUEUE, type RunningSink, type RunningSinkPolicy } from "./running-sink.ts";
 import { type RunningEnv, systemRunningEnv } from "./running-provider.ts";
@@ -93,6 +94,7 @@ export type Engine = {
 export function createEngine(deps: EngineDeps): Engine {
   const { config, provider, sinks, log } = deps;
   const listing = createListingCache();
+  const trader = createTraderAnalytics(config);
   const stats: EngineStats = {
     provider: provider.name,
     startedAt: deps.clock.now(),
@@ -175,7 +177,7 @@ export function createEngine(deps: EngineDeps): Engine {
     stats.intervalSeconds = cfg.interval;
     stats.pool = deps.poolStats?.() ?? null;
     const shed = load.shed.length ? planShed(load.shed, cfg.load_control) : null;
-    const result = await runCycle({ config: cfg, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing, wallNow: () => deps.clock.now(), shed }, n, at);
+    const result = await runCycle({ config: cfg, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing, wallNow: () => deps.clock.now(), shed, trader }, n, at);
     stats.cyclesRun++;
     if (result.errors.length) {
       stats.cyclesFailed++;

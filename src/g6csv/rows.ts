@@ -90,7 +90,8 @@ export function writeRowTail(w: ByteWriter, netChange: number, dayChange: number
 /** The overview row of one index: PCR (OI) per tag, day width, changes, expiry masks. VIX is not collected: empty. */
 export function overviewRow(s: IndexSummary, expiries: readonly ExpirySummary[], at: number): string {
   const pcrByTag = new Map<string, number>();
-  for (const e of expiries) if (e.index === s.index && e.tag in EXPIRY_TAG_BITS) pcrByTag.set(e.tag, e.pcrOi);
+  // The ladder's PCR in every analytics.scope: the column keeps the meaning it was recorded with.
+  for (const e of expiries) if (e.index === s.index && e.tag in EXPIRY_TAG_BITS) pcrByTag.set(e.tag, e.pcrOiWindow);
   const pcrOf = (tag: string) => fmt(pcrByTag.get(tag) ?? Number.NaN, DECIMALS.pcr);
   const P = DECIMALS.price;
   return [

@@ -1,5 +1,5 @@
 /** Series estimates for the cardinality guard, from the descriptors and the cycle's shape. */
-import { IV_FAILURE_REASONS } from "../analytics/index.ts";
+import { BUILDUP_CLASSES, IV_FAILURE_REASONS } from "../analytics/index.ts";
 import { CATALOG } from "./catalog.ts";
 import { PROVIDER_ENDPOINTS } from "./groups/provider.ts";
 import type { MetricDescriptor, MetricGroup } from "./types.ts";
@@ -36,6 +36,10 @@ function labelValues(label: string, c: LabelCounts): number {
       return 2;
     case "step":
       return 3;
+    case "side":
+      return 2;
+    case "class":
+      return BUILDUP_CLASSES.length;
     default:
       return 1;
   }

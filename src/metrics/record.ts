@@ -10,6 +10,8 @@ import { STATUS_LABELS, type INDEX_METRICS } from "./groups/index.ts";
 import type { POOL_METRICS } from "./groups/pool.ts";
 import type { STORAGE_METRICS } from "./groups/storage.ts";
 import type { GroupHandles } from "./types.ts";
+import { BUILDUP_CLASSES } from "../analytics/index.ts";
+import type { ExpirySummary } from "../chain/score.ts";
 import type { CycleResult, EngineStats, PoolStats, SinkTotals } from "../contracts/index.ts";
 
 /** Advances counters by the growth of cumulative totals since the previous call. */
@@ -68,7 +70,28 @@ export function recordChains(h: GroupHandles<typeof CHAIN_METRICS>, r: CycleResu
     h.impliedMove.set(l, e.impliedMove);
     h.strikeCoverage.set(l, e.strikeCoverage);
     h.fieldCoverage.set(l, e.fieldCoverage);
+    recordTraderFigures(h, l, e);
   }
+}
+
+/** The trader figures of one expiry (labels `l`): aggregates' coverage, levels, skew, OI change, build-up, IV rank. */
+function recordTraderFigures(h: GroupHandles<typeof CHAIN_METRICS>, l: { index: string; expiry: string }, e: ExpirySummary): void {
+  h.aggregateCoverage.set(l, e.aggregateCoverage);
+  h.support.set(l, e.support);
+  h.resistance.set(l, e.resistance);
+  h.rr25.set(l, e.rr25);
+  h.bf25.set(l, e.bf25);
+  h.oiChangeSession.set({ ...l, side: "CE" }, e.callOiChangeSession);
+  h.oiChangeSession.set({ ...l, side: "PE" }, e.putOiChangeSession);
+  h.oiChangeLookback.set({ ...l, side: "CE" }, e.callOiChangeLookback);
+  h.oiChangeLookback.set({ ...l, side: "PE" }, e.putOiChangeLookback);
+  for (const cls of BUILDUP_CLASSES) {
+    h.buildup.set({ ...l, side: "CE", class: cls }, e.callBuildup === cls ? 1 : 0);
+    h.buildup.set({ ...l, side: "PE", class: cls }, e.putBuildup === cls ? 1 : 0);
+  }
+  // Percent in the status and dashboard; a ratio in metrics (Prometheus base units).
+  h.ivRank.set(l, e.ivRank / 100);
+  h.ivPercentile.set(l, e.ivPercentile / 100);
 }
 
 /** Analytics group: the cycle's solved IVs and failures by reason. */

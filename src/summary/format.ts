@@ -131,3 +131,21 @@ export function fit(s: string, width: number): string {
   }
   return `${out}…${styled ? RESET : ""}`;
 }
+
+/** Short build-up labels: LB long build-up, SB short build-up, SC short covering, LU long unwinding, "=" neutral, "-" unknown. */
+const BUILDUP_SHORT: Readonly<Record<string, string>> = { long_buildup: "LB", short_buildup: "SB", short_covering: "SC", long_unwinding: "LU", neutral: "=" };
+
+/** A build-up class as two letters (see BUILDUP_SHORT). */
+export function buildupShort(cls: string): string {
+  return BUILDUP_SHORT[cls] ?? "-";
+}
+
+/** A contract count with sign and k/M suffix: +12.3k, −4.1M, "-" when missing. */
+export function signedCompact(x: number): string {
+  if (!Number.isFinite(x)) return "-";
+  const a = Math.abs(x);
+  const sign = x > 0 ? "+" : x < 0 ? "-" : "";
+  if (a >= 1e6) return `${sign}${(a / 1e6).toFixed(1)}M`;
+  if (a >= 1e3) return `${sign}${(a / 1e3).toFixed(1)}k`;
+  return `${sign}${a.toFixed(0)}`;
+}

@@ -4,7 +4,7 @@
  * by side; narrow ones drop the less important columns and stack panels. A frame is exactly
  * `rows` lines of exactly `columns` visible columns, so it never wraps or scrolls.
  */
-import { age, bytes, count, duration, fit, istClock, levelStyle, num, paint, pct, signed, sinkFault, sourceWords, statusStyle, visibleLength, type Style } from "./format.ts";
+import { age, buildupShort, bytes, count, duration, fit, istClock, levelStyle, num, paint, pct, signed, signedCompact, sinkFault, sourceWords, statusStyle, visibleLength, type Style } from "./format.ts";
 import type { SummaryExpiry, SummaryIndex, SummarySnapshot } from "./model.ts";
 
 export type FrameOptions = { columns: number; rows: number; color: boolean };
@@ -71,6 +71,7 @@ const INDEX_COLUMNS: Column<SummaryIndex>[] = [
   { head: "COV", right: true, priority: 1, cell: (i) => pct(i.coverage, 0) },
   { head: "AGE", right: true, priority: 3, cell: (i) => age(i.dataAgeSeconds) },
   { head: "STATUS", priority: 0, cell: (i) => i.status, style: (i) => statusStyle(i.status) },
+  { head: "IV TERM", priority: 4, cell: (i) => (i.atmIvTerm.length ? i.atmIvTerm.map((v) => pct(v)).join(" ") : "-") },
   { head: "REASON", priority: 4, cell: (i) => i.reason },
 ];
 
@@ -85,6 +86,13 @@ const EXPIRY_COLUMNS: Column<SummaryExpiry>[] = [
   { head: "MOVE", right: true, priority: 1, cell: (e) => pct(e.impliedMove, 2) },
   { head: "SUPPORT", right: true, priority: 2, cell: (e) => num(e.support, 0) },
   { head: "RESIST", right: true, priority: 2, cell: (e) => num(e.resistance, 0) },
+  // What the aggregates covered: "chain"/"window" and the share of legs with OI (below 100 %: incomplete).
+  { head: "AGG", priority: 3, cell: (e) => `${e.scope === "chain" ? "chain" : "win"} ${pct(e.aggregateCoverage, 0)}`, style: (e) => (e.aggregateCoverage < 1 ? "yellow" : null) },
+  { head: "ΔOI CE", right: true, priority: 3, cell: (e) => signedCompact(e.callOiChange) },
+  { head: "ΔOI PE", right: true, priority: 3, cell: (e) => signedCompact(e.putOiChange) },
+  { head: "BUILD", priority: 4, cell: (e) => `${buildupShort(e.callBuildup)}/${buildupShort(e.putBuildup)}` },
+  { head: "RR25", right: true, priority: 4, cell: (e) => pct(e.rr25, 1, true) },
+  { head: "IVR", right: true, priority: 4, cell: (e) => num(e.ivRank, 0) },
   { head: "STATUS", priority: 1, cell: (e) => e.status, style: (e) => statusStyle(e.status) },
 ];
 
@@ -125,6 +133,8 @@ function panels(s: SummarySnapshot, inner: number, color: boolean) {
         `status ${paint(h.status, statusStyle(h.status), color)}`,
         ...(h.skewSeconds !== undefined && Number.isFinite(h.skewSeconds) ? [`skew ${num(h.skewSeconds, 1)}s`] : []),
         ...(s.source ? sourceWords(s.source).map((w, k) => (k === 2 ? paint(w, "red", color) : w)) : []),
+        // What max pain, PCR and support/resistance are computed on (analytics.scope).
+        ...(h.analyticsScope ? [`scope ${h.analyticsScope}`] : []),
       ],
       inner,
       ),

@@ -36,6 +36,8 @@ export type SummaryHeader = {
   /** Seconds since the engine started (wall clock). */
   uptimeSeconds: number;
   status: SummaryStatus;
+  /** analytics.scope of the run ("chain" or "window"; absent in older documents). */
+  analyticsScope?: string;
   /** Spread between the cycle's first and last quote time, seconds (absent or NaN: no quote times). */
   skewSeconds?: number;
 };
@@ -55,6 +57,8 @@ export type SummaryIndex = {
   reason: string;
   /** Snapshot instant minus the newest quote of the index, seconds (NaN without quotes). */
   dataAgeSeconds: number;
+  /** ATM IV (fraction) of the index's expiries by date: the term structure. */
+  atmIvTerm: number[];
 };
 
 export type SummaryExpiry = {
@@ -72,6 +76,28 @@ export type SummaryExpiry = {
   support: number;
   resistance: number;
   status: SummaryStatus;
+} & SummaryTrader;
+
+/** An expiry's trader figures as the dashboard and panels show them (units in docs/ARCHITECTURE.md, "Trader analytics"). */
+export type SummaryTrader = {
+  /** What the aggregates were computed on: "chain" (every listed strike) or "window" (the ladder). */
+  scope: string;
+  /** Legs with OI over the scope's legs, fraction; complete when 1. */
+  aggregateCoverage: number;
+  pcrVolume: number;
+  /** 25-delta risk reversal and butterfly, IV fractions. */
+  rr25: number;
+  bf25: number;
+  /** OI change over the lookback, summed over strikes, contracts. */
+  callOiChange: number;
+  putOiChange: number;
+  callBuildup: string;
+  putBuildup: string;
+  topOiAdditions: { strike: number; side: string; change: number }[];
+  topOiReductions: { strike: number; side: string; change: number }[];
+  /** Percent (NaN until enough recorded sessions). */
+  ivRank: number;
+  ivPercentile: number;
 };
 
 export type SummaryPerformance = {
@@ -182,6 +208,13 @@ export function newestQuotes(result: CycleResult): Map<string, number> {
   return out;
 }
 
+/** ATM IVs of one index's expiries ordered by expiry date (each date once): the term structure. */
+export function termOf(expiries: readonly { expiry: string; atmIv: number }[]): number[] {
+  const byDate = new Map<string, number>();
+  for (const e of expiries) if (!byDate.has(e.expiry)) byDate.set(e.expiry, e.atmIv);
+  return [...byDate.keys()].sort().map((d) => byDate.get(d)!);
+}
+
 /** The snapshot of one cycle (pure). */
 export function buildSummary(input: SummaryInput): SummarySnapshot {
   const { result, stats, calendar } = input;
@@ -201,6 +234,7 @@ export function buildSummary(input: SummaryInput): SummarySnapshot {
       intervalSeconds: stats.intervalSeconds,
       uptimeSeconds: Math.max(0, Math.floor((input.now - stats.startedAt) / 1000)),
       status: result.status,
+      analyticsScope: result.analyticsScope ?? "window",
       // Only for quotes stamped with their own times (a live market); the simulator stamps them with the snapshot instant.
       ...(result.quoteTimes && (result.quoteTimes.skewMs > 0 || result.quoteTimes.first !== result.at) ? { skewSeconds: result.quoteTimes.skewMs / 1000 } : {}),
     },
@@ -216,6 +250,7 @@ export function buildSummary(input: SummaryInput): SummarySnapshot {
       status: s.status,
       reason: s.reason,
       dataAgeSeconds: (result.at - (newest.get(s.index) ?? Number.NaN)) / 1000,
+      atmIvTerm: termOf(result.expiries.filter((e) => e.index === s.index)),
     })),
     expiries: result.expiries.map((e) => ({
       index: e.index,
@@ -229,6 +264,19 @@ export function buildSummary(input: SummaryInput): SummarySnapshot {
       support: e.support,
       resistance: e.resistance,
       status: e.status,
+      scope: e.scope,
+      aggregateCoverage: e.aggregateCoverage,
+      pcrVolume: e.pcrVolume,
+      rr25: e.rr25,
+      bf25: e.bf25,
+      callOiChange: e.callOiChangeLookback,
+      putOiChange: e.putOiChangeLookback,
+      callBuildup: e.callBuildup,
+      putBuildup: e.putBuildup,
+      topOiAdditions: e.topOiAdditions,
+      topOiReductions: e.topOiReductions,
+      ivRank: e.ivRank,
+      ivPercentile: e.ivPercentile,
     })),
     performance: {
       lastMs: stats.lastCycleMs,

@@ -3,7 +3,7 @@
  * snapshot and computes nothing; `createPlainPrinter` prints a block only when its content
  * changed (ignoring the clock, cycle number, uptime and timings, which change every cycle).
  */
-import { age, count, istClock, num, pct, signed, sinkFault, sourceWords } from "./format.ts";
+import { age, buildupShort, count, istClock, num, pct, signed, signedCompact, sinkFault, sourceWords } from "./format.ts";
 import type { SummarySnapshot } from "./model.ts";
 
 /** The lines of a snapshot that describe the market and health (no per-cycle counters). */
@@ -15,7 +15,7 @@ function stableLines(s: SummarySnapshot): string[] {
     );
     for (const e of s.expiries.filter((x) => x.index === i.index)) {
       lines.push(
-        `    ${e.tag.padEnd(10)} ${e.expiry}  pcr ${num(e.pcr)}  max pain ${num(e.maxPain, 0)} (${signed(e.maxPainDistance, 0)})  iv ${pct(e.atmIv)}  move ${pct(e.impliedMove, 2)}  S ${num(e.support, 0)} R ${num(e.resistance, 0)}  ${e.status}`,
+        `    ${e.tag.padEnd(10)} ${e.expiry}  pcr ${num(e.pcr)}  max pain ${num(e.maxPain, 0)} (${signed(e.maxPainDistance, 0)})  iv ${pct(e.atmIv)}  move ${pct(e.impliedMove, 2)}  ${e.scope} ${pct(e.aggregateCoverage, 0)}  oi ce ${signedCompact(e.callOiChange)} pe ${signedCompact(e.putOiChange)} ${buildupShort(e.callBuildup)}/${buildupShort(e.putBuildup)}  rr25 ${pct(e.rr25, 1, true)}  ivr ${num(e.ivRank, 0)}  S ${num(e.support, 0)} R ${num(e.resistance, 0)}  ${e.status}`,
       );
     }
   }

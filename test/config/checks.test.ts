@@ -75,3 +75,13 @@ describe("checkConfig", () => {
     expect(existsSync(join(dir, "out"))).toBe(false);
   });
 });
+
+describe("analytics.iv_rank", () => {
+  test("min_sessions above sessions is refused, naming both", () => {
+    const base = loadConfig({ checkDataDir: false }).config;
+    const config = { ...base, analytics: { ...base.analytics, iv_rank: { sessions: 5, min_sessions: 6 } } } as typeof base;
+    expect(checkConfig(config, { checkDataDir: false })).toEqual([
+      { path: "analytics.iv_rank.min_sessions", value: 6, message: "expected at most analytics.iv_rank.sessions (5): IV rank would never be computed" },
+    ]);
+  });
+});

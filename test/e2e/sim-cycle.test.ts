@@ -19,6 +19,8 @@ const dataDir = tempDir();
 const config = testConfig({
   interval: 60,
   storage: { data_dir: dataDir },
+  // The rows are the ladder: the status's aggregates are checked against them in window scope (chain scope: test/e2e/chain-scope.test.ts).
+  analytics: { scope: "window" },
   provider: { sim: { seed: 7, start: "2026-11-19T09:15" } },
 });
 let results: CycleResult[] = [];

@@ -9,7 +9,9 @@ import { join } from "node:path";
 import { tempDir } from "../helpers/engine.ts";
 import { spawnG6 } from "../helpers/process.ts";
 
-const START = { provider: { sim: { start: "2026-11-20T10:00" } } };
+// Window scope: the stop path is under test, and chain scope's simulated chain legs (about 4,300
+// more legs generated a cycle) lengthen the cycle a SIGTERM lets finish.
+const START = { analytics: { scope: "window" }, provider: { sim: { start: "2026-11-20T10:00" } } };
 
 function setup(extra: Record<string, unknown> = {}) {
   const dir = tempDir();

@@ -11,12 +11,12 @@ import { tempDir } from "../helpers/engine.ts";
 
 const CLI = join(import.meta.dir, "../../src/cli.ts");
 
-/** A real g6 run, cycles back to back until killed, without server or CSV (more generations per second). */
+/** A real g6 run, cycles back to back until killed, without server, CSV or the chain legs (more generations per second). */
 function spawnG6(dataDir: string) {
   return Bun.spawn([process.execPath, CLI, "--interval", "0", "--pool", "0", "--plain", "--data-dir", dataDir], {
     stdout: "ignore",
     stderr: "pipe",
-    env: { ...process.env, NO_COLOR: "1", G6_SERVER__ENABLED: "false", G6_STORAGE__CSV__ENABLED: "false", G6_SUMMARY__MODE: "off" },
+    env: { ...process.env, NO_COLOR: "1", G6_SERVER__ENABLED: "false", G6_STORAGE__CSV__ENABLED: "false", G6_SUMMARY__MODE: "off", G6_ANALYTICS__SCOPE: "window" },
   });
 }
 
@@ -79,7 +79,7 @@ describe("panels under a live engine", () => {
     }
     // A clean run after the crashes recovers the directory and leaves the status stopped.
     const clean = Bun.spawnSync([process.execPath, CLI, "--cycles", "2", "--interval", "0", "--pool", "0", "--plain", "--data-dir", root], {
-      env: { ...process.env, NO_COLOR: "1", G6_SERVER__ENABLED: "false", G6_STORAGE__CSV__ENABLED: "false", G6_SUMMARY__MODE: "off" },
+      env: { ...process.env, NO_COLOR: "1", G6_SERVER__ENABLED: "false", G6_STORAGE__CSV__ENABLED: "false", G6_SUMMARY__MODE: "off", G6_ANALYTICS__SCOPE: "window" },
     });
     expect(clean.exitCode).toBe(0);
     expect(verifyPanels(dir).outcome).toBe("ok");

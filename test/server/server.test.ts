@@ -50,7 +50,8 @@ describe("http api", () => {
     const body = await metrics.text();
     expect(body).toContain("g6_cycles_total 2");
     expect(body).toMatch(/g6_index_spot\{index="NIFTY"\} \d+/);
-    expect(body).toContain('g6_provider_requests_total{endpoint="quotes",result="ok"} 2');
+    // Two cycles, each one quotes call for the ladder and one for the chain legs outside it (analytics.scope "chain").
+    expect(body).toContain('g6_provider_requests_total{endpoint="quotes",result="ok"} 4');
     // The provider is closed after the run: not ready any more, for that reason only.
     const after = await (await fetch(`${srv.url}/readyz`)).json();
     expect(after).toEqual({ ready: false, reasons: ["provider not open"] });

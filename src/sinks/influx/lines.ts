@@ -198,6 +198,20 @@ export function expiryLine(e: ExpirySummary, at: number): string {
   f.float("field_coverage", e.fieldCoverage);
   f.int("legs_requested", e.legsRequested);
   f.int("legs_collected", e.legsCollected);
+  // Trader figures (docs/ARCHITECTURE.md, "Trader analytics"): what the aggregates covered, OI change, build-up, IV rank.
+  f.str("scope", e.scope);
+  f.int("aggregate_strikes", e.aggregateStrikes);
+  f.float("aggregate_coverage", e.aggregateCoverage);
+  f.float("pcr_oi_window", e.pcrOiWindow);
+  f.float("oi_change_session_ce", e.callOiChangeSession);
+  f.float("oi_change_session_pe", e.putOiChangeSession);
+  f.float("oi_change_lookback_ce", e.callOiChangeLookback);
+  f.float("oi_change_lookback_pe", e.putOiChangeLookback);
+  f.str("buildup_ce", e.callBuildup);
+  f.str("buildup_pe", e.putBuildup);
+  f.float("iv_rank", e.ivRank);
+  f.float("iv_percentile", e.ivPercentile);
+  f.int("iv_sessions", e.ivSessions);
   f.str("status", e.status);
   f.str("tag", e.tag);
   return `${MEASUREMENTS.expiry},expiry=${escapeKey(e.expiry)},index=${escapeKey(e.index)} ${f.text} ${Math.trunc(at)}`;

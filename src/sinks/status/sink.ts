@@ -20,6 +20,7 @@ import { dirname } from "node:path";
 import { formatIsoIst } from "../../market/index.ts";
 import { FileWriteError, removeTempLeftovers, replaceFile, syncPath, writeFileAtomic } from "../../files/atomic.ts";
 import { createBackgroundWork } from "./background.ts";
+import { atmIvTerm, traderStatusFields } from "./trader.ts";
 import { type CycleResult, type EngineStats, faultCodeOf, type MarketStatus, sessionDocument, type Sink, SinkError, type SinkFault, type SinkReport, withStorage } from "../../contracts/index.ts";
 
 export { writeFileAtomic } from "../../files/atomic.ts";
@@ -41,6 +42,7 @@ export function statusDocument(result: CycleResult, stats: Readonly<EngineStats>
     status: verdict.status,
     status_reason: verdict.reason,
     warnings: result.warnings,
+    analytics_scope: result.analyticsScope ?? "window",
     interval_seconds: stats.intervalSeconds,
     timings_ms: Object.fromEntries(Object.entries(result.durations).map(([k, v]) => [k, finite(v, 3)])),
     cycle_ms: finite(stats.lastCycleMs, 3),
@@ -105,7 +107,9 @@ export function statusDocument(result: CycleResult, stats: Readonly<EngineStats>
           implied_move: finite(e.impliedMove, 6),
           forward: finite(e.forward, 2),
           forward_source: e.forwardSource,
+          ...traderStatusFields(e),
         })),
+      atm_iv_term: atmIvTerm(result.expiries, s.index),
     })),
     errors: result.errors,
     last_error: stats.lastError ? { at: new Date(stats.lastError.at).toISOString(), message: stats.lastError.message } : null,

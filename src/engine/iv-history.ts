@@ -1,0 +1,97 @@
+/**
+ * ATM IV history: each earlier session's closing ATM IV per index and expiry tag, read from the
+ * CSV files G6 recorded (storage.csv.dir), for IV rank and IV percentile.
+ *
+ * The overview CSV has no IV column, so the ATM rows of the option CSVs are read: offset 0 is the
+ * ATM strike (`<base>/<INDEX>/<tag>/0/<date>.csv` in the g6 layout, the offset-0 rows of
+ * `<base>/expiry_v1/<INDEX>/<tag>/<date>.csv` in expiry_v1). A session's value is its last row with
+ * an IV: the mean of the finite ce_iv and pe_iv (fraction), the same rule as a cycle's ATM IV. Only
+ * the tail of each file is read (the last rows), once per index, tag and day (cached). A missing
+ * directory or file, or one without a readable IV, gives no value: nothing is invented.
+ */
+import { closeSync, openSync, readdirSync, readSync, fstatSync } from "node:fs";
+import { join } from "node:path";
+import { OPTION_HEADER, readOptionCsv } from "../g6csv/index.ts";
+import { isValidIsoDate } from "../market/index.ts";
+
+/** Bytes read from the end of each file: several snapshots' rows, in either layout. */
+const TAIL_BYTES = 32 * 1024;
+
+export type IvHistory = {
+  /** Closing ATM IVs (fractions) of the last `sessions` recorded sessions before `today`, oldest first. */
+  closes(index: string, tag: string, today: string, sessions: number): number[];
+};
+
+/** The last bytes of a file as text (from the first full line), or null when it cannot be read. */
+function tail(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return null;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const from = Math.max(0, size - TAIL_BYTES);
+    const buf = Buffer.alloc(size - from);
+    readSync(fd, buf, 0, buf.length, from);
+    const text = buf.toString("utf8");
+    return from === 0 ? text : text.slice(text.indexOf("\n") + 1);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The closing ATM IV in `text` (an option CSV's tail), or NaN. */
+export function closingAtmIv(text: string): number {
+  const body = text.startsWith("timestamp,") ? text : `${OPTION_HEADER}\n${text}`;
+  let csv;
+  try {
+    csv = readOptionCsv(body);
+  } catch {
+    return Number.NaN;
+  }
+  const { offset, ce_iv, pe_iv } = csv.columns;
+  for (let r = csv.rows - 1; r >= 0; r--) {
+    if (offset[r] !== 0) continue;
+    const ivs = [ce_iv[r]!, pe_iv[r]!].filter(Number.isFinite);
+    if (ivs.length) return ivs.reduce((a, x) => a + x, 0) / ivs.length;
+  }
+  return Number.NaN;
+}
+
+/** ATM IV history over the CSV tree at `base` in `layout`. */
+export function createIvHistory(base: string, layout: "g6" | "expiry_v1"): IvHistory {
+  const cache = new Map<string, number[]>();
+  return {
+    closes(index, tag, today, sessions) {
+      const key = `${index}|${tag}|${today}|${sessions}`;
+      const hit = cache.get(key);
+      if (hit) return hit;
+      for (const k of cache.keys()) if (!k.includes(`|${today}|`)) cache.delete(k);
+      const dir = layout === "g6" ? join(base, index, tag, "0") : join(base, "expiry_v1", index, tag);
+      let dates: string[] = [];
+      try {
+        dates = readdirSync(dir)
+          .filter((f) => f.endsWith(".csv"))
+          .map((f) => f.slice(0, -4))
+          .filter((d) => isValidIsoDate(d) && d < today)
+          .sort();
+      } catch {
+        dates = [];
+      }
+      const out: number[] = [];
+      // Newest first until enough sessions with a value; a session without one does not count.
+      for (let i = dates.length - 1; i >= 0 && out.length < sessions; i--) {
+        const text = tail(join(dir, `${dates[i]}.csv`));
+        const iv = text === null ? Number.NaN : closingAtmIv(text);
+        if (Number.isFinite(iv)) out.push(iv);
+      }
+      out.reverse();
+      cache.set(key, out);
+      return out;
+    },
+  };
+}
