@@ -125,6 +125,7 @@ $("login-form").addEventListener("submit", async (ev) => {
     start();
   } else {
     $("login-error").textContent = res.status === 401 ? "Wrong token: refused." : `Sign-in failed (${res.status}).`;
+    $<HTMLInputElement>("token").select();
   }
 });
 $("logout").addEventListener("click", async () => {
