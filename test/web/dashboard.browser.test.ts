@@ -14,6 +14,12 @@ import { startServer, type G6Server } from "../../src/server/server.ts";
 import { requireBinary } from "../helpers/binaries.ts";
 import { quietLog, tempDir, testConfig } from "../helpers/engine.ts";
 
+// Functions passed to page.$eval / waitForFunction run in the page: its DOM, which this project's types leave out.
+declare const document: any;
+type HTMLElement = any;
+type HTMLInputElement = any;
+type HTMLAnchorElement = any;
+
 const TOKEN = "dashboard-token-for-tests";
 const OUT = join(tempDir("g6-web-"), "screenshots");
 mkdirSync(OUT, { recursive: true });
@@ -109,7 +115,7 @@ describe("web dashboard in a browser", () => {
     // Chain: every cell equals the chain endpoint's value for the same cycle, formatted.
     await page.goto(`${srv.url}/#chain`);
     await page.waitForSelector("#chain-table tbody tr.atm");
-    await page.waitForFunction(() => document.querySelector<HTMLElement>("#chain-table")?.dataset.cycle === "2");
+    await page.waitForFunction(() => document.querySelector("#chain-table")?.dataset.cycle === "2");
     const chain = (await (await fetch(`${srv.url}/api/chain?index=NIFTY&tag=this_week`)).json()) as any;
     expect(chain.cycle).toBe(2);
     expect(chain.cycle).toBe(status.cycle);
@@ -146,7 +152,7 @@ describe("web dashboard in a browser", () => {
     await page.$eval("#chain-scroll", (e) => (e.scrollTop = 120));
     const before = await page.$eval("#chain-scroll", (e) => e.scrollTop);
     await next(1);
-    await page.waitForFunction(() => !["", "2"].includes(document.querySelector<HTMLElement>("#chain-table")?.dataset.cycle ?? ""));
+    await page.waitForFunction(() => !["", "2"].includes(document.querySelector("#chain-table")?.dataset.cycle ?? ""));
     expect(await page.$eval("#chain-scroll", (e) => e.scrollTop)).toBe(before);
 
     // Charts: the session series gains a point per cycle.
@@ -156,7 +162,7 @@ describe("web dashboard in a browser", () => {
     const p0 = await points();
     expect(p0).toBeGreaterThan(0);
     await next(2);
-    await page.waitForFunction((n) => Number(document.querySelector<HTMLElement>("#ch-pcr")?.dataset.points) >= n + 2, { timeout: 30_000 }, p0);
+    await page.waitForFunction((n) => Number(document.querySelector("#ch-pcr")?.dataset.points) >= n + 2, { timeout: 30_000 }, p0);
     const series = (await (await fetch(`${srv.url}/api/series?index=NIFTY`)).json()) as any;
     expect(Number(await page.$eval("#ch-pcr", (e) => (e as HTMLElement).dataset.points))).toBe(series.expiries.find((e: any) => e.tag === "this_week").t.length);
     for (const id of ["ch-smile", "ch-oi", "ch-straddle", "ch-term"]) expect(Number(await page.$eval(`#${id}`, (e) => (e as HTMLElement).dataset.points))).toBeGreaterThan(0);

@@ -353,12 +353,17 @@ async function renderChain() {
 // ---- charts ----
 const cssVar = (n: string) => getComputedStyle(document.documentElement).getPropertyValue(n).trim();
 const COLORS = { ce: "#2e7d32", pe: "#c62828", a: "#1f5fbf", b: "#e07b00", c: "#7b1fa2" };
-const axisNums = (d: number, scale = 1) => (_u: uPlot, splits: number[]) => splits.map((v) => (v === null ? "" : fmtN(v * scale, d)));
+/** Tick labels in Indian grouping, with as many decimals as the tick step needs (at least `d`). */
+const axisNums = (d: number, scale = 1) => (_u: uPlot, splits: number[]) => {
+  const step = splits.length > 1 ? Math.abs(splits[1]! - splits[0]!) * scale : 0;
+  const need = step > 0 ? Math.min(6, Math.max(d, -Math.floor(Math.log10(step) + 1e-9))) : d;
+  return splits.map((v) => (v === null ? "" : fmtN(v * scale, need)));
+};
 
 function axis(label: string, values?: uPlot.Axis["values"], side?: number, scale?: string): uPlot.Axis {
   const fg = cssVar("--fg");
   const line = cssVar("--line");
-  return { label, stroke: fg, grid: { stroke: line, width: 1 }, ticks: { stroke: line }, ...(values ? { values } : {}), ...(side !== undefined ? { side } : {}), ...(scale ? { scale } : {}), size: 64 };
+  return { label, stroke: fg, grid: { stroke: line, width: 1 }, ticks: { stroke: line }, ...(values ? { values } : {}), ...(side !== undefined ? { side } : {}), ...(scale ? { scale } : {}), size: 90 };
 }
 
 /** Draws or updates chart `id`: recreated when its series change, else given the new data. */
