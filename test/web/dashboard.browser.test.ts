@@ -40,9 +40,9 @@ afterAll(async () => {
  * The real engine on the simulator, running continuously while the page is open: its clock's
  * sleeps wait for `next()`, so each cycle happens when the test asks for it.
  */
-function engine(server: Record<string, unknown> = {}) {
+function engine(server: Record<string, unknown> = {}, sim: Record<string, unknown> = {}) {
   const config = testConfig({
-    provider: { sim: { start: "2026-11-20T10:00" } },
+    provider: { sim: { start: "2026-11-20T10:00", ...sim } },
     storage: { data_dir: join(tempDir(), "out") },
     pool: { size: 0 },
     indices: { BANKNIFTY: { enabled: false }, FINNIFTY: { enabled: false }, MIDCPNIFTY: { enabled: false } },
@@ -218,5 +218,50 @@ describe("web dashboard in a browser", () => {
     expect(errs).toEqual([]);
     await page.close();
   }, 120_000);
-});
 
+  test("alerts stream in with severity and clear events; filters apply; missing quotes show as missing", async () => {
+    // Quotes go missing at random: expiries flip between OK and PARTIAL, which raises alerts and their clear events.
+    const { srv, next } = engine({}, { faults: { missing_rate: 0.03 } });
+    await next(1);
+    const { page, errors } = await openPage();
+    await page.goto(`${srv.url}/#alerts`);
+    await page.waitForSelector("#view-alerts:not([hidden])");
+    await next(6);
+    await page.waitForFunction(() => (globalThis as any).__g6.alerts.length > 0, { timeout: 30_000 });
+    const alerts = await page.evaluate(() => (globalThis as any).__g6.alerts.map((a: any) => ({ level: a.level, kind: a.kind, message: a.message })));
+    const rows = async () => page.$$eval("#alert-rows tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
+    await page.waitForFunction((n) => document.querySelectorAll("#alert-rows tr").length === n, {}, alerts.length);
+    const shown = await rows();
+    expect(shown.map((r) => r[4])).toEqual(alerts.map((a: any) => a.message));
+    expect(shown.map((r) => r[1])).toEqual(alerts.map((a: any) => a.level));
+    await shot(page, "alerts");
+    // Unticking a severity hides exactly its rows.
+    const level = alerts[0].level as string;
+    await page.click(`[data-level="${level}"]`);
+    const rest = alerts.filter((a: any) => a.level !== level);
+    const after = await rows();
+    expect(rest.length === 0 ? after.length : after.map((r) => r[1])).toEqual(rest.length === 0 ? 1 : rest.map((a: any) => a.level));
+    // The chain shows a leg without a quote as "—", never a number: an expiry with an unquoted call in the last cycle.
+    const session = (await (await fetch(`${srv.url}/api/session`)).json()) as { expiries: { index: string; tag: string }[] };
+    let chain: any = null;
+    for (const e of session.expiries) {
+      const c = (await (await fetch(`${srv.url}/api/chain?index=${e.index}&tag=${e.tag}`)).json()) as any;
+      if (c.ce.last.includes(null)) {
+        chain = c;
+        break;
+      }
+    }
+    expect(chain).not.toBeNull();
+    await page.goto(`${srv.url}/#chain`);
+    await page.waitForSelector("#chain-table tbody tr.atm");
+    await page.select("#chain-index", chain.index);
+    await page.select("#chain-tag", chain.tag);
+    await page.waitForFunction((k) => document.querySelector("#chain-meta")?.textContent?.includes(`expiry ${k}`), {}, chain.expiry);
+    await page.waitForFunction((c) => document.querySelector("#chain-table")?.dataset.cycle === c, {}, String(chain.cycle));
+    const cells = await page.$$eval("#chain-table tbody td[data-k='ce:last']", (tds) => tds.map((td) => td.textContent));
+    expect(cells.length).toBe(chain.strikes.length);
+    chain.ce.last.forEach((v: number | null, i: number) => expect(cells[i] === "—").toBe(v === null));
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+});
