@@ -1,6 +1,6 @@
 /**
  * The dashboard's static assets: the page under src/web/ui bundled by Bun (HTML entry point,
- * its TypeScript, CSS and uPlot) once per process, held in memory, served under `/` and
+ * its TypeScript, CSS and uPlot) once per process, on the first request for it, held in memory, served under `/` and
  * `/assets/`. Hashed asset names are cached for a year (immutable); the page itself is
  * revalidated every time. Every asset carries the content security policy: scripts, styles,
  * data and connections only from this origin, no inline script, no framing.

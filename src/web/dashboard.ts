@@ -233,16 +233,16 @@ export function createWebDashboard(opts: DashboardOptions): WebDashboard {
     return json({ ok: true }, 200, { "set-cookie": `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0` });
   };
 
-  let bundle: Bundle | null = null;
-  const bundled = sharedBundle().then(
-    (b) => (bundle = b),
-    (err) => {
+  // Bundled on the first request for the page, not at start: an engine nobody browses never pays for it.
+  let bundled: Promise<Bundle | null> | null = null;
+  const bundle = () =>
+    (bundled ??= sharedBundle().catch((err) => {
       log?.error(errorMessage(err));
+      bundled = null;
       return null;
-    },
-  );
+    }));
   const serveAsset = async (req: Request, path: string) => {
-    const b = bundle ?? (await bundled);
+    const b = await bundle();
     const asset = b?.assets.get(path === "/index.html" ? "/" : path);
     if (!asset) return new Response(b ? "not found\n" : "web dashboard unavailable: its bundle failed to build (see the log)\n", { status: b ? 404 : 503, headers: { ...SECURITY_HEADERS, "content-type": "text/plain; charset=utf-8" } });
     return assetResponse(asset, req);

@@ -75,6 +75,11 @@ describe("session store", () => {
     const srv = startServer(cfg2.server, app, undefined, { csv: { dir: underDataDir(dir, cfg2.storage.csv.dir), layout: "g6" }, now: () => Date.UTC(2026, 10, 20, 4, 33) });
     try {
       await app.run({ cycles: 2, signal: new AbortController().signal });
+      // The read-back runs beside the cycles: wait until /api/session reports it.
+      for (let i = 0; i < 200; i++) {
+        if (((await (await fetch(`${srv.url}/api/session`)).json()) as { rebuilt: unknown }).rebuilt) break;
+        await Bun.sleep(25);
+      }
       const series = (await (await fetch(`${srv.url}/api/series?index=NIFTY`)).json()) as { expiries: { tag: string; t: number[] }[] };
       const t = series.expiries.find((e) => e.tag === "this_week")!.t;
       expect(t.length).toBe(5);
