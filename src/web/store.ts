@@ -73,28 +73,42 @@ function halve(s: Series): void {
   for (const f of SERIES_FIELDS) keep(s[f]);
 }
 
-/** One group of a batch as a chain snapshot (copies). */
-export function chainOfGroup(b: ChainBatch, g: number, cycle: number | null, at: number): ChainSnapshot {
+/**
+ * One group of a batch as a chain snapshot (copies). With `into` of the same strike count, its
+ * arrays are overwritten instead of allocating new ones (fresh memory is what a copy of 100,000
+ * legs a cycle would mostly cost).
+ */
+export function chainOfGroup(b: ChainBatch, g: number, cycle: number | null, at: number, into?: ChainSnapshot): ChainSnapshot {
   const start = b.start[g]!;
   const end = b.end[g]!;
   const n = (end - start) >> 1;
-  const strikes = new Float64Array(n);
-  const ce = {} as Record<ChainField, Float64Array>;
-  const pe = {} as Record<ChainField, Float64Array>;
-  for (const f of CHAIN_FIELDS) {
-    ce[f] = new Float64Array(n);
-    pe[f] = new Float64Array(n);
+  const reuse = into !== undefined && into.strikes.length === n;
+  // A new snapshot's columns are views of one allocation (one per expiry, not 23).
+  const block = reuse ? null : new Float64Array(n * (1 + 2 * CHAIN_FIELDS.length));
+  const view = (k: number) => block!.subarray(k * n, (k + 1) * n);
+  const strikes = reuse ? into.strikes : view(0);
+  const ce = reuse ? into.ce : ({} as Record<ChainField, Float64Array>);
+  const pe = reuse ? into.pe : ({} as Record<ChainField, Float64Array>);
+  if (!reuse) {
+    CHAIN_FIELDS.forEach((f, k) => {
+      ce[f] = view(1 + 2 * k);
+      pe[f] = view(2 + 2 * k);
+    });
   }
-  for (let k = 0; k < n; k++) {
-    const c = start + 2 * k;
-    strikes[k] = b.strike[c]!;
-    for (const f of CHAIN_FIELDS) {
-      const col = b[f];
-      ce[f][k] = col[c]!;
-      pe[f][k] = col[c + 1]!;
+  // Field by field over a local column: a per-leg lookup of the field by name costs ~10× more at 100,000 legs.
+  const strike = b.strike;
+  for (let k = 0; k < n; k++) strikes[k] = strike[start + 2 * k]!;
+  for (const f of CHAIN_FIELDS) {
+    const col = b[f];
+    const c = ce[f];
+    const p = pe[f];
+    for (let k = 0, i = start; k < n; k++, i += 2) {
+      c[k] = col[i]!;
+      p[k] = col[i + 1]!;
     }
   }
-  return { index: b.labels.index[g]!, tag: b.labels.tag[g]!, expiry: b.labels.expiry[g]!, cycle, at, spot: b.g_spot[g]!, atm: b.g_atm[g]!, forward: b.g_forward[g]!, strikes, ce, pe };
+  const meta = { index: b.labels.index[g]!, tag: b.labels.tag[g]!, expiry: b.labels.expiry[g]!, cycle, at, spot: b.g_spot[g]!, atm: b.g_atm[g]!, forward: b.g_forward[g]! };
+  return reuse ? Object.assign(into, meta) : { ...meta, strikes, ce, pe };
 }
 
 export type SeedHistory = { first: ChainSnapshot; latest: ChainSnapshot; points: readonly SeriesPoint[] };
@@ -161,7 +175,10 @@ export function createSessionStore(maxPoints: number): SessionStore {
     observe(r) {
       if (r.date !== date) reset(r.date);
       for (const x of r.expiries) {
-        const chain = chainOfGroup(r.batch, x.group, r.cycle, r.at);
+        // The latest chain's arrays are rewritten in place (never the first snapshot's: it is kept for the session).
+        const e = byKey.get(expiryKey(x.index, x.tag));
+        const spare = e && e.latest !== e.first && e.latest.at <= r.at ? e.latest : undefined;
+        const chain = chainOfGroup(r.batch, x.group, r.cycle, r.at, spare);
         record(chain, { t: r.at, spot: x.spot, pcrOi: x.pcrOi, pcrVolume: x.pcrVolume, maxPain: x.maxPain, straddle: x.straddle, impliedMove: x.impliedMove, atmIv: x.atmIv });
       }
     },
