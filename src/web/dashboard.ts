@@ -208,12 +208,20 @@ export function createWebDashboard(opts: DashboardOptions): WebDashboard {
     return true;
   };
 
+  let refused = 0;
+  let lastRefusedLog = Number.NEGATIVE_INFINITY;
   const login = async (req: Request) => {
     if (opts.token === null) return json({ ok: true, required: false });
     const token = await presentedToken(req);
     if (token === null) return json({ error: "no token in the request (send JSON {\"token\": …} or a form field token)" }, 400);
     if (!opts.tokenMatches(token)) {
-      log?.warn("web dashboard: a login with a wrong token was refused");
+      // One log line a minute at most, with the count: a stream of wrong tokens must not flood the log.
+      refused++;
+      if (now() - lastRefusedLog >= 60_000) {
+        log?.warn(`web dashboard: ${refused} login${refused === 1 ? "" : "s"} with a wrong token refused`);
+        lastRefusedLog = now();
+        refused = 0;
+      }
       return json({ error: "wrong token" }, 401);
     }
     const id = randomBytes(32).toString("base64url");

@@ -1,5 +1,6 @@
 /** The dashboard's HTTP routes on a real loopback listener: assets, caching, CSP, JSON errors, login and the cookie's limits. */
 import { afterEach, expect, test } from "bun:test";
+import { createConsola, type ConsolaInstance } from "consola";
 import { join } from "node:path";
 import { createApp } from "../../src/app.ts";
 import { startServer, type G6Server } from "../../src/server/server.ts";
@@ -11,7 +12,7 @@ afterEach(async () => {
   for (const s of started.splice(0)) await s.stop();
 });
 
-async function setup(server: Record<string, unknown> = {}) {
+async function setup(server: Record<string, unknown> = {}, log?: ConsolaInstance) {
   const config = testConfig({
     provider: { sim: { start: "2026-11-20T10:00" } },
     storage: { data_dir: join(tempDir(), "out") },
@@ -20,7 +21,7 @@ async function setup(server: Record<string, unknown> = {}) {
     server: { enabled: true, port: 0, ...server },
   });
   const app = createApp(config, { log: quietLog, clock: instantClock });
-  const srv = startServer(config.server, app);
+  const srv = startServer(config.server, app, log);
   started.push(srv);
   await app.run({ cycles: 2, signal: new AbortController().signal });
   return srv;
@@ -93,4 +94,19 @@ test("server.dashboard false: no page, no /api", async () => {
   const srv = await setup({ dashboard: false });
   expect((await fetch(`${srv.url}/`)).status).toBe(404);
   expect((await fetch(`${srv.url}/api/session`)).status).toBe(404);
+});
+
+test("wrong logins are logged one line at most a minute, without the token", async () => {
+  const lines: string[] = [];
+  const log = createConsola({ level: 5, reporters: [{ log: (o) => void lines.push(o.args.map(String).join(" ")) }] });
+  const srv = await setup({ token: TOKEN }, log);
+  for (const guess of ["a", "b", "c"]) {
+    const r = await fetch(`${srv.url}/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: guess }) });
+    expect(r.status).toBe(401);
+  }
+  expect(lines.filter((l) => l.includes("wrong token"))).toEqual(["web dashboard: 1 login with a wrong token refused"]);
+  expect(lines.join("\n")).not.toContain(TOKEN);
+  const empty = await fetch(`${srv.url}/login`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+  expect(empty.status).toBe(400);
+  expect(((await empty.json()) as { error: string }).error).toContain("no token in the request");
 });
