@@ -125,6 +125,19 @@ describe("web dashboard in a browser", () => {
     );
     expect(table.map((r) => Number(r.strike))).toEqual(chain.strikes);
     expect(table.filter((r) => r.atm).map((r) => Number(r.strike))).toEqual([chain.atm]);
+    // ITM shading: calls below spot, puts above it; the ATM row's own colour wins on both sides.
+    const shading = await page.$$eval("#chain-table tbody tr", (rows) =>
+      rows.map((r) => ({ ce: (globalThis as any).getComputedStyle(r.querySelector("td.ce")).backgroundColor, pe: (globalThis as any).getComputedStyle(r.querySelector("td.pe")).backgroundColor })),
+    );
+    const atmRow = chain.strikes.indexOf(chain.atm);
+    chain.strikes.forEach((k: number, i: number) => {
+      if (i === atmRow) expect(shading[i]!.ce).toBe(shading[i]!.pe);
+      else {
+        expect(shading[i]!.ce === shading[0]!.ce).toBe(k < chain.spot);
+        expect(shading[i]!.pe === shading.at(-1)!.pe).toBe(k > chain.spot);
+      }
+    });
+    expect(shading[atmRow]!.ce).not.toBe(shading[0]!.ce);
     const inr = (d: number) => new Intl.NumberFormat("en-IN", { minimumFractionDigits: d, maximumFractionDigits: d });
     chain.strikes.forEach((_k: number, i: number) => {
       const row = table[i]!.cells;
