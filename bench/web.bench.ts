@@ -16,7 +16,7 @@ import puppeteer from "puppeteer-core";
 import { createApp } from "../src/app.ts";
 import { startServer } from "../src/server/server.ts";
 import { buildBundle } from "../src/web/assets.ts";
-import { testConfig } from "../test/helpers/engine.ts";
+import { loadConfig } from "../src/config/load.ts";
 import { instantClock, quietLog, tempDir } from "./support.ts";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, compare: { type: "string" } } });
@@ -35,11 +35,13 @@ if (!chromium) {
   process.exit(0);
 }
 
-const config = testConfig({
-  provider: { sim: { start: "2026-11-20T10:00" } },
-  storage: { data_dir: join(tempDir("g6-bench-web-"), "out") },
-  pool: { size: 0 },
-  server: { enabled: true, port: 0 },
+const { config } = loadConfig({
+  cli: [
+    { path: "storage.data_dir", value: join(tempDir("g6-bench-web-"), "out"), flag: "bench" },
+    { path: "pool.size", value: 0, flag: "bench" },
+    { path: "provider.sim.start", value: "2026-11-20T10:00", flag: "bench" },
+    { path: "server.port", value: 0, flag: "bench" },
+  ],
 });
 const app = createApp(config, { log: quietLog, clock: instantClock });
 const srv = startServer(config.server, app);
