@@ -363,8 +363,19 @@ const axisNums = (d: number, scale = 1) => (_u: uPlot, splits: number[]) => {
 function axis(label: string, values?: uPlot.Axis["values"], side?: number, scale?: string): uPlot.Axis {
   const fg = cssVar("--fg");
   const line = cssVar("--line");
+  // y axes need room for lakh-grouped labels (1,50,00,000).
   return { label, stroke: fg, grid: { stroke: line, width: 1 }, ticks: { stroke: line }, ...(values ? { values } : {}), ...(side !== undefined ? { side } : {}), ...(scale ? { scale } : {}), size: 90 };
 }
+/** The x axis: uPlot's own height. */
+const xAxis = (label: string, values?: uPlot.Axis["values"]): uPlot.Axis => ({ ...axis(label, values), size: 50 });
+/** A y scale fitted to the data with 10 % padding, not stretched to 0 (max pain near 24,000 stays readable). */
+const fitted: uPlot.Scale = {
+  range: (_u, min, max) => {
+    if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
+    const pad = min === max ? Math.max(Math.abs(min) * 0.01, 1e-6) : (max - min) * 0.1;
+    return [min - pad, max + pad];
+  },
+};
 
 /** Draws or updates chart `id`: recreated when its series change, else given the new data. */
 function chart(id: string, signature: string, make: () => Omit<uPlot.Options, "width" | "height">, data: uPlot.AlignedData) {
@@ -391,7 +402,7 @@ function chart(id: string, signature: string, make: () => Omit<uPlot.Options, "w
   } else u.setData(data);
 }
 const ist = (ts: number) => uPlot.tzDate(new Date(ts * 1e3), "Asia/Kolkata");
-const timeAxis = () => axis("Time (IST)");
+const timeAxis = () => xAxis("Time (IST)");
 
 async function renderCharts() {
   const index = $<HTMLSelectElement>("charts-index").value;
@@ -410,7 +421,7 @@ async function renderCharts() {
     sig,
     () => ({
       scales: { x: { time: false } },
-      axes: [axis("Strike (points)", axisNums(0)), axis("IV (%)", axisNums(1, 100))],
+      axes: [xAxis("Strike (points)", axisNums(0)), axis("IV (%)", axisNums(1, 100))],
       series: [
         { label: "Strike", value: (_u, v) => fmtN(v, 0) },
         { label: "CE IV now", stroke: COLORS.ce, width: 2, value: (_u, v) => fmtPct(v) },
@@ -428,7 +439,7 @@ async function renderCharts() {
     sig,
     () => ({
       scales: { x: { time: false } },
-      axes: [axis("Strike (points)", axisNums(0)), axis("OI (contracts)", axisNums(0))],
+      axes: [xAxis("Strike (points)", axisNums(0)), axis("OI (contracts)", axisNums(0))],
       series: [
         { label: "Strike", value: (_u, v) => fmtN(v, 0) },
         { label: "CE OI", stroke: COLORS.ce, fill: `${COLORS.ce}99`, paths: bars({ size: [0.4, 40], align: -1 }), points: { show: false }, value: (_u, v) => fmtInt(v) },
@@ -446,7 +457,7 @@ async function renderCharts() {
     sig,
     () => ({
       tzDate: ist,
-      scales: { x: { time: true }, pcr: {}, pts: {} },
+      scales: { x: { time: true }, pcr: fitted, pts: fitted },
       axes: [timeAxis(), axis("PCR (ratio)", axisNums(2), 3, "pcr"), axis("Max pain (points)", axisNums(0), 1, "pts")],
       series: [
         {},
@@ -462,7 +473,7 @@ async function renderCharts() {
     sig,
     () => ({
       tzDate: ist,
-      scales: { x: { time: true }, pts: {}, pct: {} },
+      scales: { x: { time: true }, pts: fitted, pct: fitted },
       axes: [timeAxis(), axis("Straddle (points)", axisNums(0), 3, "pts"), axis("Implied move (%)", axisNums(2, 100), 1, "pct")],
       series: [
         {},
@@ -485,7 +496,7 @@ async function renderCharts() {
     `${index}|${document.documentElement.dataset.theme}`,
     () => ({
       scales: { x: { time: false } },
-      axes: [axis("Days to expiry (calendar days)", axisNums(0)), axis("ATM IV (%)", axisNums(1, 100))],
+      axes: [xAxis("Days to expiry (calendar days)", axisNums(0)), axis("ATM IV (%)", axisNums(1, 100))],
       series: [{ label: "Days", value: (_u, v) => fmtN(v, 0) }, { label: "ATM IV", stroke: COLORS.a, width: 2, points: { show: true, size: 8 }, value: (_u, v) => fmtPct(v) }],
     }),
     [days, days.map((d) => byExpiry.get(d) ?? null)],
