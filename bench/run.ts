@@ -128,6 +128,10 @@ for (const k of kernels) console.log(`  ${k.name.padEnd(28)} ${pad(f(k.value, k.
 console.log("\ninfluxdb sink (bench/kernels/influx.bench.ts)");
 const influx = Bun.spawnSync([process.execPath, join(import.meta.dir, "kernels/influx.bench.ts"), ...(values.quick ? ["--quick"] : [])], { stdout: "pipe", stderr: "inherit" });
 process.stdout.write(influx.stdout);
+// The web dashboard's bundle size and time to first render in headless Chromium, in their own process; reported, not gated.
+console.log("\nweb dashboard (bench/web.bench.ts)");
+const web = Bun.spawnSync([process.execPath, join(import.meta.dir, "web.bench.ts"), ...(values.quick ? ["--quick"] : [])], { stdout: "pipe", stderr: "inherit" });
+process.stdout.write(web.stdout);
 
 // The Kite ticker live over loopback, in its own process with its feeder in another (CPU of the receiver alone); reported, not gated.
 console.log("\nkite ticker (bench/kernels/ticker-live.bench.ts)");

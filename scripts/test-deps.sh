@@ -4,11 +4,12 @@
 #   tmux: the live dashboard in a real terminal
 #   victoria-metrics: the InfluxDB sink's v2 write path (/api/v2/write), read back through its export API
 #   influxd (Debian package influxdb, 1.x): the InfluxDB sink's v1 write path and line-protocol semantics
+#   chromium: the web dashboard in a real headless browser (driven by puppeteer-core)
 # Called by `npm test` (the README's test command) and by .ci/run. Installs with apt-get when
 # run as root on Debian/Ubuntu; otherwise names what is missing and how to install it.
 set -euo pipefail
 
-declare -A PACKAGE_OF=([promtool]=prometheus [prometheus]=prometheus [tmux]=tmux [victoria-metrics]=victoria-metrics [influxd]=influxdb)
+declare -A PACKAGE_OF=([promtool]=prometheus [prometheus]=prometheus [tmux]=tmux [victoria-metrics]=victoria-metrics [influxd]=influxdb [chromium]=chromium)
 
 missing=()
 for bin in "${!PACKAGE_OF[@]}"; do

@@ -131,7 +131,11 @@ const run = defineCommand({
     let server: G6Server | null = null;
     let locks: DataDirLock[] = [];
     try {
-      if (config.server.enabled) server = startServer(config.server, app, log.withTag("server"), { reload, dataDir: config.storage.data_dir });
+      if (config.server.enabled) server = startServer(config.server, app, log.withTag("server"), {
+          reload,
+          dataDir: config.storage.data_dir,
+          csv: config.storage.csv.enabled ? { dir: underDataDir(config.storage.data_dir, config.storage.csv.dir), layout: config.storage.csv.layout } : null,
+        });
       locks = acquireLocks(roots, startedAt);
       const active = activeConfigDocument(store.loaded, startedAt);
       writeActiveConfig(dataDir, `${JSON.stringify(active, null, 2)}\n`);

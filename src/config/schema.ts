@@ -342,6 +342,13 @@ export const ConfigSchema = v.strictObject({
       heartbeat_seconds: field(v.pipe(v.number(), v.minValue(1), v.maxValue(300)), 15, "Interval of /events heartbeat comments.", {
         unit: "seconds",
       }),
+      dashboard: field(v.boolean(), true, "Serve the web dashboard under / (its JSON under /api/, a login form when server.token is set)."),
+      dashboard_points: field(
+        v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(100_000)),
+        2000,
+        "Points kept per expiry in the web dashboard's session series; when full, every other point is dropped (the whole session stays, at half the resolution).",
+        { unit: "points" },
+      ),
     },
     "HTTP API.",
   ),

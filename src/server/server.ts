@@ -1,5 +1,6 @@
 /**
- * The G6 HTTP API (Bun.serve): GET /metrics, /healthz, /readyz, /status and /events (SSE).
+ * The G6 HTTP API (Bun.serve): GET /metrics, /healthz, /readyz, /status and /events (SSE), and
+ * the web dashboard (src/web: the page under /, its JSON under /api/, POST /login).
  * Binds `server.host` (127.0.0.1 by default). With `server.token` set, every request must carry
  * `Authorization: Bearer <token>`; the token is compared in constant time and never logged.
  * Scrapes render the registry on demand; they never run inside a cycle.
@@ -13,6 +14,8 @@ import type { G6Config } from "../config/schema.ts";
 import { type EngineStats, errorMessage, sessionDocument } from "../contracts/index.ts";
 import type { Observability } from "../metrics/index.ts";
 import type { LatestState } from "../state/index.ts";
+import { createWebDashboard } from "../web/dashboard.ts";
+import type { CsvLayout } from "../web/rebuild.ts";
 import { createEventHub, cycleEvent, liveStatusDocument } from "./events.ts";
 
 export type ServerSettings = Readonly<G6Config["server"]>;
@@ -57,6 +60,10 @@ export type ServerActions = {
    * `g6 summary --data-dir DIR` talks only to the engine writing DIR.
    */
   dataDir?: string;
+  /** The CSV sink's directory and layout: the web dashboard reads the day's files back on start (absent: it does not). */
+  csv?: { dir: string; layout: CsvLayout } | null;
+  /** Wall clock for the dashboard's sessions and date, epoch ms (default Date.now). */
+  now?: () => number;
 };
 
 /** `dir` as an absolute path with symlinks resolved when it exists (how engines are told apart). */
@@ -124,6 +131,18 @@ export function startServer(settings: ServerSettings, sources: ServerSources, lo
     unsubscribeAlerts?.();
   };
 
+  const web = settings.dashboard
+    ? createWebDashboard({
+        token: settings.token,
+        points: settings.dashboard_points,
+        state,
+        csv: actions.csv ?? null,
+        now: actions.now ?? Date.now,
+        tokenMatches: (t) => settings.token !== null && bearerMatches(`Bearer ${t}`, settings.token),
+        log,
+      })
+    : null;
+
   const routes: Record<string, (req: Request, server: Bun.Server<undefined>) => Response | Promise<Response>> = {
     "/metrics": async () => new Response(await metrics.render(), { headers: { "content-type": metrics.contentType } }),
     "/healthz": () => text("ok\n", 200),
@@ -146,6 +165,8 @@ export function startServer(settings: ServerSettings, sources: ServerSources, lo
       return res;
     },
   };
+  // The dashboard's JSON: behind the token like every route above.
+  for (const [path, handler] of Object.entries(web?.routes ?? {})) routes[path] = (req) => handler(req, new URL(req.url));
 
   const postRoutes: Record<string, () => Response> = {};
   const reload = actions.reload;
@@ -163,10 +184,16 @@ export function startServer(settings: ServerSettings, sources: ServerSources, lo
       port: settings.port,
       idleTimeout: Math.min(255, Math.ceil(settings.heartbeat_seconds * 2 + 5)),
       fetch(req, srv) {
-        if (settings.token !== null && !bearerMatches(req.headers.get("authorization"), settings.token)) {
+        const url = new URL(req.url);
+        // The dashboard's page, assets and login need no token (they hold no data).
+        const page = web?.open(req, url);
+        if (page) return page;
+        // A dashboard session cookie admits reads only; POST routes need the bearer token.
+        const readOnly = req.method === "GET" || req.method === "HEAD";
+        if (settings.token !== null && !bearerMatches(req.headers.get("authorization"), settings.token) && !(readOnly && web?.hasSession(req))) {
           return text("unauthorized\n", 401, { "www-authenticate": 'Bearer realm="g6"' });
         }
-        const path = new URL(req.url).pathname;
+        const path = url.pathname;
         const post = postRoutes[path];
         if (post) return req.method === "POST" ? post() : text("method not allowed\n", 405, { allow: "POST" });
         const route = routes[path];
@@ -177,6 +204,7 @@ export function startServer(settings: ServerSettings, sources: ServerSources, lo
     });
   } catch (err) {
     unsubscribe();
+    web?.stop();
     const code = err instanceof Error && "code" in err ? String(err.code) : "";
     const why = code === "EADDRINUSE" ? "address already in use" : errorMessage(err);
     throw new ServerStartError(`cannot listen on ${settings.host}:${settings.port}: ${why} (set server.port or G6_SERVER__PORT)`);
@@ -189,6 +217,7 @@ export function startServer(settings: ServerSettings, sources: ServerSources, lo
     port,
     async stop() {
       unsubscribe();
+      web?.stop();
       hub.close();
       await server.stop(true);
     },

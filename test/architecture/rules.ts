@@ -3,7 +3,7 @@
  * under src/, or a top-level file), every unit to a layer; a file may import from its own unit,
  * from lower layers and, within the middle layer, from a sibling unless a rule below forbids it.
  *
- *   cli → app → engine → providers/sinks/metrics/summary/server → config, state → low modules
+ *   cli → app → engine → providers/sinks/metrics/summary/server/web → config, state → low modules
  *
  * Low modules (pure): chain, analytics, market, contracts, alerts, g6csv, exit; and files
  * (atomic, durable file replacement, shared by sinks and the Kite token store). `state` (the
@@ -26,6 +26,8 @@ export const LAYERS: Readonly<Record<string, number>> = {
   metrics: 3,
   summary: 3,
   server: 3,
+  // The web dashboard's store, read-back and routes: served by the server, reads the latest-state store.
+  web: 3,
   "lock.ts": 3,
   state: 2,
   config: 2,
