@@ -80,6 +80,7 @@ const app = createApp(config, {
     cpu.push((now.user + now.system) / 1000);
     legs = result.legsRequested;
   },
+  keepsResults: false,
 });
 await app.run({ cycles: warmup + cycles, signal: new AbortController().signal });
 const mainCpuPerCycle = (mainThreadCpuMs() - mainCpuAtWarmup - calibrationCpu) / cycles;

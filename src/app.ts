@@ -44,11 +44,18 @@ import { capabilitiesOf, type MarketStatus, type Sink } from "./contracts/index.
 import { ConfigError } from "./config/errors.ts";
 import { checkCapacity, createRunningProvider, providerProblem, runningPolicy, type RunningProvider } from "./engine/running-provider.ts";
 import { COMPUTE_KERNELS } from "./kernels.ts";
+import { retainBatch } from "./chain/batch-pool.ts";
 
 export type AppOptions = {
   log: ConsolaInstance;
   clock?: SchedulerClock;
   onCycle?: EngineDeps["onCycle"];
+  /**
+   * Whether `onCycle` keeps results past its call (default true): their batches are then never
+   * reused. false: the result's batch is valid during the call and until the next cycle is
+   * published (to keep one, call retainBatch on it; see src/chain/batch-pool.ts).
+   */
+  keepsResults?: boolean;
   /** The running config after reloads (see EngineDeps.currentConfig). */
   currentConfig?: () => Readonly<G6Config>;
   /** Receives each cycle's summary snapshot (the dashboard); without it no summary is built. */
@@ -268,7 +275,10 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
     onCycle: (result, engineStats) => {
       // Everyone past this point sees the stats as they were at the end of this cycle.
       const { stats } = state.publish(result, engineStats);
-      opts.onCycle?.(result, stats);
+      if (opts.onCycle) {
+        if (opts.keepsResults !== false) retainBatch(result.batch);
+        opts.onCycle(result, stats);
+      }
       if (summary && opts.onSummary) opts.onSummary(summary.observe(result, stats));
     },
   });

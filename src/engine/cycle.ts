@@ -4,7 +4,7 @@
  * out of the cycle: it is recorded, and the affected data stays missing; only a `fatal`
  * ProviderError does (the engine stops).
  */
-import { createBatch, rejectInvalidQuotes, type ChainBatch } from "../chain/batch.ts";
+import { createBatch, type GroupSpec, rejectInvalidQuotes, type ChainBatch } from "../chain/batch.ts";
 import type { EnrichParams } from "../chain/enrich.ts";
 import { scoreGroup, scoreIndex, type ExpirySummary, type IndexSummary } from "../chain/score.ts";
 import type { G6Config } from "../config/schema.ts";
@@ -32,6 +32,8 @@ export type CycleDeps = {
   listing: ListingCache;
   /** Wall clock, epoch ms, for the age of the quotes (absent: the snapshot instant stands in). */
   wallNow?: () => number;
+  /** Builds the cycle's batch (absent: `createBatch`, fresh memory; the engine reuses released batches, see batch-pool.ts). */
+  createBatch?: (specs: readonly GroupSpec[]) => ChainBatch;
 };
 
 /** Parameters of enrichment from config. */
@@ -118,7 +120,7 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
   lap("spot");
 
   const plan = planCycle({ config, at, today: date, spots, listed, listedStrikes, ladderFromListing });
-  const batch = createBatch(plan.groups);
+  const batch = (deps.createBatch ?? createBatch)(plan.groups);
   lap("plan");
 
   let fetchReport: ComputeReport = { shards: 0, events: [] };
