@@ -94,11 +94,12 @@ export function poolSize(size: number | "auto"): number {
   return size === "auto" ? availableParallelism() : size;
 }
 
-/** The worker pool from config, or null for inline execution. */
-export function createPool(config: Readonly<G6Config>): WorkerPool | null {
+/** The worker pool from config, or null for inline execution (`lazy`: workers spawn at its first use, see PoolOptions.lazy). */
+export function createPool(config: Readonly<G6Config>, lazy = false): WorkerPool | null {
   const size = poolSize(config.pool.size);
   if (size === 0) return null;
   return createWorkerPool({
+    lazy,
     size,
     timeoutMs: config.pool.shard_timeout_ms,
     maxRestarts: config.pool.max_restarts,
@@ -187,7 +188,8 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const calendars = createExchangeCalendars(config.market);
   // Sessions follow NSE (BSE keeps the same hours); each index's expiries roll on its exchange's holidays.
   const calendar = calendars.NSE;
-  const pool = createPool(config);
+  // Workers spawn once the plan's size is known (below), or at the first batch that reaches them.
+  const pool = createPool(config, true);
   // The engine is built below; storage counters are read through it once it exists.
   let engineRef: Engine | null = null;
   const storage = () => engineRef?.stats.sinks ?? {};
@@ -231,12 +233,16 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const calendarLog = opts.log.withTag("calendar");
   const planned = estimate?.planned ?? plannedExpiries(config, calendars, startDate);
   for (const line of expiryCoverageWarnings(calendars, startDate, planned)) calendarLog.warn(line);
-  const beyond = checkCapacity(capabilitiesOf(provider), estimate?.legs ?? estimateLegsPerCycle(config, planned), config.interval);
+  const legsPerCycle = estimate?.legs ?? estimateLegsPerCycle(config, planned);
+  const beyond = checkCapacity(capabilitiesOf(provider), legsPerCycle, config.interval);
   if (beyond) {
     void pool?.close();
     const hint = capabilitiesOf(provider).quoteRequestsPerSecond < Number.POSITIVE_INFINITY ? "; collect fewer strikes or expiries, a longer interval, or stream" : "";
     throw new ConfigError([`provider.kind: ${provider.name} cannot serve this plan: ${beyond}${hint}`]);
   }
+  // A plan at the pool's break-even size or above starts the workers now (they load while the
+  // provider opens); below it the cycles run inline and no thread is spawned unless a batch grows.
+  if (legsPerCycle >= config.pool.min_shard_legs) pool?.start?.();
   // Credentials that change while running (a new daily token): a refused provider is let through again once they change.
   let credentials = made.credentials?.();
   const beforeCycle = () => {
