@@ -12,7 +12,10 @@
  * The gate compares ratios that cancel machine speed: each workload's p50 compute time (spot
  * through score: CPU work, which scales with the machine like the calibration loop does; the
  * sinks' file-system time does not) divided by the calibration loop measured in the same
- * process, and the pooled/inline ratio of wall time per workload. Wall times are reported.
+ * process, the pool's speed-up per workload (inline p50 over `auto` p50: the universe's pooled
+ * speed-up, and `auto` against inline at the small presets, where it must not lose), and the
+ * main-thread CPU per cycle of `g6-default` over its floor (bench/floor.ts; lower is better).
+ * Wall times are reported.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -43,6 +46,8 @@ type WorkloadResult = {
   computeP50: number;
   cpu: { p50: number; p95: number };
   mainCpuMs: number;
+  /** The main-thread CPU floor per cycle (bench/floor.ts). */
+  floor: { ms: number; writeMs: number; files: number; csvBytes: number; replacedBytes: number };
   peakRssMb: number;
 };
 
@@ -61,6 +66,8 @@ const POOLS = ["0", "auto"];
 const SYNC_PRESET = "default";
 const SYNC = { off: "0", every: "0.001" };
 const BASELINE = join(import.meta.dir, "baseline.json");
+/** The preset whose main-thread CPU over its floor is gated (the default collection, every default sink on). */
+const FLOOR_PRESET = "g6-default";
 
 function runWorkload(preset: string, pool: string, sync?: string): WorkloadResult {
   const [warmup, cycles] = PLAN[preset]![values.quick ? "quick" : "full"];
@@ -88,11 +95,12 @@ const kernels: KernelResult[] = runKernels(values.quick);
 
 console.log("\ncycle latency, ms per cycle: wall p50/p95/max (sim fetch through every sink), compute = spot..score p50,");
 console.log("main cpu = main thread's CPU (mean), all cpu = process CPU p50 incl. workers, JIT and GC threads");
-console.log(["workload", "pool", "legs", "p50", "p95", "max", "compute", "main cpu", "all cpu", "comp/cal", "rss MB"].map((h, i) => (i < 2 ? h.padEnd(i ? 6 : 18) : pad(h, 9))).join(" "));
+console.log("floor = compute + the cycle's bytes written at the least cost (bench/floor.ts); cpu/floor = main cpu over it");
+console.log(["workload", "pool", "legs", "p50", "p95", "max", "compute", "main cpu", "floor", "cpu/floor", "all cpu", "comp/cal", "rss MB"].map((h, i) => (i < 2 ? h.padEnd(i ? 6 : 18) : pad(h, 9))).join(" "));
 const SYNC_LABEL: Record<string, string> = { [SYNC.off]: "+sync off", [SYNC.every]: "+sync/cycle" };
 for (const w of [...workloads, ...syncRuns]) {
   console.log(
-    [`${w.preset}${w.sync === null ? "" : SYNC_LABEL[w.sync]}`.padEnd(18), `${w.pool}${w.pool === "auto" ? `(${w.workers})` : ""}`.padEnd(6), pad(String(w.legs), 9), pad(f(w.wall.p50), 9), pad(f(w.wall.p95), 9), pad(f(w.wall.max), 9), pad(f(w.computeP50), 9), pad(f(w.mainCpuMs), 9), pad(f(w.cpu.p50), 9), pad(f(w.computeP50 / w.calibrationMs, 3), 9), pad(f(w.peakRssMb, 0), 9)].join(" "),
+    [`${w.preset}${w.sync === null ? "" : SYNC_LABEL[w.sync]}`.padEnd(18), `${w.pool}${w.pool === "auto" ? `(${w.workers})` : ""}`.padEnd(6), pad(String(w.legs), 9), pad(f(w.wall.p50), 9), pad(f(w.wall.p95), 9), pad(f(w.wall.max), 9), pad(f(w.computeP50), 9), pad(f(w.mainCpuMs), 9), pad(f(w.floor.ms), 9), pad(f(w.mainCpuMs / w.floor.ms), 9), pad(f(w.cpu.p50), 9), pad(f(w.computeP50 / w.calibrationMs, 3), 9), pad(f(w.peakRssMb, 0), 9)].join(" "),
   );
 }
 const ratios: Record<string, number> = {};
@@ -117,6 +125,8 @@ process.stdout.write(influx.stdout);
 const gated: Record<string, number> = {};
 for (const w of workloads) gated[`${w.preset}/pool=${w.pool}/compute_p50_over_calibration`] = w.computeP50 / w.calibrationMs;
 for (const [k, v] of Object.entries(ratios)) gated[`${k}/inline_over_pooled`] = v;
+// Main-thread CPU over its floor at the default size (lower is better), both pool settings.
+for (const w of workloads) if (w.preset === FLOOR_PRESET) gated[`${w.preset}/pool=${w.pool}/main_cpu_over_floor`] = w.mainCpuMs / w.floor.ms;
 
 if (values.json) writeFileSync(values.json, `${JSON.stringify({ workloads, syncRuns, ratios, syncCost, kernels, gated }, null, 2)}\n`);
 

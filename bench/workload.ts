@@ -11,6 +11,7 @@ import { loadConfig } from "../src/config/load.ts";
 import type { SchedulerClock } from "../src/engine/scheduler.ts";
 import { quietLog, instantClock, tempDir } from "./support.ts";
 import { calibrate, mainThreadCpuMs, percentile } from "./stats.ts";
+import { writeFloorMs } from "./floor.ts";
 
 const { values } = parseArgs({
   options: {
@@ -60,6 +61,8 @@ let legs = 0;
 let peakRss = 0;
 let lastCpu = process.cpuUsage();
 let n = 0;
+/** The sinks' counters when the measured cycles began (rows and bytes per cycle for the floor). */
+let totalsAtWarmup: Record<string, { rows: number; bytes: number }> = {};
 const app = createApp(config, {
   log: quietLog,
   clock: syncRun ? yieldingClock : instantClock,
@@ -68,7 +71,10 @@ const app = createApp(config, {
     lastCpu = process.cpuUsage();
     n++;
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    if (n === warmup) mainCpuAtWarmup = mainThreadCpuMs();
+    if (n === warmup) {
+      mainCpuAtWarmup = mainThreadCpuMs();
+      totalsAtWarmup = structuredClone(app.engine.stats.sinks);
+    }
     if (n <= warmup) return;
     wall.push(stats.lastCycleMs);
     compute.push(result.durations.total);
@@ -85,13 +91,20 @@ const app = createApp(config, {
 await app.run({ cycles: warmup + cycles, signal: new AbortController().signal });
 const mainCpuPerCycle = (mainThreadCpuMs() - mainCpuAtWarmup - calibrationCpu) / cycles;
 rmSync(dataDir, { recursive: true, force: true });
+// The floor (bench/floor.ts): the compute plus the cycle's bytes written at the least cost.
+const perCycle = (sink: string, field: "rows" | "bytes") => ((app.engine.stats.sinks[sink]?.[field] ?? 0) - (totalsAtWarmup[sink]?.[field] ?? 0)) / cycles;
+// One row per CSV file a cycle (the g6 layout: a file per series and per index overview).
+const floorInput = { files: perCycle("csv", "rows"), csvBytes: perCycle("csv", "bytes"), replacedBytes: perCycle("status", "bytes") + perCycle("panels", "bytes") };
+const writeFloor = writeFloorMs(floorInput);
+const floorMs = percentile(compute, 0.5) + writeFloor;
 
 console.log(
   JSON.stringify({
     preset: values.preset,
     pool: values.pool,
     sync: values.sync ?? null,
-    workers: app.pool?.size ?? 0,
+    /** Workers the run spawned (a pool below its break-even size spawns none). */
+    workers: app.pool?.stats.workers ?? 0,
     legs,
     cycles: wall.length,
     calibrationMs: percentile(calibrations, 0.5),
@@ -101,6 +114,8 @@ console.log(
     cpu: { p50: percentile(cpu, 0.5), p95: percentile(cpu, 0.95) },
     /** Mean main-thread CPU per measured cycle, ms (10 ms clock ticks averaged over the cycles). */
     mainCpuMs: mainCpuPerCycle,
+    /** The main-thread CPU floor per cycle, ms: computeP50 plus the cycle's bytes written at the least cost (bench/floor.ts). */
+    floor: { ms: floorMs, writeMs: writeFloor, ...floorInput },
     peakRssMb: peakRss / 2 ** 20,
   }),
 );
