@@ -68,6 +68,8 @@ const SYNC = { off: "0", every: "0.001" };
 const BASELINE = join(import.meta.dir, "baseline.json");
 /** The preset whose main-thread CPU over its floor is gated (the default collection, every default sink on). */
 const FLOOR_PRESET = "g6-default";
+/** pool.min_shard_legs' default: smaller chains run inline under `auto`, with no worker spawned. */
+const BREAK_EVEN_LEGS = 1000;
 
 function runWorkload(preset: string, pool: string, sync?: string): WorkloadResult {
   const [warmup, cycles] = PLAN[preset]![values.quick ? "quick" : "full"];
@@ -140,6 +142,13 @@ if (values.check) {
   const baseline = JSON.parse(readFileSync(BASELINE, "utf8")) as { gated: Record<string, number> };
   const failures: string[] = [];
   console.log(`\ndrift gate (tolerance ${f(tolerance * 100, 0)} %)`);
+  // Below the break-even size `auto` must run as inline does: no worker spawned (not a ratio: no noise).
+  for (const w of workloads) {
+    if (w.pool !== "auto" || w.legs >= BREAK_EVEN_LEGS) continue;
+    const bad = w.workers > 0;
+    console.log(`  ${bad ? "DRIFT" : "ok   "} ${`${w.preset}/pool=auto/workers (${w.legs} legs < ${BREAK_EVEN_LEGS})`.padEnd(48)} expected 0 now ${w.workers}`);
+    if (bad) failures.push(`${w.preset}/pool=auto/workers`);
+  }
   for (const [key, base] of Object.entries(baseline.gated)) {
     const now = gated[key];
     if (now === undefined) continue;

@@ -44,7 +44,7 @@ type Backing = {
 type Lease = { holds: number; backing: Backing; pool: PoolState };
 type PoolState = { free: Backing[]; stats: BatchPoolStats };
 
-const MAX_FREE = 4;
+const MAX_FREE = 2;
 const leases = new WeakMap<ChainBatch, Lease>();
 
 export type BatchPoolStats = {
