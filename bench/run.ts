@@ -21,6 +21,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { runKernels, type KernelResult } from "./kernel-suite.ts";
+import { MIN_SHARD_LEGS } from "../src/chain/shard.ts";
 
 const { values } = parseArgs({
   options: {
@@ -69,7 +70,7 @@ const BASELINE = join(import.meta.dir, "baseline.json");
 /** The preset whose main-thread CPU over its floor is gated (the default collection, every default sink on). */
 const FLOOR_PRESET = "g6-default";
 /** pool.min_shard_legs' default: smaller chains run inline under `auto`, with no worker spawned. */
-const BREAK_EVEN_LEGS = 1000;
+const BREAK_EVEN_LEGS = MIN_SHARD_LEGS;
 
 function runWorkload(preset: string, pool: string, sync?: string): WorkloadResult {
   const [warmup, cycles] = PLAN[preset]![values.quick ? "quick" : "full"];
