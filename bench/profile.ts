@@ -9,6 +9,7 @@
  * or keeps on the main thread: cutting shards, the kernels per shard (the imbalance), merging.
  * A diagnostic, not gated; figures vary run to run on a shared machine.
  */
+import { releaseBatch, retainBatch } from "../src/chain/batch-pool.ts";
 import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createApp } from "../src/app.ts";
@@ -70,8 +71,12 @@ async function runOnce(pool: string): Promise<Run> {
       for (const k of Object.keys(phases)) phases[k]!.push(result.durations[k as keyof typeof result.durations]);
       cycleMs.push(stats.lastCycleMs);
       shards = result.compute.enrich.shards;
+      // Only the last batch is kept (for the single-thread costs below): the others are reused.
+      if (batch) releaseBatch(batch);
+      retainBatch(result.batch);
       batch = result.batch;
     },
+    keepsResults: false,
   });
   await app.run({ cycles: warmup + cycles, signal: new AbortController().signal });
   const mainCpuMs = (mainThreadCpuMs() - cpuAtWarmup) / cycles;

@@ -12,12 +12,16 @@
  * The gate compares ratios that cancel machine speed: each workload's p50 compute time (spot
  * through score: CPU work, which scales with the machine like the calibration loop does; the
  * sinks' file-system time does not) divided by the calibration loop measured in the same
- * process, and the pooled/inline ratio of wall time per workload. Wall times are reported.
+ * process, the pool's speed-up per workload (inline p50 over `auto` p50: the universe's pooled
+ * speed-up, and `auto` against inline at the small presets, where it must not lose), and the
+ * main-thread CPU per cycle of `g6-default` over its floor (bench/floor.ts; lower is better).
+ * Wall times are reported.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { runKernels, type KernelResult } from "./kernel-suite.ts";
+import { MIN_SHARD_LEGS } from "../src/chain/shard.ts";
 
 const { values } = parseArgs({
   options: {
@@ -45,6 +49,8 @@ type WorkloadResult = {
   computeP50: number;
   cpu: { p50: number; p95: number };
   mainCpuMs: number;
+  /** The main-thread CPU floor per cycle (bench/floor.ts). */
+  floor: { ms: number; writeMs: number; files: number; csvBytes: number; replacedBytes: number };
   peakRssMb: number;
 };
 
@@ -63,6 +69,10 @@ const POOLS = ["0", "auto"];
 const SYNC_PRESET = "default";
 const SYNC = { off: "0", every: "0.001" };
 const BASELINE = join(import.meta.dir, "baseline.json");
+/** The preset whose main-thread CPU over its floor is gated (the default collection, every default sink on). */
+const FLOOR_PRESET = "g6-default";
+/** pool.min_shard_legs' default: smaller chains run inline under `auto`, with no worker spawned. */
+const BREAK_EVEN_LEGS = MIN_SHARD_LEGS;
 
 function runWorkload(preset: string, pool: string, sync?: string, scope?: string): WorkloadResult {
   const [warmup, cycles] = PLAN[preset]![values.quick ? "quick" : "full"];
@@ -97,11 +107,12 @@ const kernels: KernelResult[] = runKernels(values.quick);
 
 console.log("\ncycle latency, ms per cycle: wall p50/p95/max (sim fetch through every sink), compute = spot..score p50,");
 console.log("main cpu = main thread's CPU (mean), all cpu = process CPU p50 incl. workers, JIT and GC threads");
-console.log(["workload", "pool", "legs", "p50", "p95", "max", "compute", "main cpu", "all cpu", "comp/cal", "rss MB"].map((h, i) => (i < 2 ? h.padEnd(i ? 6 : 18) : pad(h, 9))).join(" "));
+console.log("floor = compute + the cycle's bytes written at the least cost (bench/floor.ts); cpu/floor = main cpu over it");
+console.log(["workload", "pool", "legs", "p50", "p95", "max", "compute", "main cpu", "floor", "cpu/floor", "all cpu", "comp/cal", "rss MB"].map((h, i) => (i < 2 ? h.padEnd(i ? 6 : 18) : pad(h, 9))).join(" "));
 const SYNC_LABEL: Record<string, string> = { [SYNC.off]: "+sync off", [SYNC.every]: "+sync/cycle" };
 for (const w of [...workloads, ...syncRuns]) {
   console.log(
-    [`${w.preset}${w.sync === null ? "" : SYNC_LABEL[w.sync]}`.padEnd(18), `${w.pool}${w.pool === "auto" ? `(${w.workers})` : ""}`.padEnd(6), pad(String(w.legs), 9), pad(f(w.wall.p50), 9), pad(f(w.wall.p95), 9), pad(f(w.wall.max), 9), pad(f(w.computeP50), 9), pad(f(w.mainCpuMs), 9), pad(f(w.cpu.p50), 9), pad(f(w.computeP50 / w.calibrationMs, 3), 9), pad(f(w.peakRssMb, 0), 9)].join(" "),
+    [`${w.preset}${w.sync === null ? "" : SYNC_LABEL[w.sync]}`.padEnd(18), `${w.pool}${w.pool === "auto" ? `(${w.workers})` : ""}`.padEnd(6), pad(String(w.legs), 9), pad(f(w.wall.p50), 9), pad(f(w.wall.p95), 9), pad(f(w.wall.max), 9), pad(f(w.computeP50), 9), pad(f(w.mainCpuMs), 9), pad(f(w.floor.ms), 9), pad(f(w.mainCpuMs / w.floor.ms), 9), pad(f(w.cpu.p50), 9), pad(f(w.computeP50 / w.calibrationMs, 3), 9), pad(f(w.peakRssMb, 0), 9)].join(" "),
   );
 }
 const ratios: Record<string, number> = {};
@@ -142,6 +153,8 @@ process.stdout.write(live.stdout);
 const gated: Record<string, number> = {};
 for (const w of workloads) gated[`${w.preset}/pool=${w.pool}/compute_p50_over_calibration`] = w.computeP50 / w.calibrationMs;
 for (const [k, v] of Object.entries(ratios)) gated[`${k}/inline_over_pooled`] = v;
+// Main-thread CPU over its floor at the default size (lower is better), both pool settings.
+for (const w of workloads) if (w.preset === FLOOR_PRESET) gated[`${w.preset}/pool=${w.pool}/main_cpu_over_floor`] = w.mainCpuMs / w.floor.ms;
 
 if (values.json) writeFileSync(values.json, `${JSON.stringify({ workloads, syncRuns, windowRuns, ratios, syncCost, kernels, gated }, null, 2)}\n`);
 
@@ -155,6 +168,13 @@ if (values.check) {
   const baseline = JSON.parse(readFileSync(BASELINE, "utf8")) as { gated: Record<string, number> };
   const failures: string[] = [];
   console.log(`\ndrift gate (tolerance ${f(tolerance * 100, 0)} %)`);
+  // Below the break-even size `auto` must run as inline does: no worker spawned (not a ratio: no noise).
+  for (const w of workloads) {
+    if (w.pool !== "auto" || w.legs >= BREAK_EVEN_LEGS) continue;
+    const bad = w.workers > 0;
+    console.log(`  ${bad ? "DRIFT" : "ok   "} ${`${w.preset}/pool=auto/workers (${w.legs} legs < ${BREAK_EVEN_LEGS})`.padEnd(48)} expected 0 now ${w.workers}`);
+    if (bad) failures.push(`${w.preset}/pool=auto/workers`);
+  }
   for (const [key, base] of Object.entries(baseline.gated)) {
     const now = gated[key];
     if (now === undefined) continue;

@@ -4,13 +4,14 @@
  * Prints one JSON line: per-cycle wall and CPU percentiles, peak RSS, legs, and the calibration
  * loop measured in the same process just before (ratios against it cancel machine speed).
  */
-import { rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config/load.ts";
 import type { SchedulerClock } from "../src/engine/scheduler.ts";
 import { quietLog, instantClock, tempDir } from "./support.ts";
 import { calibrate, mainThreadCpuMs, percentile } from "./stats.ts";
+import { writeFloorMs } from "./floor.ts";
 
 const { values } = parseArgs({
   options: {
@@ -63,6 +64,10 @@ let legs = 0;
 let peakRss = 0;
 let lastCpu = process.cpuUsage();
 let n = 0;
+/** The sinks' counters when the measured cycles began (rows and bytes per cycle for the floor). */
+/** Most workers alive at the end of a cycle (they are terminated when the run ends). */
+let workers = 0;
+let totalsAtWarmup: Record<string, { rows: number; bytes: number }> = {};
 const app = createApp(config, {
   log: quietLog,
   clock: syncRun ? yieldingClock : instantClock,
@@ -70,8 +75,12 @@ const app = createApp(config, {
     const now = process.cpuUsage(lastCpu);
     lastCpu = process.cpuUsage();
     n++;
+    workers = Math.max(workers, app.pool?.stats.workers ?? 0);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    if (n === warmup) mainCpuAtWarmup = mainThreadCpuMs();
+    if (n === warmup) {
+      mainCpuAtWarmup = mainThreadCpuMs();
+      totalsAtWarmup = structuredClone(app.engine.stats.sinks);
+    }
     if (n <= warmup) return;
     wall.push(stats.lastCycleMs);
     compute.push(result.durations.total);
@@ -83,10 +92,19 @@ const app = createApp(config, {
     cpu.push((now.user + now.system) / 1000);
     legs = result.legsRequested;
   },
+  keepsResults: false,
 });
 await app.run({ cycles: warmup + cycles, signal: new AbortController().signal });
 const mainCpuPerCycle = (mainThreadCpuMs() - mainCpuAtWarmup - calibrationCpu) / cycles;
+const csvFiles = (readdirSync(dataDir, { recursive: true }) as string[]).filter((f) => f.endsWith(".csv")).length;
 rmSync(dataDir, { recursive: true, force: true });
+// The floor (bench/floor.ts): the compute plus the cycle's bytes written at the least cost.
+const perCycle = (sink: string, field: "rows" | "bytes") => ((app.engine.stats.sinks[sink]?.[field] ?? 0) - (totalsAtWarmup[sink]?.[field] ?? 0)) / cycles;
+// A cycle appends to each CSV file at most once (the g6 layout: a row per series file and per
+// index overview, so rows per cycle; other layouts: the files the run wrote).
+const floorInput = { files: Math.min(perCycle("csv", "rows"), csvFiles), csvBytes: perCycle("csv", "bytes"), replacedBytes: perCycle("status", "bytes") + perCycle("panels", "bytes") };
+const writeFloor = writeFloorMs(floorInput);
+const floorMs = percentile(compute, 0.5) + writeFloor;
 
 console.log(
   JSON.stringify({
@@ -94,7 +112,8 @@ console.log(
     pool: values.pool,
     sync: values.sync ?? null,
     scope: values.scope ?? null,
-    workers: app.pool?.size ?? 0,
+    /** Workers the run spawned (a pool below its break-even size spawns none). */
+    workers,
     legs,
     cycles: wall.length,
     calibrationMs: percentile(calibrations, 0.5),
@@ -104,6 +123,8 @@ console.log(
     cpu: { p50: percentile(cpu, 0.5), p95: percentile(cpu, 0.95) },
     /** Mean main-thread CPU per measured cycle, ms (10 ms clock ticks averaged over the cycles). */
     mainCpuMs: mainCpuPerCycle,
+    /** The main-thread CPU floor per cycle, ms: computeP50 plus the cycle's bytes written at the least cost (bench/floor.ts). */
+    floor: { ms: floorMs, writeMs: writeFloor, ...floorInput },
     peakRssMb: peakRss / 2 ** 20,
   }),
 );

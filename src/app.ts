@@ -50,11 +50,18 @@ import { createDailyJsonl } from "./files/jsonl.ts";
 import { createAlertStream, type AlertStream } from "./engine/alert-stream.ts";
 import { alertRulesOf } from "./config/alerts.ts";
 import type { AlertSource } from "./alerts/index.ts";
+import { retainBatch } from "./chain/batch-pool.ts";
 
 export type AppOptions = {
   log: ConsolaInstance;
   clock?: SchedulerClock;
   onCycle?: EngineDeps["onCycle"];
+  /**
+   * Whether `onCycle` keeps results past its call (default true): their batches are then never
+   * reused. false: the result's batch is valid during the call and until the next cycle is
+   * published (to keep one, call retainBatch on it; see src/chain/batch-pool.ts).
+   */
+  keepsResults?: boolean;
   /** The running config after reloads (see EngineDeps.currentConfig). */
   currentConfig?: () => Readonly<G6Config>;
   /** Receives each cycle's summary snapshot (the dashboard); without it no summary is built. */
@@ -95,11 +102,12 @@ export function poolSize(size: number | "auto"): number {
   return size === "auto" ? availableParallelism() : size;
 }
 
-/** The worker pool from config, or null for inline execution. */
-export function createPool(config: Readonly<G6Config>): WorkerPool | null {
+/** The worker pool from config, or null for inline execution (`lazy`: workers spawn at its first use, see PoolOptions.lazy). */
+export function createPool(config: Readonly<G6Config>, lazy = false): WorkerPool | null {
   const size = poolSize(config.pool.size);
   if (size === 0) return null;
   return createWorkerPool({
+    lazy,
     size,
     timeoutMs: config.pool.shard_timeout_ms,
     maxRestarts: config.pool.max_restarts,
@@ -188,7 +196,8 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const calendars = createExchangeCalendars(config.market);
   // Sessions follow NSE (BSE keeps the same hours); each index's expiries roll on its exchange's holidays.
   const calendar = calendars.NSE;
-  const pool = createPool(config);
+  // Workers spawn once the plan's size is known (below), or at the first batch that reaches them.
+  const pool = createPool(config, true);
   // The engine is built below; storage counters are read through it once it exists.
   let engineRef: Engine | null = null;
   const storage = () => engineRef?.stats.sinks ?? {};
@@ -242,12 +251,16 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
   const calendarLog = opts.log.withTag("calendar");
   const planned = estimate?.planned ?? plannedExpiries(config, calendars, startDate);
   for (const line of expiryCoverageWarnings(calendars, startDate, planned)) calendarLog.warn(line);
-  const beyond = checkCapacity(capabilitiesOf(provider), estimate?.legs ?? estimateLegsPerCycle(config, planned), config.interval);
+  const legsPerCycle = estimate?.legs ?? estimateLegsPerCycle(config, planned);
+  const beyond = checkCapacity(capabilitiesOf(provider), legsPerCycle, config.interval);
   if (beyond) {
     void pool?.close();
     const hint = capabilitiesOf(provider).quoteRequestsPerSecond < Number.POSITIVE_INFINITY ? "; collect fewer strikes or expiries, a longer interval, or stream" : "";
     throw new ConfigError([`provider.kind: ${provider.name} cannot serve this plan: ${beyond}${hint}`]);
   }
+  // A plan at the pool's break-even size or above starts the workers now (they load while the
+  // provider opens); below it the cycles run inline and no thread is spawned unless a batch grows.
+  if (legsPerCycle >= config.pool.min_shard_legs) pool?.start?.();
   // Credentials that change while running (a new daily token): a refused provider is let through again once they change.
   let credentials = made.credentials?.();
   const beforeCycle = () => {
@@ -295,7 +308,10 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
       // Everyone past this point sees the stats as they were at the end of this cycle.
       const { stats } = state.publish(result, engineStats);
       alerts.observe(result, stats);
-      opts.onCycle?.(result, stats);
+      if (opts.onCycle) {
+        if (opts.keepsResults !== false) retainBatch(result.batch);
+        opts.onCycle(result, stats);
+      }
       if (summary && opts.onSummary) opts.onSummary(summary.observe(result, stats));
     },
   });

@@ -147,6 +147,17 @@ export function createBatch(specs: readonly GroupSpec[]): ChainBatch {
       g_forward: nan(G),
     },
   );
+  layoutBatch(batch, specs);
+  return batch;
+}
+
+/**
+ * Writes the groups' layout into `batch` (legs and groups sized for `specs`): each group's
+ * start, end and numbers, each leg's group, side (calls set to 1: `isCall` must be zero on entry)
+ * and strike.
+ */
+export function layoutBatch(batch: ChainBatch, specs: readonly GroupSpec[]): void {
+  const G = specs.length;
   // Plain indexed loops over locals: at ~100,000 legs this runs every cycle on the main thread.
   const { group, isCall, strike } = batch;
   let leg = 0;
@@ -169,7 +180,6 @@ export function createBatch(specs: readonly GroupSpec[]): ChainBatch {
     }
     batch.end[g] = leg;
   }
-  return batch;
 }
 
 /** Per-leg price fields: a value ≤ 0 or not finite is not a price. */

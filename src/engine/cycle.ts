@@ -4,7 +4,7 @@
  * out of the cycle: it is recorded, and the affected data stays missing; only a `fatal`
  * ProviderError does (the engine stops).
  */
-import { createBatch, rejectInvalidQuotes, type ChainBatch } from "../chain/batch.ts";
+import { createBatch, type GroupSpec, rejectInvalidQuotes, type ChainBatch } from "../chain/batch.ts";
 import type { EnrichParams } from "../chain/enrich.ts";
 import { scoreGroup, scoreIndex, type ExpirySummary, type IndexSummary } from "../chain/score.ts";
 import type { G6Config } from "../config/schema.ts";
@@ -38,6 +38,8 @@ export type CycleDeps = {
   shed?: PlanShed | null;
   /** The run's OI change tracker and ATM IV history (absent: no history figures). */
   trader?: TraderAnalytics;
+  /** Builds the cycle's batch (absent: `createBatch`, fresh memory; the engine reuses released batches, see batch-pool.ts). */
+  createBatch?: (specs: readonly GroupSpec[]) => ChainBatch;
 };
 
 /** Parameters of enrichment from config. */
@@ -129,7 +131,7 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
   lap("spot");
 
   const plan = planCycle({ config, at, today: date, spots, listed, listedStrikes, ladderFromListing, shed: deps.shed });
-  const batch = createBatch(plan.groups);
+  const batch = (deps.createBatch ?? createBatch)(plan.groups);
   lap("plan");
 
   let fetchReport: ComputeReport = { shards: 0, events: [] };

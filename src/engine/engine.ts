@@ -16,6 +16,7 @@ import { createRunningSink, DEFAULT_QUEUE, type RunningSink, type RunningSinkPol
 import { type RunningEnv, systemRunningEnv } from "./running-provider.ts";
 import { type CycleResult, emptySinkTotals, type EngineStats, errorMessage, type PoolStats, type Provider, ProviderError, type Sink, type SinkSpool } from "../contracts/index.ts";
 import { freezeStats } from "../state/index.ts";
+import { createBatchPool, releaseBatch, retainBatch, type BatchPoolStats } from "../chain/batch-pool.ts";
 import { createMarketGate } from "./market-gate.ts";
 import { createLoadControl, planShed } from "./load-control.ts";
 import { formatIstShort, type MarketCalendar } from "../market/index.ts";
@@ -44,7 +45,11 @@ export type EngineDeps = {
   log: ConsolaInstance;
   /** The worker pool's counters, reported in the stats (absent: no pool). */
   poolStats?: () => Readonly<PoolStats> | null;
-  /** Called after each cycle, before its result is handed to the sinks (state, metrics, summary). */
+  /**
+   * Called after each cycle, before its result is handed to the sinks (state, metrics, summary).
+   * The result's batch is valid until the next cycle is published: its memory is then reused
+   * unless a sink or a retainBatch holds it (src/chain/batch-pool.ts); to keep it, retain it.
+   */
   onCycle?: (result: CycleResult, stats: Readonly<EngineStats>) => void;
   /** Time for the running sinks' backoff (tests inject a fake). */
   sinkEnv?: RunningEnv;
@@ -85,6 +90,8 @@ export function marketLogLine(m: MarketStatus): string {
 
 export type Engine = {
   readonly stats: Readonly<EngineStats>;
+  /** How the cycles' batches were built: fresh or in the memory of released ones (see batch-pool.ts). */
+  readonly batches: Readonly<BatchPoolStats>;
   /** True once the snapshot clock ran out of instants (a recording replayed to its end): the run ended there. */
   readonly exhausted: boolean;
   /** Runs `cycles` cycles (0: until `signal` aborts or the snapshot clock runs out), then flushes and closes sinks and provider. */
@@ -120,6 +127,11 @@ export function createEngine(deps: EngineDeps): Engine {
 
   const current = deps.currentConfig ?? (() => config);
 
+  // Batches are reused once released: the published hold (the newest cycle, until the next one
+  // is published) and one hold per running sink that was handed the cycle (see batch-pool.ts).
+  const batches = createBatchPool();
+  let published: CycleResult | null = null;
+
   const running: RunningSink[] = sinks.map((sink) =>
     createRunningSink({
       sink,
@@ -130,6 +142,7 @@ export function createEngine(deps: EngineDeps): Engine {
       wallNow: () => deps.clock.now(),
       log,
       onError: recordError,
+      onDone: (result) => releaseBatch(result.batch),
     }),
   );
 
@@ -177,7 +190,7 @@ export function createEngine(deps: EngineDeps): Engine {
     stats.intervalSeconds = cfg.interval;
     stats.pool = deps.poolStats?.() ?? null;
     const shed = load.shed.length ? planShed(load.shed, cfg.load_control) : null;
-    const result = await runCycle({ config: cfg, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing, wallNow: () => deps.clock.now(), shed, trader }, n, at);
+    const result = await runCycle({ config: cfg, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing, wallNow: () => deps.clock.now(), shed, trader, createBatch: batches.acquire }, n, at);
     stats.cyclesRun++;
     if (result.errors.length) {
       stats.cyclesFailed++;
@@ -204,12 +217,26 @@ export function createEngine(deps: EngineDeps): Engine {
         (partial.length ? ` (${partial.join(", ")})` : ""),
     );
     deps.onCycle?.(result, stats);
+    // The cycle's own hold is now the published one; the previous cycle's is given back.
+    if (published) releaseBatch(published.batch);
+    published = result;
     const handed = handedStats();
-    for (const r of running) await r.enqueue(result, handed);
+    for (const r of running) {
+      retainBatch(result.batch);
+      try {
+        await r.enqueue(result, handed);
+      } catch (err) {
+        releaseBatch(result.batch);
+        throw err;
+      }
+    }
   }
 
   return {
     stats,
+    get batches() {
+      return batches.stats;
+    },
     get exhausted() {
       return exhausted;
     },

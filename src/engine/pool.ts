@@ -31,6 +31,11 @@ export type PoolOptions = {
   backoffMs: number;
   /** Honour per-job injected faults (tests only). */
   testFaults?: boolean;
+  /**
+   * Spawn the workers at the first run (or `start`), not at creation: a pool that no batch ever
+   * reaches (a chain below the break-even size) costs no threads, and `auto` runs as inline does.
+   */
+  lazy?: boolean;
   now?: () => number;
 };
 
@@ -49,6 +54,8 @@ export type WorkerPool = {
   give?(buffers: Iterable<ArrayBuffer>): void;
   /** Terminates every worker and waits for them to close. */
   close(): Promise<void>;
+  /** Spawns the workers now if they are not yet (a lazy pool that will be used). Optional. */
+  start?(): void;
 };
 
 type Lane = { worker: Worker | null; closed: Promise<void> | null; consecutiveFailures: number; retryAfter: number };
@@ -155,9 +162,16 @@ export function createWorkerPool(opts: PoolOptions): WorkerPool {
     return runJob(task.make(), kernels);
   }
 
-  for (const lane of lanes) spawn(lane);
+  let started = false;
+  const start = () => {
+    if (started || closing) return;
+    started = true;
+    for (const lane of lanes) spawn(lane);
+  };
+  if (!opts.lazy) start();
 
   return {
+    start,
     size: opts.size,
     stats,
     async run(tasks) {
@@ -171,6 +185,7 @@ export function createWorkerPool(opts: PoolOptions): WorkerPool {
         });
         return { results, events };
       }
+      start();
       let next = 0;
       sparePerJob = Math.ceil(forWorkers.size / Math.max(1, tasks.length));
       await Promise.all(

@@ -78,6 +78,11 @@ export type RunningSinkDeps = {
   log: ConsolaInstance;
   /** Called with every error line (the engine keeps the last one in its stats). */
   onError: (message: string) => void;
+  /**
+   * Called once for every cycle handed over, when the sink is done with it: written, failed for
+   * good, spooled, dropped from the queue, or left at shutdown (the engine releases its batch).
+   */
+  onDone?: (result: CycleResult) => void;
 };
 
 export type RunningSink = {
@@ -110,6 +115,7 @@ type Item = { result: CycleResult; stats: Readonly<EngineStats>; enqueuedAt: num
 
 export function createRunningSink(deps: RunningSinkDeps): RunningSink {
   const { sink, policy, totals, spool, env, log } = deps;
+  const done = (item: Item) => deps.onDone?.(item.result);
   const name = sink.name;
   const spoolable = spool && isSpoolable(sink) ? sink : null;
   const queue: Item[] = [];
@@ -270,6 +276,7 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
       refresh();
       wakeRoom();
       if (await spoolPayload(inFlight)) totals.written++;
+      done(inFlight);
       inFlight = null;
       refresh();
     }
@@ -370,6 +377,7 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
         refresh();
         wakeRoom();
         await writeItem(item);
+        done(item);
         inFlight = null;
         refresh();
       }
@@ -434,7 +442,7 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
       if (closed) throw new Error(`sink ${name} is closed`);
       if (queue.length >= policy.capacity) {
         if (policy.whenFull === "drop_oldest") {
-          queue.shift();
+          done(queue.shift()!);
           totals.dropped++;
         } else if (!released) {
           totals.blocked++;
@@ -467,11 +475,10 @@ export function createRunningSink(deps: RunningSinkDeps): RunningSink {
           const left = queue.splice(0);
           let lost = 0;
           for (const item of left) {
-            if (spoolable && (await spoolPayload(item))) {
-              totals.written++;
-              continue;
-            }
-            lost++;
+            const spooled = spoolable !== null && (await spoolPayload(item));
+            done(item);
+            if (spooled) totals.written++;
+            else lost++;
           }
           totals.dropped += lost;
           if (lost) deps.onError(`sink ${name}: ${lost} cycle${lost === 1 ? "" : "s"} not written at shutdown (still waiting after ${(deadlineMs / 1000).toFixed(1)} s)`);

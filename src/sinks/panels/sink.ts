@@ -40,8 +40,11 @@ export type PanelsSinkOptions = {
   sync?: (path: string) => Promise<void>;
 };
 
-/** A generation as written: its directory name and manifest entries. */
-export type Generation = { name: string; entries: ManifestEntry[] };
+/**
+ * A generation as written: its directory name and manifest entries; `plain`: each panel's data as
+ * JSON.stringify wrote it (the next generation compares against it before hashing).
+ */
+export type Generation = { name: string; entries: ManifestEntry[]; plain?: Record<string, string | undefined> };
 
 /** Writes `text` to a new file (in a generation nobody reads yet: no temp file needed). */
 function writeNew(path: string, text: string): number {
@@ -70,6 +73,7 @@ export function writeGeneration(
   const genDir = join(dir, name);
   const before = new Map(previous?.entries.map((e) => [e.panel, e]));
   const entries: ManifestEntry[] = [];
+  const plain: Record<string, string | undefined> = {};
   let bytes = 0;
   let files = 1;
   let created = false;
@@ -78,8 +82,11 @@ export function writeGeneration(
     created = true;
     for (const panel of PANEL_NAMES) {
       const data = snapshot[panel];
-      const sha256 = canonicalSha256(data);
       const old = before.get(panel);
+      // Data whose JSON text equals the previous generation's is the same data (same values, same
+      // keys): its canonical hash is the previous one, without canonicalising and hashing again.
+      const text = (plain[panel] = JSON.stringify(data));
+      const sha256 = old && text !== undefined && previous!.plain?.[panel] === text ? old.sha256 : canonicalSha256(data);
       if (old && old.sha256 === sha256 && linked(join(dir, previous!.name, old.file), join(genDir, old.file))) {
         entries.push(old);
         continue;
@@ -98,7 +105,7 @@ export function writeGeneration(
     if (created) rmSync(genDir, { recursive: true, force: true });
     throw err instanceof FileWriteError ? err : new FileWriteError(genDir, err);
   }
-  return { files, bytes, generation: { name, entries } };
+  return { files, bytes, generation: { name, entries, plain } };
 }
 
 /** Hard-links an unchanged panel file into the new generation; false when the file system refuses (then it is written). */
