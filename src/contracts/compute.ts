@@ -25,8 +25,13 @@ export type ShardJob = { kind: string; batch: BatchMessage; params: unknown; inp
 export type ComputeKernel<J extends ShardJob = ShardJob> = (job: J) => ArrayMap;
 
 export interface ComputePort {
-  /** Whether `batch` goes to the workers; false: the caller runs its kernel inline (no pool, or too small to pay the round trip). */
-  worthSharding(batch: ChainBatch): boolean;
+  /**
+   * Whether `batch` goes to the workers; false: the caller runs its kernel inline (no pool, or too
+   * small to pay the round trip). `legCost` is the kernel's work per leg relative to enrichment
+   * with row rendering (default 1), the work `pool.min_shard_legs` is the break-even of: a cheaper
+   * kernel needs proportionally more legs to pay for the same round trip.
+   */
+  worthSharding(batch: ChainBatch, legCost?: number): boolean;
   /**
    * Cuts `batch` into shards of whole groups, runs `makeJob(range)` for each on a worker and
    * merges the outputs that are batch fields back into `batch` in place (same result whatever

@@ -30,8 +30,8 @@ export function shardsFor(pool: WorkerPool | null, b: ChainBatch, opts: ShardOpt
  * (a smaller batch costs more in the round trip than it saves). A single shard still goes to a
  * worker, keeping the main thread free for I/O.
  */
-export function usePool(pool: WorkerPool | null, b: ChainBatch, opts: ShardOptions = {}): pool is WorkerPool {
-  return pool !== null && pool.size > 0 && b.legs >= (opts.minShardLegs ?? MIN_SHARD_LEGS);
+export function usePool(pool: WorkerPool | null, b: ChainBatch, opts: ShardOptions = {}, legCost = 1): pool is WorkerPool {
+  return pool !== null && pool.size > 0 && b.legs * legCost >= (opts.minShardLegs ?? MIN_SHARD_LEGS);
 }
 
 /**
@@ -94,7 +94,7 @@ export async function enrichBatch(
  */
 export function createComputePort(pool: WorkerPool | null, opts: ShardOptions = {}): ComputePort {
   return {
-    worthSharding: (b) => usePool(pool, b, opts),
+    worthSharding: (b, legCost) => usePool(pool, b, opts, legCost),
     async runSharded(b, makeJob) {
       if (pool === null) throw new Error("runSharded without a worker pool (check worthSharding first)");
       const run = await runSharded(pool, b, makeJob, opts);

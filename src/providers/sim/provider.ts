@@ -173,7 +173,7 @@ export function createSimProvider(opts: SimProviderOptions): Provider & { baseVo
       const hi = Math.min(batch.legs, range?.end ?? batch.legs);
       const whole = lo === 0 && hi === batch.legs;
       // A part of the batch (a chunk) is generated inline: shards are whole groups.
-      if (whole && port?.worthSharding(batch)) {
+      if (whole && port?.worthSharding(batch, SIMULATE_LEG_COST)) {
         const compute = await port.runSharded(batch, (r): SimulateJob => ({
           kind: "simulate",
           batch: extractShard(batch, r.g0, r.g1, QUOTE_INPUTS),
@@ -190,6 +190,17 @@ export function createSimProvider(opts: SimProviderOptions): Provider & { baseVo
     },
   };
 }
+
+/**
+ * Simulated quote generation's work per leg relative to enrichment with row rendering (the unit
+ * of `pool.min_shard_legs`). Measured: a universe cycle generates 105,882 legs in 25-27 ms inline
+ * against 97 ms of enrichment and rendering (about 1/4); and 4,300 chain legs (analytics.scope
+ * "chain" at the default preset) took 21 ms a cycle pooled against 14 ms inline (`bun
+ * bench/workload.ts --preset default --scope chain --pool auto|0`): the round trip costs more
+ * than generation saves until a batch is several times the enrichment break-even. 1/8 sends
+ * batches of 8,000 legs and more (at the default break-even) to the pool.
+ */
+const SIMULATE_LEG_COST = 1 / 8;
 
 /** The inputs of groups [g0, g1) as fresh arrays (safe to transfer). */
 function sliceInputs(inputs: SimGroupInputs, g0: number, g1: number): ArrayMap {
