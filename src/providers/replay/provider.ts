@@ -81,10 +81,11 @@ export function createReplayProvider(opts: ReplayProviderOptions): Provider {
         for (let i = Math.max(lo, batch.start[g]!); i < Math.min(hi, batch.end[g]!); i++) {
           const ref = rows.get(batch.strike[i]!);
           if (ref === undefined) continue;
-          const isCall = batch.isCall[i] === 1;
+          const cols = day.sideColumns(ref, batch.isCall[i] === 1);
+          const row = day.rowOf(ref);
           let any = false;
           for (const f of fields) {
-            const x = day.value(ref, isCall, f);
+            const x = cols[f][row]!;
             batch[f][i] = x;
             if (x === x) any = true;
           }

@@ -78,6 +78,9 @@ export type RecordedDay = {
   rowsAt(index: string, expiry: string, at: number): ReadonlyMap<number, RowRef> | undefined;
   /** The recorded value of `field` of the call (or put) side of row `ref`. */
   value(ref: RowRef, isCall: boolean, field: LegField): number;
+  /** The recorded columns of the call (or put) side of row `ref`'s file, indexed by `rowOf(ref)` (the provider's per-leg fill). */
+  sideColumns(ref: RowRef, isCall: boolean): Readonly<Record<LegField, ArrayLike<number>>>;
+  rowOf(ref: RowRef): number;
 };
 
 type Series = { tags: Set<string>; strikes: Set<number>; byAt: Map<number, Map<number, RowRef>> };
@@ -220,6 +223,10 @@ export function loadDay(date: string, files: DayFiles): RecordedDay {
   for (const list of expiries.values()) list.sort();
   const strikeLists = new Map([...series].map(([key, s]) => [key, [...s.strikes].sort((a, b) => a - b)]));
 
+  const sideOf = (file: OptionCsv, side: "ce" | "pe") =>
+    Object.fromEntries(Object.entries(SIDE_COLUMNS[side]).map(([field, column]) => [field, file.columns[column]])) as unknown as Record<LegField, ArrayLike<number>>;
+  const sides = optionFiles.map((file) => ({ ce: sideOf(file, "ce"), pe: sideOf(file, "pe") }));
+
   return {
     date,
     instants: sorted,
@@ -233,6 +240,8 @@ export function loadDay(date: string, files: DayFiles): RecordedDay {
       const file = optionFiles[Math.floor(ref / ROW_BITS)]!;
       return file.columns[SIDE_COLUMNS[isCall ? "ce" : "pe"][field]][ref % ROW_BITS]!;
     },
+    sideColumns: (ref, isCall) => sides[Math.floor(ref / ROW_BITS)]![isCall ? "ce" : "pe"],
+    rowOf: (ref) => ref % ROW_BITS,
   };
 }
 
