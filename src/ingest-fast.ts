@@ -32,7 +32,7 @@ import { backoffMs } from "./engine/running-provider.ts";
 import { ByteWriter } from "./g6csv/bytes.ts";
 import { createExchangeCalendars } from "./market/index.ts";
 import { createReplayProviderFactory } from "./providers/replay/factory.ts";
-import type { RecordedDay } from "./providers/replay/recording.ts";
+import type { ParsedFile, RecordedDay } from "./providers/replay/recording.ts";
 import { writeCycle } from "./sinks/influx/lines.ts";
 
 /** A spool record is appended once the buffer holds this many bytes (about 60,000 lines of the default workload). */
@@ -183,6 +183,8 @@ export type DayRunDeps = {
   delivery: Delivery;
   signal: AbortSignal;
   onDay: (day: RecordedDay) => void;
+  /** The day's files parsed on the reading workers (src/ingest-read.ts); absent: read inline. */
+  parsed?: ReadonlyMap<string, ParsedFile>;
   onCycle: (result: CycleResult) => void;
 };
 
@@ -194,7 +196,7 @@ export type DayRunDeps = {
 export async function replayDayToSpool(deps: DayRunDeps): Promise<boolean> {
   const { config, delivery, signal } = deps;
   const calendars = createExchangeCalendars(config.market);
-  const { provider, snapshotClock } = createReplayProviderFactory({ onDay: deps.onDay }).create({
+  const { provider, snapshotClock } = createReplayProviderFactory({ onDay: deps.onDay, parsed: () => deps.parsed }).create({
     config,
     calendar: calendars.NSE,
     calendars,

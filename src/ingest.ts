@@ -30,7 +30,9 @@ import { writeFileAtomic } from "./files/atomic.ts";
 import { DECIMALS } from "./g6csv/format.ts";
 import { INDICES, type IndexName } from "./market/index.ts";
 import { createReplayProviderFactory } from "./providers/replay/factory.ts";
-import type { DayReport, RecordedDay } from "./providers/replay/recording.ts";
+import type { DayReport, ParsedFile, RecordedDay } from "./providers/replay/recording.ts";
+import { createDayReader } from "./ingest-read.ts";
+import { poolSize } from "./app.ts";
 import { datesInRange, filesOfDay } from "./providers/replay/tree.ts";
 import { createDelivery, DELIVERY_CONCURRENCY, replayDayToSpool } from "./ingest-fast.ts";
 import { influxSinkOptions, influxSpoolDir } from "./sinks/influx/factory.ts";
@@ -308,6 +310,18 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
     log: opts.log,
     signal: opts.signal,
   });
+  // Only the indices recorded that day: another index would get overview lines of an empty cycle.
+  const filesOf = (w: { tree: string; date: string }) => {
+    const recorded = indices.filter((i) => {
+      const f = filesOfDay(w.tree, [i], w.date);
+      return f.overview.length + f.options.length > 0;
+    });
+    const f = filesOfDay(w.tree, recorded, w.date);
+    return { recorded, paths: [...f.overview, ...f.options] };
+  };
+  const workers = poolSize(base.pool.size);
+  const reader = workers > 0 ? createDayReader(workers) : null;
+  let ahead: { n: number; files: Promise<Map<string, ParsedFile>> } | null = null;
   try {
     for (const [n, w] of work.entries()) {
       if (opts.signal.aborted) {
@@ -321,11 +335,13 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
       const t0 = performance.now();
       const counts = zeroCounts();
       let day: RecordedDay | null = null;
-      // Only the indices recorded that day: another index would get overview lines of an empty cycle.
-      const recorded = indices.filter((i) => {
-        const f = filesOfDay(w.tree, [i], w.date);
-        return f.overview.length + f.options.length > 0;
-      });
+      const { recorded } = filesOf(w);
+      // This day's files, parsed on the reading workers (asked for while the previous day ran); the next day's asked for now.
+      const parsed = reader ? await (ahead?.n === n ? ahead.files : reader.read(filesOf(w).paths)) : undefined;
+      const next = work.findIndex((x, i) => i > n && !progress.done[keyOf(x)]);
+      ahead = reader && next >= 0 ? { n: next, files: reader.read(filesOf(work[next]!).paths) } : null;
+      // A read ahead that fails is asked again when its day comes.
+      ahead?.files.catch(() => {});
       const config = dayConfig(opts.input, w.tree, w.date, recorded, opts.recompute);
       let exhausted: boolean;
       try {
@@ -333,6 +349,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
           config,
           log: dayLog,
           delivery,
+          parsed,
           signal: opts.signal,
           onDay: (d) => void (day = d),
           onCycle: (result) => countCycle(result, counts, day, iv),
@@ -390,6 +407,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
     // deadline leaves the rest in the spool for the next run (reported).
     await delivery.finish(base.storage.delivery.shutdown_seconds * 1000);
   } finally {
+    reader?.close();
     await spool.close();
     await sink.close();
   }

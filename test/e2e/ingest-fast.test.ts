@@ -10,6 +10,9 @@ import { createApp } from "../../src/app.ts";
 import type { G6Config } from "../../src/config/schema.ts";
 import type { CycleResult } from "../../src/contracts/index.ts";
 import { type Delivery, replayDayToSpool } from "../../src/ingest-fast.ts";
+import { createDayReader, splitByBytes } from "../../src/ingest-read.ts";
+import type { ParsedFile } from "../../src/providers/replay/recording.ts";
+import { filesOfDay } from "../../src/providers/replay/tree.ts";
 import { encodeCycle } from "../../src/sinks/influx/lines.ts";
 import { FIXTURE_DATE } from "../fixtures/python-g6/generate.ts";
 import { instantClock, quietLog, runEngine, tempDir, testConfig } from "../helpers/engine.ts";
@@ -44,7 +47,7 @@ async function enginePayloads(config: G6Config): Promise<Buffer> {
 }
 
 /** What the ingest's path appends to the spool for the same day: its records. */
-async function fastRecords(config: G6Config): Promise<{ records: Buffer[]; cycles: number; exhausted: boolean }> {
+async function fastRecords(config: G6Config, parsed?: ReadonlyMap<string, ParsedFile>): Promise<{ records: Buffer[]; cycles: number; exhausted: boolean }> {
   const records: Buffer[] = [];
   const delivery: Delivery = {
     accepted: 0,
@@ -54,7 +57,7 @@ async function fastRecords(config: G6Config): Promise<{ records: Buffer[]; cycle
     finish: async () => {},
   };
   let cycles = 0;
-  const exhausted = await replayDayToSpool({ config, log: quietLog, delivery, signal: new AbortController().signal, onDay: () => {}, onCycle: () => cycles++ });
+  const exhausted = await replayDayToSpool({ config, log: quietLog, delivery, signal: new AbortController().signal, parsed, onDay: () => {}, onCycle: () => cycles++ });
   return { records, cycles, exhausted };
 }
 
@@ -107,4 +110,32 @@ test("stopped: the cycle in hand finishes, what was written is appended, the day
   // The first two cycles' lines, a prefix of the day's.
   expect(whole.subarray(0, records[0]!.length).equals(records[0]!)).toBe(true);
   expect(records[0]!.length).toBeLessThan(whole.length);
+});
+
+test("files parsed on the reading workers: the same records; a file a worker cannot read is reported as the replay reports it", async () => {
+  const date = recorded.days[0]!;
+  const files = filesOfDay(recorded.tree, ["NIFTY", "BANKNIFTY", "FINNIFTY", "MIDCPNIFTY", "SENSEX"], date);
+  const paths = [...files.overview, ...files.options];
+  expect(paths.length).toBeGreaterThan(20);
+  const reader = createDayReader(2);
+  try {
+    const parsed = await reader.read(paths);
+    expect([...parsed.keys()].sort()).toEqual([...paths].sort());
+    const config = dayConfig(recorded.tree, date);
+    const got = await fastRecords(config, parsed);
+    expect(Buffer.concat(got.records).equals(await enginePayloads(config))).toBe(true);
+    // A file that is not G6 CSV: the worker's reason, as the inline reader gives it.
+    const bad = join(tempDir("g6-ingest-bad-"), "x.csv");
+    await Bun.write(bad, "not,a,g6\nfile,at,all\n");
+    const one = (await reader.read([bad])).get(bad)!;
+    expect("error" in one && one.error).toBe("not a G6 CSV header: \"not,a,g6\"");
+  } finally {
+    reader.close();
+  }
+});
+
+test("files are split over the workers by bytes", () => {
+  const size: Record<string, number> = { a: 100, b: 60, c: 50, d: 10 };
+  expect(splitByBytes(["d", "c", "b", "a"], 2, (p) => size[p]!)).toEqual([["a", "d"], ["b", "c"]]);
+  expect(splitByBytes(["a"], 3, (p) => size[p]!)).toEqual([["a"]]);
 });

@@ -85,8 +85,14 @@ export type RecordedDay = {
 
 type Series = { tags: Set<string>; strikes: Set<number>; byAt: Map<number, Map<number, RowRef>> };
 
-/** Reads `files` of `date` (unreadable files are reported, not thrown). */
-export function loadDay(date: string, files: DayFiles): RecordedDay {
+/** A file read and parsed elsewhere (g6 ingest's reading workers): the parsed file, or why it could not be read. */
+export type ParsedFile = { path: string; csv: OptionCsv | OverviewCsv } | { path: string; error: string };
+
+/**
+ * Reads `files` of `date` (unreadable files are reported, not thrown). A file in `parsed` is
+ * taken from there (parsed by the same reader elsewhere) instead of being read here.
+ */
+export function loadDay(date: string, files: DayFiles, parsed?: ReadonlyMap<string, ParsedFile>): RecordedDay {
   const report: DayReport = {
     date,
     files: 0,
@@ -107,7 +113,9 @@ export function loadDay(date: string, files: DayFiles): RecordedDay {
   };
   const read = (path: string) => {
     try {
-      const csv = readG6Csv(readFileSync(path), { path });
+      const done = parsed?.get(path);
+      if (done && "error" in done) throw new Error(done.error);
+      const csv = done ? done.csv : readG6Csv(readFileSync(path), { path });
       const q = csv.quirks;
       report.files++;
       report.rows += csv.rows;
