@@ -32,6 +32,7 @@ import { INDICES, type IndexName } from "./market/index.ts";
 import { createReplayProviderFactory } from "./providers/replay/factory.ts";
 import type { DayReport, ParsedFile, RecordedDay } from "./providers/replay/recording.ts";
 import { createDayReader } from "./ingest-read.ts";
+import type { IngestProgress } from "./ingest-progress.ts";
 import { poolSize } from "./app.ts";
 import { datesInRange, filesOfDay } from "./providers/replay/tree.ts";
 import { createDelivery, DELIVERY_CONCURRENCY, replayDayToSpool } from "./ingest-fast.ts";
@@ -51,6 +52,8 @@ export type IngestOptions = {
   log: ConsolaInstance;
   /** One line per day (progress). */
   progress: (line: string) => void;
+  /** Figures for a progress bar, after every cycle (src/ingest-progress.ts throttles the drawing). */
+  onProgress?: (p: IngestProgress) => void;
   signal: AbortSignal;
 };
 
@@ -311,14 +314,24 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
     signal: opts.signal,
   });
   // Only the indices recorded that day: another index would get overview lines of an empty cycle.
+  const listed = new Map<string, { recorded: string[]; paths: string[]; bytes: number }>();
   const filesOf = (w: { tree: string; date: string }) => {
+    const key = `${w.tree}|${w.date}`;
+    const known = listed.get(key);
+    if (known) return known;
     const recorded = indices.filter((i) => {
       const f = filesOfDay(w.tree, [i], w.date);
       return f.overview.length + f.options.length > 0;
     });
     const f = filesOfDay(w.tree, recorded, w.date);
-    return { recorded, paths: [...f.overview, ...f.options] };
+    const paths = [...f.overview, ...f.options];
+    const one = { recorded, paths, bytes: paths.reduce((n, p) => n + statSync(p).size, 0) };
+    listed.set(key, one);
+    return one;
   };
+  // The progress bar's totals: the files and bytes of the days still to ingest.
+  const todo = opts.onProgress ? work.filter((w) => !progress.done[keyOf(w)]).map(filesOf) : [];
+  const shown = { files: 0, filesTotal: todo.reduce((n, f) => n + f.paths.length, 0), rows: 0, bytes: 0, bytesTotal: todo.reduce((n, f) => n + f.bytes, 0) };
   const workers = poolSize(base.pool.size);
   const reader = workers > 0 ? createDayReader(workers) : null;
   let ahead: { n: number; files: Promise<Map<string, ParsedFile>> } | null = null;
@@ -335,7 +348,9 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
       const t0 = performance.now();
       const counts = zeroCounts();
       let day: RecordedDay | null = null;
-      const { recorded } = filesOf(w);
+      const { recorded, bytes: dayBytes } = filesOf(w);
+      shown.files += filesOf(w).paths.length;
+      let cyclesRun = 0;
       // This day's files, parsed on the reading workers (asked for while the previous day ran); the next day's asked for now.
       const parsed = reader ? await (ahead?.n === n ? ahead.files : reader.read(filesOf(w).paths)) : undefined;
       const next = work.findIndex((x, i) => i > n && !progress.done[keyOf(x)]);
@@ -352,7 +367,18 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
           parsed,
           signal: opts.signal,
           onDay: (d) => void (day = d),
-          onCycle: (result) => countCycle(result, counts, day, iv),
+          onCycle: (result) => {
+            countCycle(result, counts, day, iv);
+            if (!opts.onProgress || !day) return;
+            const share = ++cyclesRun / Math.max(1, (day as RecordedDay).instants.length);
+            opts.onProgress({
+              ...shown,
+              rows: shown.rows + (day as RecordedDay).report.rows * share,
+              bytes: shown.bytes + dayBytes * share,
+              elapsedMs: performance.now() - started,
+              date: w.date,
+            });
+          },
         });
       } catch (err) {
         // A day whose files hold no readable row: reported with its files, the next day goes on.
@@ -363,6 +389,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
         skipped.push(...skippedOf(r));
         skipped.push({ path: `${w.tree} ${w.date}`, reason: "no readable rows on this day" });
         opts.progress(`[${n + 1}/${work.length}] ${w.date} ${w.tree}: no readable rows (${r.files} files read, ${r.unreadable.length} not G6 CSV)`);
+        shown.bytes += dayBytes;
         continue;
       }
       const d = day as RecordedDay | null;
@@ -395,6 +422,8 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
       counts.days = 1;
       addCounts(total, counts);
       progress.done[keyOf(w)] = { rows: counts.rowsRead, at: new Date().toISOString() };
+      shown.rows += counts.rowsRead;
+      shown.bytes += dayBytes;
       writeFileAtomic(progressPath, `${JSON.stringify(progress, null, 1)}\n`);
       const secs = (performance.now() - t0) / 1000;
       opts.progress(
