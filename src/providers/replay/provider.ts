@@ -60,7 +60,7 @@ export function createReplayProvider(opts: ReplayProviderOptions): Provider {
       const out: SpotQuote[] = [];
       for (const index of indices) {
         const s = day.spot(index, at);
-        if (s) out.push({ index, last: s.last, open: s.open, high: s.high, low: s.low, prevClose: s.prevClose, time: at });
+        if (s) out.push({ index, last: s.last, open: s.open, high: s.high, low: s.low, prevClose: s.prevClose, time: at, ...(s.atm > 0 ? { atm: s.atm } : {}) });
       }
       return out;
     },

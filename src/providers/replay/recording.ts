@@ -18,7 +18,7 @@ import { readG6Csv, type OptionCsv, type OverviewCsv } from "../../g6csv/index.t
 import type { DayFiles } from "./tree.ts";
 
 /** The spot the replay serves for an index at an instant (NaN where the record has none). */
-export type RecordedSpot = { last: number; open: number; high: number; low: number; prevClose: number };
+export type RecordedSpot = { last: number; open: number; high: number; low: number; prevClose: number; /** The option rows' recorded ATM (NaN: none). */ atm: number };
 
 /** What reading a day found: counts for the summary and for tests. */
 export type DayReport = {
@@ -159,6 +159,7 @@ export function loadDay(date: string, files: DayFiles, parsed?: ReadonlyMap<stri
   const optionFiles: OptionCsv[] = [];
   const series = new Map<string, Series>();
   const optionSpot = new Map<string, Map<number, number>>();
+  const optionAtm = new Map<string, Map<number, number>>();
   for (const path of files.options) {
     const csv = read(path);
     if (!csv) continue;
@@ -197,6 +198,10 @@ export function loadDay(date: string, files: DayFiles, parsed?: ReadonlyMap<stri
       let spots = optionSpot.get(index);
       if (!spots) optionSpot.set(index, (spots = new Map()));
       if (price === price && !spots.has(at)) spots.set(at, price);
+      const atm = csv.columns.atm[r]!;
+      let atms = optionAtm.get(index);
+      if (!atms) optionAtm.set(index, (atms = new Map()));
+      if (atm > 0 && !atms.has(at)) atms.set(at, atm);
     }
   }
 
@@ -216,7 +221,7 @@ export function loadDay(date: string, files: DayFiles, parsed?: ReadonlyMap<stri
       const width = o ? o.width : Number.NaN;
       // The lowest level the row proves was reached (spot, open), and the width above it.
       const low = width >= 0 ? Math.min(last, open === open ? open : last) : Number.NaN;
-      out.set(at, { last, open: open > 0 ? open : Number.NaN, prevClose: prevClose > 0 ? prevClose : Number.NaN, high: low + width, low });
+      out.set(at, { last, open: open > 0 ? open : Number.NaN, prevClose: prevClose > 0 ? prevClose : Number.NaN, high: low + width, low, atm: optionAtm.get(index)?.get(at) ?? Number.NaN });
     }
     spots.set(index, out);
   }
