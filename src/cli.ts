@@ -152,17 +152,8 @@ const run = defineCommand({
     // The first SIGINT/SIGTERM finishes the running cycle and flushes; a second one exits at
     // once. Handlers run between cycles' synchronous writes, so no row is ever torn; the exit
     // handler restores the terminal.
-    // A bar on a terminal's stderr; the plain per-day lines otherwise.
-    const view = createProgressView({
-      tty: Boolean(process.stderr.isTTY),
-      write: (s) => process.stderr.write(s),
-      print: (line) => (args.json ? console.error(line) : console.log(line)),
-      columns: () => process.stderr.columns ?? 80,
-      now: () => performance.now(),
-    });
     const controller = new AbortController();
     const stop = (signal: string) => {
-      view.done();
       if (!controller.signal.aborted) {
         log.info(`${signal}: finishing the current cycle, then flushing (${signal} again to exit at once)`);
         controller.abort();
