@@ -352,7 +352,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
       shown.files += filesOf(w).paths.length;
       let cyclesRun = 0;
       // This day's files, parsed on the reading workers (asked for while the previous day ran); the next day's asked for now.
-      const parsed = reader ? await (ahead?.n === n ? ahead.files : reader.read(filesOf(w).paths)) : undefined;
+      const parsed = reader ? await (ahead?.n === n ? ahead.files.catch(() => reader.read(filesOf(w).paths)) : reader.read(filesOf(w).paths)) : undefined;
       const next = work.findIndex((x, i) => i > n && !progress.done[keyOf(x)]);
       ahead = reader && next >= 0 ? { n: next, files: reader.read(filesOf(work[next]!).paths) } : null;
       // A read ahead that fails is asked again when its day comes.
