@@ -149,6 +149,11 @@ console.log("\nkite ticker (bench/kernels/ticker-live.bench.ts)");
 const live = Bun.spawnSync([process.execPath, join(import.meta.dir, "kernels/ticker-live.bench.ts"), ...(values.quick ? ["--quick"] : [])], { stdout: "pipe", stderr: "inherit" });
 process.stdout.write(live.stdout);
 
+// g6 ingest end to end into VictoriaMetrics, real processes; reported, not gated.
+console.log("\ng6 ingest (bench/kernels/ingest.bench.ts)");
+const ingest = Bun.spawnSync([process.execPath, join(import.meta.dir, "kernels/ingest.bench.ts"), ...(values.quick ? ["--quick"] : [])], { stdout: "pipe", stderr: "inherit" });
+process.stdout.write(ingest.stdout);
+
 /** The gated figures: normalised p50 per workload and pool, and the pool speed-up per workload. */
 const gated: Record<string, number> = {};
 for (const w of workloads) gated[`${w.preset}/pool=${w.pool}/compute_p50_over_calibration`] = w.computeP50 / w.calibrationMs;

@@ -26,6 +26,7 @@ import { createRunDashboard, panelsCommand, summaryCommand, type Host } from "./
 import { metricsCatalog } from "./metrics/index.ts";
 import { kiteCommand, type KiteHost } from "./providers/kite/commands.ts";
 import { describeIngest, runIngest } from "./ingest.ts";
+import { createProgressView } from "./ingest-progress.ts";
 import { ServerStartError, startServer, type G6Server } from "./server/server.ts";
 import type { EngineStats } from "./contracts/index.ts";
 
@@ -217,8 +218,17 @@ const ingest = defineCommand({
       else if (t.startsWith("--index=")) named.push(t.slice("--index=".length));
     });
     const indices = named.flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean);
+    // A bar on a terminal's stderr; the plain per-day lines otherwise.
+    const view = createProgressView({
+      tty: Boolean(process.stderr.isTTY),
+      write: (s) => process.stderr.write(s),
+      print: (line) => (args.json ? console.error(line) : console.log(line)),
+      columns: () => process.stderr.columns ?? 80,
+      now: () => performance.now(),
+    });
     const controller = new AbortController();
     const stop = (signal: string) => {
+      view.done();
       if (!controller.signal.aborted) {
         console.error(`g6 ingest: ${signal}: finishing the current cycle, then stopping (what was handed over stays in the spool; a rerun resumes)`);
         controller.abort();
@@ -239,13 +249,16 @@ const ingest = defineCommand({
         recompute: Boolean(args.recompute),
         input,
         log,
-        progress: (line) => (args.json ? console.error(line) : console.log(line)),
+        progress: (line) => view.line(line),
+        onProgress: (p) => view.update(p),
         signal: controller.signal,
       });
+      view.done();
       if (args.json) console.log(JSON.stringify(report, null, 2));
       else for (const line of describeIngest(report)) console.log(line);
       if (report.interrupted) throw new ExitStatus(130);
     } finally {
+      view.done();
       for (const l of locks) l.release();
     }
   },

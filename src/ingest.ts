@@ -21,7 +21,6 @@
 import { type ConsolaInstance, createConsola } from "consola";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createApp } from "./app.ts";
 import type { ChainBatch } from "./chain/batch.ts";
 import { ConfigError } from "./config/errors.ts";
 import { loadConfig, type LoadInput } from "./config/load.ts";
@@ -31,9 +30,15 @@ import { writeFileAtomic } from "./files/atomic.ts";
 import { DECIMALS } from "./g6csv/format.ts";
 import { INDICES, type IndexName } from "./market/index.ts";
 import { createReplayProviderFactory } from "./providers/replay/factory.ts";
-import type { DayReport, RecordedDay } from "./providers/replay/recording.ts";
+import type { DayReport, ParsedFile, RecordedDay } from "./providers/replay/recording.ts";
+import { createDayReader } from "./ingest-read.ts";
+import type { IngestProgress } from "./ingest-progress.ts";
+import { poolSize } from "./app.ts";
 import { datesInRange, filesOfDay } from "./providers/replay/tree.ts";
-import { influxSpoolDir } from "./sinks/influx/factory.ts";
+import { createDelivery, DELIVERY_CONCURRENCY, replayDayToSpool } from "./ingest-fast.ts";
+import { influxSinkOptions, influxSpoolDir } from "./sinks/influx/factory.ts";
+import { createInfluxSink } from "./sinks/influx/sink.ts";
+import { createDiskSpool } from "./sinks/spool/disk-spool.ts";
 
 export type IngestOptions = {
   paths: string[];
@@ -47,6 +52,8 @@ export type IngestOptions = {
   log: ConsolaInstance;
   /** One line per day (progress). */
   progress: (line: string) => void;
+  /** Figures for a progress bar, after every cycle (src/ingest-progress.ts throttles the drawing). */
+  onProgress?: (p: IngestProgress) => void;
   signal: AbortSignal;
 };
 
@@ -292,87 +299,149 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
   const skipped: IngestReport["skipped"] = [];
   const iv = opts.recompute ? new IvTally() : null;
   let skippedDone = 0;
-  let spooled = 0;
   let interrupted = false;
-  for (const [n, w] of work.entries()) {
-    if (opts.signal.aborted) {
-      interrupted = true;
-      break;
-    }
-    if (progress.done[keyOf(w)]) {
-      skippedDone++;
-      continue;
-    }
-    const t0 = performance.now();
-    const counts = zeroCounts();
-    let day: RecordedDay | null = null;
-    // Only the indices recorded that day: another index would get overview lines of an empty cycle.
+  const influx = base.storage.influx;
+  const spool = createDiskSpool({ dir: spoolDir, maxBytes: influx.spool_max_mb * 1024 * 1024, whenFull: influx.spool_when_full, warn: (m) => opts.log.warn(m) });
+  const sink = createInfluxSink({ ...influxSinkOptions(base.storage, () => Date.now()), concurrency: DELIVERY_CONCURRENCY, bytes: true });
+  await sink.open();
+  const delivery = createDelivery({
+    spool,
+    sink,
+    maxBytes: influx.spool_max_mb * 1024 * 1024,
+    retryBaseMs: base.storage.delivery.retry_base_ms,
+    retryMaxMs: base.storage.delivery.retry_max_ms,
+    log: opts.log,
+    signal: opts.signal,
+  });
+  // Only the indices recorded that day: another index would get overview lines of an empty cycle.
+  const listed = new Map<string, { recorded: string[]; paths: string[]; bytes: number }>();
+  const filesOf = (w: { tree: string; date: string }) => {
+    const key = `${w.tree}|${w.date}`;
+    const known = listed.get(key);
+    if (known) return known;
     const recorded = indices.filter((i) => {
       const f = filesOfDay(w.tree, [i], w.date);
       return f.overview.length + f.options.length > 0;
     });
-    const config = dayConfig(opts.input, w.tree, w.date, recorded, opts.recompute);
-    let app: ReturnType<typeof createApp>;
-    try {
-      app = createApp(config, {
-        log: dayLog,
-        providerFactory: createReplayProviderFactory({ onDay: (d) => void (day = d) }),
-        onCycle: (result) => countCycle(result, counts, day, iv),
-      });
-    } catch (err) {
-      // A day whose files hold no readable row: reported with its files, the next day goes on.
-      const read = day as RecordedDay | null;
-      if (!(err instanceof ConfigError) || !read) throw err;
-      const r = read.report;
-      addCounts(total, { ...zeroCounts(), files: r.files, filesNotRead: r.unreadable.length, tornLines: r.torn.length, badRows: r.badRows, duplicates: r.fileDuplicates });
-      skipped.push(...skippedOf(r));
-      skipped.push({ path: `${w.tree} ${w.date}`, reason: "no readable rows on this day" });
-      opts.progress(`[${n + 1}/${work.length}] ${w.date} ${w.tree}: no readable rows (${r.files} files read, ${r.unreadable.length} not G6 CSV)`);
-      continue;
-    }
-    await app.run({ cycles: 0, signal: opts.signal });
-    const influx = app.engine.stats.sinks.influx;
-    counts.linesAccepted = influx?.rows ?? 0;
-    counts.linesRejected = influx?.rejected ?? 0;
-    spooled = influx?.spooled ?? 0;
-    const d = day as RecordedDay | null;
-    if (d) {
-      const r = d.report;
-      counts.files = r.files;
-      counts.filesNotRead = r.unreadable.length;
-      counts.rowsRead = r.rows;
-      counts.optionRowsRead = r.optionRows;
-      counts.overviewRowsRead = r.overviewRows;
-      counts.duplicates = r.fileDuplicates;
-      counts.tornLines = r.torn.length;
-      counts.badRows = r.badRows;
-      counts.zerosAsMissing = r.zeroAsMissing;
-      skipped.push(...skippedOf(r));
-    }
-    if (!app.engine.exhausted) {
-      // Stopped before the day's end: what was handed over is in the spool; the day is ingested again on a rerun.
-      interrupted = true;
+    const f = filesOfDay(w.tree, recorded, w.date);
+    const paths = [...f.overview, ...f.options];
+    const one = { recorded, paths, bytes: paths.reduce((n, p) => n + statSync(p).size, 0) };
+    listed.set(key, one);
+    return one;
+  };
+  // The progress bar's totals: the files and bytes of the days still to ingest.
+  const todo = opts.onProgress ? work.filter((w) => !progress.done[keyOf(w)]).map(filesOf) : [];
+  const shown = { files: 0, filesTotal: todo.reduce((n, f) => n + f.paths.length, 0), rows: 0, bytes: 0, bytesTotal: todo.reduce((n, f) => n + f.bytes, 0) };
+  const workers = poolSize(base.pool.size);
+  const reader = workers > 0 ? createDayReader(workers) : null;
+  let ahead: { n: number; files: Promise<Map<string, ParsedFile>> } | null = null;
+  try {
+    for (const [n, w] of work.entries()) {
+      if (opts.signal.aborted) {
+        interrupted = true;
+        break;
+      }
+      if (progress.done[keyOf(w)]) {
+        skippedDone++;
+        continue;
+      }
+      const t0 = performance.now();
+      const counts = zeroCounts();
+      let day: RecordedDay | null = null;
+      const { recorded, bytes: dayBytes } = filesOf(w);
+      shown.files += filesOf(w).paths.length;
+      let cyclesRun = 0;
+      // This day's files, parsed on the reading workers (asked for while the previous day ran); the next day's asked for now.
+      const parsed = reader ? await (ahead?.n === n ? ahead.files.catch(() => reader.read(filesOf(w).paths)) : reader.read(filesOf(w).paths)) : undefined;
+      const next = work.findIndex((x, i) => i > n && !progress.done[keyOf(x)]);
+      ahead = reader && next >= 0 ? { n: next, files: reader.read(filesOf(work[next]!).paths) } : null;
+      // A read ahead that fails is asked again when its day comes.
+      ahead?.files.catch(() => {});
+      const config = dayConfig(opts.input, w.tree, w.date, recorded, opts.recompute);
+      let exhausted: boolean;
+      try {
+        exhausted = await replayDayToSpool({
+          config,
+          log: dayLog,
+          delivery,
+          parsed,
+          signal: opts.signal,
+          onDay: (d) => void (day = d),
+          onCycle: (result) => {
+            countCycle(result, counts, day, iv);
+            if (!opts.onProgress || !day) return;
+            const share = ++cyclesRun / Math.max(1, (day as RecordedDay).instants.length);
+            opts.onProgress({
+              ...shown,
+              rows: shown.rows + (day as RecordedDay).report.rows * share,
+              bytes: shown.bytes + dayBytes * share,
+              elapsedMs: performance.now() - started,
+              date: w.date,
+            });
+          },
+        });
+      } catch (err) {
+        // A day whose files hold no readable row: reported with its files, the next day goes on.
+        const read = day as RecordedDay | null;
+        if (!(err instanceof ConfigError) || !read) throw err;
+        const r = read.report;
+        addCounts(total, { ...zeroCounts(), files: r.files, filesNotRead: r.unreadable.length, tornLines: r.torn.length, badRows: r.badRows, duplicates: r.fileDuplicates });
+        skipped.push(...skippedOf(r));
+        skipped.push({ path: `${w.tree} ${w.date}`, reason: "no readable rows on this day" });
+        opts.progress(`[${n + 1}/${work.length}] ${w.date} ${w.tree}: no readable rows (${r.files} files read, ${r.unreadable.length} not G6 CSV)`);
+        shown.bytes += dayBytes;
+        continue;
+      }
+      const d = day as RecordedDay | null;
+      if (d) {
+        const r = d.report;
+        counts.files = r.files;
+        counts.filesNotRead = r.unreadable.length;
+        counts.rowsRead = r.rows;
+        counts.optionRowsRead = r.optionRows;
+        counts.overviewRowsRead = r.overviewRows;
+        counts.duplicates = r.fileDuplicates;
+        counts.tornLines = r.torn.length;
+        counts.badRows = r.badRows;
+        counts.zerosAsMissing = r.zeroAsMissing;
+        skipped.push(...skippedOf(r));
+      }
+      if (!exhausted) {
+        // Stopped before the day's end: what was handed over is in the spool; the day is ingested again on a rerun.
+        interrupted = true;
+        addCounts(total, counts);
+        opts.progress(`${w.date} ${w.tree}: stopped after ${counts.optionRowsWritten} option rows; rerun to resume from this day`);
+        break;
+      }
+      if (d) {
+        // Distinct contract rows of the day (a row both layouts or two tags hold is one); those not written were outside the plan.
+        const distinct = distinctOptionRows(d, indices);
+        counts.optionRowsInTwoFiles = d.report.crossFileRows;
+        counts.optionRowsOutsidePlan = Math.max(0, distinct - counts.optionRowsWritten);
+      }
+      counts.days = 1;
       addCounts(total, counts);
-      opts.progress(`${w.date} ${w.tree}: stopped after ${counts.optionRowsWritten} option rows; rerun to resume from this day`);
-      break;
+      progress.done[keyOf(w)] = { rows: counts.rowsRead, at: new Date().toISOString() };
+      shown.rows += counts.rowsRead;
+      shown.bytes += dayBytes;
+      writeFileAtomic(progressPath, `${JSON.stringify(progress, null, 1)}\n`);
+      const secs = (performance.now() - t0) / 1000;
+      opts.progress(
+        `[${n + 1}/${work.length}] ${w.date} ${w.tree}: ${counts.files} files, ${counts.rowsRead} rows read, ${counts.optionRowsWritten} option rows written` +
+          (counts.optionRowsOutsidePlan ? `, ${counts.optionRowsOutsidePlan} outside the configured plan` : "") +
+          `, ${Math.round(counts.rowsRead / Math.max(secs, 1e-3))} rows/s`,
+      );
     }
-    if (d) {
-      // Distinct contract rows of the day (a row both layouts or two tags hold is one); those not written were outside the plan.
-      const distinct = distinctOptionRows(d, indices);
-      counts.optionRowsInTwoFiles = d.report.crossFileRows;
-      counts.optionRowsOutsidePlan = Math.max(0, distinct - counts.optionRowsWritten);
-    }
-    counts.days = 1;
-    addCounts(total, counts);
-    progress.done[keyOf(w)] = { rows: counts.rowsRead, at: new Date().toISOString() };
-    writeFileAtomic(progressPath, `${JSON.stringify(progress, null, 1)}\n`);
-    const secs = (performance.now() - t0) / 1000;
-    opts.progress(
-      `[${n + 1}/${work.length}] ${w.date} ${w.tree}: ${counts.files} files, ${counts.rowsRead} rows read, ${counts.optionRowsWritten} option rows written` +
-        (counts.optionRowsOutsidePlan ? `, ${counts.optionRowsOutsidePlan} outside the configured plan` : "") +
-        `, ${Math.round(counts.rowsRead / Math.max(secs, 1e-3))} rows/s`,
-    );
+    // What is spooled is delivered before the report; a server still refusing after the shutdown
+    // deadline leaves the rest in the spool for the next run (reported).
+    await delivery.finish(base.storage.delivery.shutdown_seconds * 1000);
+  } finally {
+    reader?.close();
+    await spool.close();
+    await sink.close();
   }
+  total.linesAccepted = delivery.accepted;
+  total.linesRejected = delivery.rejected;
   return {
     trees,
     daysFound: work.length,
@@ -380,7 +449,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
     counts: total,
     skipped,
     ivChange: iv?.result() ?? null,
-    spooled,
+    spooled: delivery.pending,
     interrupted,
     seconds: (performance.now() - started) / 1000,
   };

@@ -24,6 +24,12 @@ export type SpotQuote = {
   prevClose: number;
   /** Epoch ms of the quote. */
   time: number;
+  /**
+   * The ATM strike the source recorded with this spot (a replay: its option rows' `atm`, G6's
+   * rounding of the unrounded spot). The plan takes it when it is a nearest strike to `last`: a
+   * recorded 2-decimal spot on a strike midpoint would otherwise round to the other strike.
+   */
+  atm?: number;
 };
 
 /** One listed option contract. */

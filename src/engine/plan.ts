@@ -50,6 +50,17 @@ export function listedLadder(listed: Float64Array, spot: number, below: number, 
   return { atm, strikes: listed.slice(Math.max(0, at - below), Math.min(listed.length, at + above + 1)) };
 }
 
+/**
+ * The ATM a source recorded with the spot (SpotQuote.atm), when it is a nearest strike to the
+ * spot (within half a step, and half a cent for the spot's 2-decimal rounding): the record then
+ * decides a tie. Otherwise (absent, another rule, a wrong record) null: G6's rounding decides.
+ */
+export function recordedAtm(spot: SpotQuote, step: number): number | null {
+  const atm = spot.atm;
+  if (atm === undefined || !(atm > 0)) return null;
+  return Math.abs(atm - spot.last) <= step / 2 + 0.005 ? atm : null;
+}
+
 export type CyclePlan = { groups: GroupSpec[]; indices: IndexPlan[] };
 
 /** The indices enabled in config, in registry order. */
@@ -84,7 +95,7 @@ export function planCycle(input: PlanInput): CyclePlan {
       indices.push({ ...base, atm: Number.NaN, unresolved: [...selectors], error: "no expiry listing" });
       continue;
     }
-    let atm = atmStrike(spot.last, spec.strikeStep);
+    let atm = recordedAtm(spot, spec.strikeStep) ?? atmStrike(spot.last, spec.strikeStep);
     const universe = config.collection_mode === "universe";
     const fromListing = !universe && input.ladderFromListing === true;
     let indexAtm = fromListing ? Number.NaN : atm;

@@ -37,6 +37,15 @@ export class ByteWriter {
   /** Appends raw bytes (e.g. a row prefix encoded once per group). */
   bytes(data: Uint8Array): void {
     this.ensure(data.length);
+    // A short key (",iv=") by hand: TypedArray.set costs more per call than the copy itself
+    // (about 0.3 s a day of g6 ingest's line rendering, 3 million calls).
+    if (data.length <= 32) {
+      const buf = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < data.length; i++) buf[p++] = data[i]!;
+      this.pos = p;
+      return;
+    }
     this.buf.set(data, this.pos);
     this.pos += data.length;
   }

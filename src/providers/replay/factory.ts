@@ -18,7 +18,7 @@ import { ConfigError } from "../../config/errors.ts";
 import { istDate } from "../../market/index.ts";
 import type { ProviderFactory, SnapshotClock } from "../registry.ts";
 import { createReplayProvider } from "./provider.ts";
-import { loadDay, type DayReport, type RecordedDay } from "./recording.ts";
+import { loadDay, type DayReport, type ParsedFile, type RecordedDay } from "./recording.ts";
 import { datesInRange, filesOfDay } from "./tree.ts";
 
 /** The day's summary line, and a warning line when something in its files was not read (null otherwise). */
@@ -36,8 +36,11 @@ export function describeDay(r: DayReport): { info: string; warn: string | null }
   return { info: `replaying ${r.date}: ${facts.join(", ")}`, warn: skipped.length ? `${r.date}: ${skipped.join("; ")}` : null };
 }
 
-/** Hooks of a replay factory: `onDay` hears of each recorded day when it has been read (g6 ingest's report). */
-export type ReplayHooks = { onDay?: (day: RecordedDay) => void };
+/**
+ * Hooks of a replay factory: `onDay` hears of each recorded day when it has been read (g6
+ * ingest's report); `parsed` gives files of a date already parsed (g6 ingest's reading workers).
+ */
+export type ReplayHooks = { onDay?: (day: RecordedDay) => void; parsed?: (date: string) => ReadonlyMap<string, ParsedFile> | undefined };
 
 export const replayProviderFactory: ProviderFactory = createReplayProviderFactory();
 
@@ -70,7 +73,7 @@ export function createReplayProviderFactory(hooks: ReplayHooks = {}): ProviderFa
       let loaded: RecordedDay | null = null;
       const day = (date: string): RecordedDay => {
         if (loaded?.date === date) return loaded;
-        loaded = loadDay(date, filesOfDay(base, indices, date));
+        loaded = loadDay(date, filesOfDay(base, indices, date), hooks.parsed?.(date));
         hooks.onDay?.(loaded);
         const lines = describeDay(loaded.report);
         log?.info(lines.info);

@@ -60,7 +60,7 @@ export function createReplayProvider(opts: ReplayProviderOptions): Provider {
       const out: SpotQuote[] = [];
       for (const index of indices) {
         const s = day.spot(index, at);
-        if (s) out.push({ index, last: s.last, open: s.open, high: s.high, low: s.low, prevClose: s.prevClose, time: at });
+        if (s) out.push({ index, last: s.last, open: s.open, high: s.high, low: s.low, prevClose: s.prevClose, time: at, ...(s.atm > 0 ? { atm: s.atm } : {}) });
       }
       return out;
     },
@@ -81,10 +81,11 @@ export function createReplayProvider(opts: ReplayProviderOptions): Provider {
         for (let i = Math.max(lo, batch.start[g]!); i < Math.min(hi, batch.end[g]!); i++) {
           const ref = rows.get(batch.strike[i]!);
           if (ref === undefined) continue;
-          const isCall = batch.isCall[i] === 1;
+          const cols = day.sideColumns(ref, batch.isCall[i] === 1);
+          const row = day.rowOf(ref);
           let any = false;
           for (const f of fields) {
-            const x = day.value(ref, isCall, f);
+            const x = cols[f][row]!;
             batch[f][i] = x;
             if (x === x) any = true;
           }

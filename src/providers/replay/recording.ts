@@ -18,7 +18,7 @@ import { readG6Csv, type OptionCsv, type OverviewCsv } from "../../g6csv/index.t
 import type { DayFiles } from "./tree.ts";
 
 /** The spot the replay serves for an index at an instant (NaN where the record has none). */
-export type RecordedSpot = { last: number; open: number; high: number; low: number; prevClose: number };
+export type RecordedSpot = { last: number; open: number; high: number; low: number; prevClose: number; /** The option rows' recorded ATM (NaN: none). */ atm: number };
 
 /** What reading a day found: counts for the summary and for tests. */
 export type DayReport = {
@@ -78,12 +78,21 @@ export type RecordedDay = {
   rowsAt(index: string, expiry: string, at: number): ReadonlyMap<number, RowRef> | undefined;
   /** The recorded value of `field` of the call (or put) side of row `ref`. */
   value(ref: RowRef, isCall: boolean, field: LegField): number;
+  /** The recorded columns of the call (or put) side of row `ref`'s file, indexed by `rowOf(ref)` (the provider's per-leg fill). */
+  sideColumns(ref: RowRef, isCall: boolean): Readonly<Record<LegField, ArrayLike<number>>>;
+  rowOf(ref: RowRef): number;
 };
 
 type Series = { tags: Set<string>; strikes: Set<number>; byAt: Map<number, Map<number, RowRef>> };
 
-/** Reads `files` of `date` (unreadable files are reported, not thrown). */
-export function loadDay(date: string, files: DayFiles): RecordedDay {
+/** A file read and parsed elsewhere (g6 ingest's reading workers): the parsed file, or why it could not be read. */
+export type ParsedFile = { path: string; csv: OptionCsv | OverviewCsv } | { path: string; error: string };
+
+/**
+ * Reads `files` of `date` (unreadable files are reported, not thrown). A file in `parsed` is
+ * taken from there (parsed by the same reader elsewhere) instead of being read here.
+ */
+export function loadDay(date: string, files: DayFiles, parsed?: ReadonlyMap<string, ParsedFile>): RecordedDay {
   const report: DayReport = {
     date,
     files: 0,
@@ -104,7 +113,9 @@ export function loadDay(date: string, files: DayFiles): RecordedDay {
   };
   const read = (path: string) => {
     try {
-      const csv = readG6Csv(readFileSync(path), { path });
+      const done = parsed?.get(path);
+      if (done && "error" in done) throw new Error(done.error);
+      const csv = done ? done.csv : readG6Csv(readFileSync(path), { path });
       const q = csv.quirks;
       report.files++;
       report.rows += csv.rows;
@@ -148,6 +159,7 @@ export function loadDay(date: string, files: DayFiles): RecordedDay {
   const optionFiles: OptionCsv[] = [];
   const series = new Map<string, Series>();
   const optionSpot = new Map<string, Map<number, number>>();
+  const optionAtm = new Map<string, Map<number, number>>();
   for (const path of files.options) {
     const csv = read(path);
     if (!csv) continue;
@@ -186,6 +198,10 @@ export function loadDay(date: string, files: DayFiles): RecordedDay {
       let spots = optionSpot.get(index);
       if (!spots) optionSpot.set(index, (spots = new Map()));
       if (price === price && !spots.has(at)) spots.set(at, price);
+      const atm = csv.columns.atm[r]!;
+      let atms = optionAtm.get(index);
+      if (!atms) optionAtm.set(index, (atms = new Map()));
+      if (atm > 0 && !atms.has(at)) atms.set(at, atm);
     }
   }
 
@@ -205,7 +221,7 @@ export function loadDay(date: string, files: DayFiles): RecordedDay {
       const width = o ? o.width : Number.NaN;
       // The lowest level the row proves was reached (spot, open), and the width above it.
       const low = width >= 0 ? Math.min(last, open === open ? open : last) : Number.NaN;
-      out.set(at, { last, open: open > 0 ? open : Number.NaN, prevClose: prevClose > 0 ? prevClose : Number.NaN, high: low + width, low });
+      out.set(at, { last, open: open > 0 ? open : Number.NaN, prevClose: prevClose > 0 ? prevClose : Number.NaN, high: low + width, low, atm: optionAtm.get(index)?.get(at) ?? Number.NaN });
     }
     spots.set(index, out);
   }
@@ -220,6 +236,10 @@ export function loadDay(date: string, files: DayFiles): RecordedDay {
   for (const list of expiries.values()) list.sort();
   const strikeLists = new Map([...series].map(([key, s]) => [key, [...s.strikes].sort((a, b) => a - b)]));
 
+  const sideOf = (file: OptionCsv, side: "ce" | "pe") =>
+    Object.fromEntries(Object.entries(SIDE_COLUMNS[side]).map(([field, column]) => [field, file.columns[column]])) as unknown as Record<LegField, ArrayLike<number>>;
+  const sides = optionFiles.map((file) => ({ ce: sideOf(file, "ce"), pe: sideOf(file, "pe") }));
+
   return {
     date,
     instants: sorted,
@@ -233,6 +253,8 @@ export function loadDay(date: string, files: DayFiles): RecordedDay {
       const file = optionFiles[Math.floor(ref / ROW_BITS)]!;
       return file.columns[SIDE_COLUMNS[isCall ? "ce" : "pe"][field]][ref % ROW_BITS]!;
     },
+    sideColumns: (ref, isCall) => sides[Math.floor(ref / ROW_BITS)]![isCall ? "ce" : "pe"],
+    rowOf: (ref) => ref % ROW_BITS,
   };
 }
 

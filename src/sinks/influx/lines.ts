@@ -236,12 +236,22 @@ function summaryLines(result: CycleResult): string[] {
 /** The cycle as one payload: its lines in order (options, then per expiry, then per index), each ending in a newline. */
 export function encodeCycle(result: CycleResult): Uint8Array {
   const w = new ByteWriter(Math.max(1 << 12, result.batch.legs * 360));
-  writeOptionLines(result.batch, result.at, w);
+  writeCycle(result, w);
+  return w.view();
+}
+
+/**
+ * Appends the cycle's payload (encodeCycle's bytes) to `w`; returns its line count. g6 ingest
+ * writes many cycles into one buffer this way, so its spool records are the sink's bytes.
+ */
+export function writeCycle(result: CycleResult, w: ByteWriter): number {
+  let n = writeOptionLines(result.batch, result.at, w);
   for (const line of summaryLines(result)) {
     w.ascii(line);
     w.newline();
+    n++;
   }
-  return w.view();
+  return n;
 }
 
 /** Every line of a cycle as strings, in payload order (tests, tools). */

@@ -76,17 +76,31 @@ function v2Transport(t: InfluxTarget): Transport {
   };
 }
 
-function v1Transport(t: InfluxTarget): Transport {
-  const query = new URLSearchParams({ db: t.database, precision: "ms" });
-  if (t.retentionPolicy) query.set("rp", t.retentionPolicy);
-  const url = `${t.url.replace(/\/+$/, "")}/write?${query}`;
+/** A batch as bytes (line protocol, newline-terminated lines), posted with fetch to either API. */
+export type BytesTransport = { send(body: Uint8Array, signal?: AbortSignal): Promise<Answer> };
+
+/**
+ * Posts bytes as they are: `/write` (v1, Basic credentials) or `/api/v2/write` (v2, the token),
+ * gzip when enabled. g6 ingest sends its large payloads this way, cut at line ends, without
+ * turning them into strings: the client's per-line handling cost 2–3 times the wall time.
+ */
+export function createBytesTransport(t: InfluxTarget): BytesTransport {
+  const base = t.url.replace(/\/+$/, "");
   const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8" };
-  if (t.username !== null) headers.authorization = `Basic ${Buffer.from(`${t.username}:${t.password ?? ""}`).toString("base64")}`;
+  let url: string;
+  if (t.api === "v1") {
+    const query = new URLSearchParams({ db: t.database, precision: "ms" });
+    if (t.retentionPolicy) query.set("rp", t.retentionPolicy);
+    url = `${base}/write?${query}`;
+    if (t.username !== null) headers.authorization = `Basic ${Buffer.from(`${t.username}:${t.password ?? ""}`).toString("base64")}`;
+  } else {
+    url = `${base}/api/v2/write?${new URLSearchParams({ org: t.org, bucket: t.bucket, precision: "ms" })}`;
+    if (t.token !== null) headers.authorization = `Token ${t.token}`;
+  }
   if (t.gzip) headers["content-encoding"] = "gzip";
   return {
-    async send(lines, signal) {
-      const text = lines.join("\n");
-      const body = t.gzip ? Bun.gzipSync(new TextEncoder().encode(text)) : text;
+    async send(bytes, signal) {
+      const body = t.gzip ? Bun.gzipSync(bytes as Uint8Array<ArrayBuffer>) : bytes;
       const timeout = AbortSignal.timeout(t.timeoutMs);
       try {
         const res = await fetch(url, { method: "POST", headers, body, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
@@ -97,6 +111,12 @@ function v1Transport(t: InfluxTarget): Transport {
       }
     },
   };
+}
+
+function v1Transport(t: InfluxTarget): Transport {
+  const bytes = createBytesTransport(t);
+  const encoder = new TextEncoder();
+  return { send: (lines, signal) => bytes.send(encoder.encode(lines.join("\n")), signal) };
 }
 
 export function createTransport(t: InfluxTarget): Transport {
