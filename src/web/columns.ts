@@ -4,6 +4,7 @@
  * here and reaches the chain endpoint and the page without other changes. A value that cannot
  * be known is null (the page shows "—"); none is ever made up.
  */
+import { BUILDUP_CLASSES } from "../analytics/index.ts";
 import type { ExpiryState } from "./store.ts";
 
 export type LegValue = number | string | null;
@@ -14,7 +15,9 @@ const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
 
 /**
  * OI change since the session's first snapshot, per strike (null where the strike was not in
- * the first snapshot or either OI is missing); build-up labels: null until the engine computes them.
+ * the first snapshot or either OI is missing); the build-up class over the engine's OI-change
+ * lookback (analytics.oi_change, analytics.buildup): null while unknown (no lookback snapshot
+ * yet, a missing price or OI, or a chain read back from files).
  */
 export function extraLegColumns(e: ExpiryState): LegColumn[] {
   const { latest, first } = e;
@@ -26,8 +29,10 @@ export function extraLegColumns(e: ExpiryState): LegColumn[] {
       return j === undefined ? null : finiteOrNull(now[i]! - then[j]!);
     });
   const none = () => Array.from(latest.strikes, (): LegValue => null);
+  // Code 0 is "unknown": shown as missing, never as a class.
+  const classes = (codes: Uint8Array) => Array.from(codes, (c): LegValue => (c === 0 ? null : BUILDUP_CLASSES[c]!.replace("_", " ")));
   return [
     { key: "oi_change", label: "OI chg", unit: "contracts", ce: change(latest.ce.oi, first.ce.oi), pe: change(latest.pe.oi, first.pe.oi) },
-    { key: "buildup", label: "Build-up", unit: "", ce: none(), pe: none() },
+    { key: "buildup", label: "Build-up", unit: "", ce: e.buildup ? classes(e.buildup.ce) : none(), pe: e.buildup ? classes(e.buildup.pe) : none() },
   ];
 }

@@ -13,6 +13,7 @@
  */
 import type { ChainBatch } from "../chain/batch.ts";
 import type { CycleResult } from "../contracts/index.ts";
+import { type StrikeFlow, strikeFlowOf } from "../chain/strike-flow.ts";
 
 /** Per-leg numeric fields the chain view shows (NaN: missing). */
 export const CHAIN_FIELDS = ["last", "netChange", "bid", "ask", "volume", "oi", "iv", "delta", "gamma", "theta", "vega"] as const;
@@ -48,6 +49,12 @@ export type ExpiryState = {
   latest: ChainSnapshot;
   first: ChainSnapshot;
   series: Series;
+  /**
+   * The latest cycle's build-up class code per strike of `latest` (an index into
+   * BUILDUP_CLASSES, 0 unknown), from the engine's strike flow; null when the cycle had none
+   * (read back from files, or no flow for the expiry).
+   */
+  buildup: { ce: Uint8Array; pe: Uint8Array } | null;
 };
 
 export const expiryKey = (index: string, tag: string) => `${index}|${tag}`;
@@ -71,6 +78,25 @@ function halve(s: Series): void {
   };
   keep(s.t);
   for (const f of SERIES_FIELDS) keep(s[f]);
+}
+
+/**
+ * The flow's build-up codes at `strikes` (copies: the flow belongs to its cycle); a strike the
+ * flow does not hold stays 0 (unknown). Null without a flow.
+ */
+function buildupOf(strikes: Float64Array, flow: StrikeFlow | null): ExpiryState["buildup"] {
+  if (flow === null) return null;
+  const ce = new Uint8Array(strikes.length);
+  const pe = new Uint8Array(strikes.length);
+  const at = new Map<number, number>();
+  flow.strike.forEach((k, i) => at.set(k, i));
+  strikes.forEach((k, i) => {
+    const j = at.get(k);
+    if (j === undefined) return;
+    ce[i] = flow.callBuildup[j]!;
+    pe[i] = flow.putBuildup[j]!;
+  });
+  return { ce, pe };
 }
 
 /**
@@ -144,15 +170,16 @@ export function createSessionStore(maxPoints: number): SessionStore {
     s.t.push(p.t);
     for (const f of SERIES_FIELDS) s[f].push(p[f]);
   };
-  const record = (chain: ChainSnapshot, point: SeriesPoint) => {
+  const record = (chain: ChainSnapshot, point: SeriesPoint, buildup: ExpiryState["buildup"] = null) => {
     const key = expiryKey(chain.index, chain.tag);
     let e = byKey.get(key);
     if (!e) {
-      e = { index: chain.index, tag: chain.tag, expiry: chain.expiry, latest: chain, first: chain, series: newSeries() };
+      e = { index: chain.index, tag: chain.tag, expiry: chain.expiry, latest: chain, first: chain, series: newSeries(), buildup };
       byKey.set(key, e);
     } else if (chain.at >= e.latest.at) {
       e.latest = chain;
       e.expiry = chain.expiry;
+      e.buildup = buildup;
     }
     if (chain.at < e.first.at) e.first = chain;
     push(e.series, point);
@@ -179,7 +206,8 @@ export function createSessionStore(maxPoints: number): SessionStore {
         const e = byKey.get(expiryKey(x.index, x.tag));
         const spare = e && e.latest !== e.first && e.latest.at <= r.at ? e.latest : undefined;
         const chain = chainOfGroup(r.batch, x.group, r.cycle, r.at, spare);
-        record(chain, { t: r.at, spot: x.spot, pcrOi: x.pcrOi, pcrVolume: x.pcrVolume, maxPain: x.maxPain, straddle: x.straddle, impliedMove: x.impliedMove, atmIv: x.atmIv });
+        const buildup = buildupOf(chain.strikes, strikeFlowOf(r.flows, x.index, x.tag));
+        record(chain, { t: r.at, spot: x.spot, pcrOi: x.pcrOi, pcrVolume: x.pcrVolume, maxPain: x.maxPain, straddle: x.straddle, impliedMove: x.impliedMove, atmIv: x.atmIv }, buildup);
       }
     },
     seed(d, h) {
@@ -200,7 +228,7 @@ export function createSessionStore(maxPoints: number): SessionStore {
         if (h.first.at < e.first.at) e.first = h.first;
         return;
       }
-      byKey.set(key, { index: h.latest.index, tag: h.latest.tag, expiry: h.latest.expiry, latest: h.latest, first: h.first, series });
+      byKey.set(key, { index: h.latest.index, tag: h.latest.tag, expiry: h.latest.expiry, latest: h.latest, first: h.first, series, buildup: null });
     },
     expiries: () => [...byKey.values()],
     get: (index, tag) => byKey.get(expiryKey(index, tag)),

@@ -149,8 +149,8 @@ describe("web dashboard in a browser", () => {
         expectCell(`${side}:volume`, v(side, "volume") === null ? "—" : inr(0).format(v(side, "volume")));
         expectCell(`${side}:iv`, v(side, "iv") === null ? "—" : `${inr(2).format(v(side, "iv") * 100)} %`);
         expectCell(`${side}:delta`, v(side, "delta") === null ? "—" : inr(3).format(v(side, "delta")));
-        // Build-up labels are not computed yet: shown as missing, never made up.
-        expectCell(`${side}:buildup`, "—");
+        // Build-up labels as the chain endpoint has them ("—" while unknown, never made up).
+        expectCell(`${side}:buildup`, v(side, "buildup") ?? "—");
       }
     });
     // OI change since the session's first snapshot: cycle 2 minus cycle 1, at the ATM strike.

@@ -6,11 +6,15 @@ import type { CycleResult } from "../../src/contracts/index.ts";
 import { startServer } from "../../src/server/server.ts";
 import { underDataDir } from "../../src/sinks/csv/sink.ts";
 import { rebuildFromCsv } from "../../src/web/rebuild.ts";
+import { extraLegColumns } from "../../src/web/columns.ts";
 import { createSessionStore, SERIES_FIELDS } from "../../src/web/store.ts";
 import { instantClock, quietLog, runEngine, tempDir, testConfig } from "../helpers/engine.ts";
 
+// Window scope: the files hold the ladder, so only window-scope aggregates can be read back
+// equal to live (in chain scope the live max pain and PCR cover strikes no file records).
 const base = (dir: string, layout = "g6") =>
   testConfig({
+    analytics: { scope: "window" },
     provider: { sim: { start: "2026-11-20T10:00" } },
     storage: { data_dir: dir, csv: { layout } },
     pool: { size: 0 },
@@ -90,5 +94,40 @@ describe("session store", () => {
     } finally {
       await srv.stop();
     }
+  });
+
+  test("build-up labels in the chain columns: each strike classified by its own OI and price change over the lookback, unknown ones missing", async () => {
+    // A one-minute lookback at the default one-minute interval: cycle n's base is cycle n-1.
+    const config = testConfig({
+      provider: { sim: { start: "2026-11-20T10:00" } },
+      storage: { data_dir: join(tempDir(), "out") },
+      pool: { size: 0 },
+      indices: { BANKNIFTY: { enabled: false }, FINNIFTY: { enabled: false }, MIDCPNIFTY: { enabled: false }, SENSEX: { enabled: false } },
+      analytics: { oi_change: { lookback_minutes: 1 }, buildup: { oi_threshold_pct: 0, price_threshold_pct: 0 } },
+    });
+    const results = await runEngine(config, 4);
+    expect(results.at(-1)!.at - results.at(-2)!.at).toBe(60_000);
+    const store = createSessionStore(100);
+    for (const r of results.slice(0, -1)) store.observe(r);
+    const before = store.get("NIFTY", "this_week")!.latest;
+    const base = { strikes: Array.from(before.strikes), oi: { ce: Array.from(before.ce.oi), pe: Array.from(before.pe.oi) }, last: { ce: Array.from(before.ce.last), pe: Array.from(before.pe.last) } };
+    store.observe(results.at(-1)!);
+    const e = store.get("NIFTY", "this_week")!;
+    const col = extraLegColumns(e).find((c) => c.key === "buildup")!;
+    const seen = new Set<string>();
+    for (const side of ["ce", "pe"] as const) {
+      Array.from(e.latest.strikes).forEach((k, i) => {
+        const j = base.strikes.indexOf(k);
+        const [oi0, p0, oi1, p1] = [base.oi[side][j]!, base.last[side][j]!, e.latest[side].oi[i]!, e.latest[side].last[i]!];
+        let want: string | null;
+        if (j < 0 || !(oi0 > 0) || !(p0 > 0) || !Number.isFinite(oi1) || !Number.isFinite(p1)) want = null;
+        else if (oi1 === oi0 || p1 === p0) want = "neutral";
+        else want = oi1 > oi0 ? (p1 > p0 ? "long buildup" : "short buildup") : p1 > p0 ? "short covering" : "long unwinding";
+        expect({ side, strike: k, label: col[side][i] }).toEqual({ side, strike: k, label: want });
+        if (want) seen.add(want);
+      });
+    }
+    // The simulated minute moves OI and prices: more than one class shows up.
+    expect(seen.size).toBeGreaterThan(1);
   });
 });
