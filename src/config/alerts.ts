@@ -33,7 +33,7 @@ const Rules = v.pipe(
   }),
 );
 
-export const LOAD_STEPS = ["option_detail", "far_strikes", "far_expiries"] as const;
+export const LOAD_STEPS = ["option_detail", "chain_legs", "far_strikes", "far_expiries"] as const;
 export type LoadStep = (typeof LOAD_STEPS)[number];
 
 export const AlertsSettings = group(
@@ -86,7 +86,7 @@ export const LoadControlSettings = group(
     steps: field(
       v.pipe(v.array(v.picklist(LOAD_STEPS)), v.minLength(1), v.check((a) => new Set(a).size === a.length, "each step once")),
       [...LOAD_STEPS],
-      "Steps, shed in this order and restored in reverse: option_detail (per-strike metric series), far_strikes (expiries after each index's nearest keep ATM ± far_strikes), far_expiries (only each index's nearest expiry is collected). Shed strikes and expiries are missing from the plan, never filled.",
+      "Steps, shed in this order and restored in reverse: option_detail (per-strike metric series), chain_legs (analytics.scope chain: the listed strikes outside the ladder are not fetched, the aggregates are on the ladder and each expiry says scope window), far_strikes (expiries after each index's nearest keep ATM ± far_strikes), far_expiries (only each index's nearest expiry is collected). Shed strikes and expiries are missing from the plan, never filled.",
       { reloadable: true },
     ),
     far_strikes: field(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(200)), 2, "Strikes either side of ATM the far expiries keep while far_strikes is shed.", { unit: "strikes", reloadable: true }),

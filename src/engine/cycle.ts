@@ -150,7 +150,7 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
     rejectInvalidQuotes(batch);
   }
   // The chain legs after the ladder's: the CSV rows never wait on them; not after the ladder's fetch failed as a whole.
-  const chain = chainScope && !ladderFailed ? await fetchChainLegs(provider, config, plan.groups, listedStrikes, batch.legs, at) : null;
+  const chain = chainScope && !ladderFailed && !deps.shed?.chainLegs ? await fetchChainLegs(provider, config, plan.groups, listedStrikes, batch.legs, at) : null;
   if (chain) {
     for (const f of chain.failures) pushError(errors, { phase: "fetch", code: f.code, message: `chain legs: ${f.message}` });
     if (chain.error !== null) recordFailure(errors, provider.name, "fetch", chain.error);

@@ -82,5 +82,6 @@ export function createLoadControl(): LoadControl {
 export function planShed(shed: readonly LoadStep[], settings: LoadSettings): PlanShed | null {
   const farExpiries = shed.includes("far_expiries");
   const farStrikes = shed.includes("far_strikes") ? settings.far_strikes : null;
-  return farExpiries || farStrikes !== null ? { farExpiries, farStrikes } : null;
+  const chainLegs = shed.includes("chain_legs");
+  return farExpiries || farStrikes !== null || chainLegs ? { farExpiries, farStrikes, chainLegs } : null;
 }

@@ -27,9 +27,11 @@ export type PlanInput = {
 /**
  * What load control leaves out of a plan. Far expiries are every collected expiry of an index
  * after its nearest: `farExpiries` leaves them out, `farStrikes` (not null) cuts their ladders
- * to ATM ± that many strikes. What is left out is missing (the index says so), never filled.
+ * to ATM ± that many strikes; `chainLegs` leaves out the chain legs of analytics.scope "chain"
+(the aggregates fall back to the ladder, each expiry's scope "window"). What is left out is
+missing (the index says so), never filled.
  */
-export type PlanShed = { farExpiries: boolean; farStrikes: number | null };
+export type PlanShed = { farExpiries: boolean; farStrikes: number | null; chainLegs?: boolean };
 
 /** `strikes` cut to `n` either side of `atm` (or the strike nearest it). */
 function aroundAtm(strikes: Float64Array, atm: number, n: number): Float64Array {

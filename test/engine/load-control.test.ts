@@ -95,7 +95,7 @@ function slowProvider(base: Provider, delay: () => number): Provider {
 }
 
 describe("the engine under an injected slow provider", () => {
-  test("sheds detail, far strikes and far expiries in turn while cycles overrun, restores them in reverse once they are fast; every step counted, alerted and in the stats", async () => {
+  test("sheds detail, chain legs, far strikes and far expiries in turn while cycles overrun, restores them in reverse once they are fast; every step counted, alerted and in the stats", async () => {
     // Interval 0.25 s; a slow cycle sleeps 0.5 s (twice the interval: far above shed_above 0.8),
     // a fast one does not sleep (a simulated cycle of two indices takes a few ms: far under 0.5).
     const config = testConfig({
@@ -130,7 +130,7 @@ describe("the engine under an injected slow provider", () => {
         const shed = s.load?.shed ?? [];
         results.push({ result: r, shed });
         for (const a of feed.observe(alertStateFromCycle(r, s))) if (a.kind === "load_control") alerts.push(`${a.event} ${a.message}`);
-        if (shed.length === 3) slow = false;
+        if (shed.length === 4) slow = false;
         // Done once everything shed was restored, or at a generous cap.
         if ((!slow && shed.length === 0) || results.length >= 40) stop.abort();
       },
@@ -143,14 +143,25 @@ describe("the engine under an injected slow provider", () => {
       if (shed.length > before.length) changes.push(`shed ${shed.at(-1)}`);
       if (shed.length < before.length) changes.push(`restored ${before.at(-1)}`);
     });
-    expect(changes).toEqual(["shed option_detail", "shed far_strikes", "shed far_expiries", "restored far_expiries", "restored far_strikes", "restored option_detail"]);
-    expect(stats.load).toEqual({ shed: [], sheds: 3, restores: 3 });
+    expect(changes).toEqual([
+      "shed option_detail",
+      "shed chain_legs",
+      "shed far_strikes",
+      "shed far_expiries",
+      "restored far_expiries",
+      "restored far_strikes",
+      "restored chain_legs",
+      "restored option_detail",
+    ]);
+    expect(stats.load).toEqual({ shed: [], sheds: 4, restores: 4 });
     expect(alerts).toEqual([
       "raised load control: shed option_detail (1 step shed: option_detail)",
-      "notice load control: shed far_strikes (2 steps shed: option_detail, far_strikes)",
-      "notice load control: shed far_expiries (3 steps shed: option_detail, far_strikes, far_expiries)",
-      "notice load control: restored far_expiries (still shed: option_detail, far_strikes)",
-      "notice load control: restored far_strikes (still shed: option_detail)",
+      "notice load control: shed chain_legs (2 steps shed: option_detail, chain_legs)",
+      "notice load control: shed far_strikes (3 steps shed: option_detail, chain_legs, far_strikes)",
+      "notice load control: shed far_expiries (4 steps shed: option_detail, chain_legs, far_strikes, far_expiries)",
+      "notice load control: restored far_expiries (still shed: option_detail, chain_legs, far_strikes)",
+      "notice load control: restored far_strikes (still shed: option_detail, chain_legs)",
+      "notice load control: restored chain_legs (still shed: option_detail)",
       "cleared load control: restored option_detail (nothing shed)",
     ]);
 
@@ -160,7 +171,14 @@ describe("the engine under an injected slow provider", () => {
     const nearest = nifty(full)[0]!.expiry;
     expect(nifty(full).map((e) => e.strikesRequested)).toEqual([21, 21, 21, 21]);
     const plannedUnder = (shed: number) => results.filter((_, k) => k > 0 && results[k - 1]!.shed.length === shed).map((x) => x.result);
+    // chain_legs: the aggregates are the ladder's (scope "window"), the ladder itself is whole;
+    // with only option_detail shed they cover the chain.
+    for (const r of plannedUnder(1)) expect(nifty(r).map((e) => e.scope)).toEqual(["chain", "chain", "chain", "chain"]);
     for (const r of plannedUnder(2)) {
+      expect(nifty(r).map((e) => `${e.scope} ${e.strikesRequested}`)).toEqual(["window 21", "window 21", "window 21", "window 21"]);
+      expect(r.chain ?? null).toBeNull();
+    }
+    for (const r of plannedUnder(3)) {
       // far_strikes: the nearest expiry keeps its ladder, the others ATM ± 2 (5 strikes); nothing is filled in.
       // (On 2026-11-20 this_week and this_month are the same expiry, 2026-11-24: both nearest.)
       expect(nifty(r).map((e) => `${e.tag} ${e.strikesRequested}`)).toEqual(["this_week 21", "next_week 5", "this_month 21", "next_month 5"]);
@@ -168,14 +186,13 @@ describe("the engine under an injected slow provider", () => {
       expect(r.legsRequested).toBe(2 * (21 + 5 + 21 + 5));
       expect(r.batch.legs).toBe(r.legsRequested);
     }
-    for (const r of plannedUnder(3)) {
+    for (const r of plannedUnder(4)) {
       // far_expiries: only the nearest expiry; the index says what was shed.
       expect(nifty(r).map((e) => `${e.tag} ${e.expiry === nearest}`)).toEqual(["this_week true", "this_month true"]);
       expect(r.indices[0]!.status).toBe("PARTIAL");
       expect(r.indices[0]!.reason).toContain("shed by load control: next_week, next_month");
     }
-    expect(plannedUnder(2).length).toBeGreaterThan(0);
-    expect(plannedUnder(3).length).toBeGreaterThan(0);
+    for (const k of [1, 2, 3, 4]) expect(plannedUnder(k).length).toBeGreaterThan(0);
     // The last cycle: full plan again.
     expect(nifty(results.at(-1)!.result).map((e) => e.strikesRequested)).toEqual([21, 21, 21, 21]);
 
