@@ -39,6 +39,9 @@ function configFile(name: string, extra: Record<string, unknown> = {}, stream: R
     server: { enabled: false },
     pool: { size: 0 },
     summary: { mode: "off" },
+    // The ladder's subscriptions and requests are what is checked here; the chain scope (the
+    // default) subscribes and seeds every listed strike of each expiry besides.
+    analytics: { scope: "window" },
     ...extra,
   };
   writeFileSync(path, JSON.stringify(doc));

@@ -160,15 +160,27 @@ export function createKiteStreamProvider(opts: KiteProviderOptions, stream: Kite
   let seededLegs = 0;
   let nextRequestAt = 0;
 
-  /** One /quote request paced at 1 a second (seeds and the fallback's calls). */
-  async function paced<T>(call: () => Promise<T>): Promise<T> {
-    const wait = nextRequestAt - performance.now();
-    if (wait > 0) await sleep(wait);
-    try {
-      return await call();
-    } finally {
-      nextRequestAt = performance.now() + 1000;
-    }
+  /** The last paced request's end (settled either way): the next one starts after it. */
+  let pacedTail: Promise<unknown> = Promise.resolve();
+
+  /**
+   * One /quote request paced at 1 a second (seeds and the fallback's calls). Serialised: the
+   * engine does not pace a streaming provider and may ask for several chunks at once (the chain
+   * legs of analytics.scope "chain" are many), so each request waits for the one before it
+   * and then a second after it.
+   */
+  function paced<T>(call: () => Promise<T>): Promise<T> {
+    const run = pacedTail.then(async () => {
+      const wait = nextRequestAt - performance.now();
+      if (wait > 0) await sleep(wait);
+      try {
+        return await call();
+      } finally {
+        nextRequestAt = performance.now() + 1000;
+      }
+    });
+    pacedTail = run.catch(() => undefined);
+    return run;
   }
 
   const checkToken = () => checkAccessToken(opts);
