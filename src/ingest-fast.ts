@@ -27,6 +27,7 @@ import { createEnricher } from "./app.ts";
 import type { G6Config } from "./config/schema.ts";
 import { errorMessage, isRetriable, retryAfterOf, type CycleResult, type SpoolableSink, type SinkSpool } from "./contracts/index.ts";
 import { runCycle } from "./engine/cycle.ts";
+import { createTraderAnalytics } from "./engine/trader-analytics.ts";
 import { createListingCache } from "./engine/listing.ts";
 import { backoffMs } from "./engine/running-provider.ts";
 import { ByteWriter } from "./g6csv/bytes.ts";
@@ -214,6 +215,8 @@ export async function replayDayToSpool(deps: DayRunDeps): Promise<boolean> {
     w.reset();
   };
   let exhausted = false;
+  // The day's OI-change tracker and ATM IV history, as the engine keeps one per run (per day).
+  const trader = createTraderAnalytics(config);
   await provider.open();
   try {
     for (let n = 0; !signal.aborted; n++) {
@@ -222,7 +225,7 @@ export async function replayDayToSpool(deps: DayRunDeps): Promise<boolean> {
         exhausted = true;
         break;
       }
-      const result = await runCycle({ config, provider, enrich, elapsed: () => performance.now(), listing }, n, at);
+      const result = await runCycle({ config, provider, enrich, elapsed: () => performance.now(), listing, trader }, n, at);
       for (const e of result.errors) deps.log.warn(`cycle at ${new Date(at).toISOString()}: ${e.phase} failed (${e.code}): ${e.message}`);
       deps.onCycle(result);
       writeCycle(result, w);
