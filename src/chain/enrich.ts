@@ -29,24 +29,28 @@ export function ivFailCode(reason: (typeof IV_FAILURE_REASONS)[number]): number 
   return IV_FAILURE_REASONS.indexOf(reason) + 1;
 }
 
+/**
+ * Where the price IV is solved from: the mid when bid and ask are set and the spread is within
+ * `maxSpread` of the mid, else the last price when positive, else none (IV_SOURCE codes).
+ */
+export function priceSource(bid: number, ask: number, last: number, maxSpread: number): number {
+  if (bid > 0 && ask >= bid && (ask - bid) / ((bid + ask) / 2) <= maxSpread) return IV_SOURCE.mid;
+  return last > 0 ? IV_SOURCE.last : IV_SOURCE.none;
+}
+
+/** The price IV is solved from (see priceSource); NaN when there is none. */
+export function legPrice(bid: number, ask: number, last: number, maxSpread: number): number {
+  const source = priceSource(bid, ask, last, maxSpread);
+  return source === IV_SOURCE.mid ? (bid + ask) / 2 : source === IV_SOURCE.last ? last : Number.NaN;
+}
+
 /** The price IV is solved from, writing the source code; NaN when there is none. */
 function solvePrice(b: ChainBatch, i: number, maxSpread: number): number {
   const bid = b.bid[i]!;
   const ask = b.ask[i]!;
-  if (bid > 0 && ask >= bid) {
-    const mid = (bid + ask) / 2;
-    if ((ask - bid) / mid <= maxSpread) {
-      b.ivSource[i] = IV_SOURCE.mid;
-      return mid;
-    }
-  }
   const last = b.last[i]!;
-  if (last > 0) {
-    b.ivSource[i] = IV_SOURCE.last;
-    return last;
-  }
-  b.ivSource[i] = IV_SOURCE.none;
-  return Number.NaN;
+  b.ivSource[i] = priceSource(bid, ask, last, maxSpread);
+  return legPrice(bid, ask, last, maxSpread);
 }
 
 /** Enriches groups [g0, g1) of the batch in place: forward per group, then IV and Greeks per leg. */

@@ -42,15 +42,7 @@ export type CycleDeps = {
   createBatch?: (specs: readonly GroupSpec[]) => ChainBatch;
 };
 
-/** Parameters of enrichment from config. */
-export function enrichParams(config: Readonly<G6Config>): EnrichParams {
-  return {
-    r: config.risk_free_rate,
-    tick: config.analytics.tick,
-    maxSpreadFraction: config.analytics.max_spread_fraction,
-    parityStrikes: config.analytics.parity_strikes,
-  };
-}
+export { enrichParams } from "./enrich-params.ts";
 
 function toCycleError(phase: Phase, err: unknown): CycleError {
   if (err instanceof ProviderError) return { phase, code: err.code, message: err.message };

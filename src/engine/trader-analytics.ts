@@ -8,12 +8,14 @@
  */
 import { ivPercentile, ivRank } from "../analytics/index.ts";
 import type { ChainBatch } from "../chain/batch.ts";
+import { chainSkew25 } from "../chain/chain-skew.ts";
 import { strikeColumns } from "../chain/chain-legs.ts";
 import type { ExpirySummary } from "../chain/score.ts";
 import { createStrikeFlowTracker, expiryFlow, type FlowSettings, type StrikeFlow, type StrikeFlowTracker } from "../chain/strike-flow.ts";
 import { scopeAggregates } from "../chain/trader.ts";
 import type { G6Config } from "../config/schema.ts";
 import { isAbsolute, join } from "node:path";
+import { enrichParams } from "./enrich-params.ts";
 import { createIvHistory, type IvHistory } from "./iv-history.ts";
 
 export type TraderAnalytics = { flows: StrikeFlowTracker; ivHistory: IvHistory };
@@ -54,6 +56,7 @@ export function applyTraderAnalytics(
 ): StrikeFlow[] {
   const flows: StrikeFlow[] = [];
   const settings = flowSettings(config);
+  const params = enrichParams(config);
   const iv = config.analytics.iv_rank;
   // Universe mode collects every listed strike: its batch is the chain.
   const universe = config.collection_mode === "universe";
@@ -61,7 +64,15 @@ export function applyTraderAnalytics(
     const g = e.group;
     const inChain = chain !== null && chainGroups.has(g);
     const cols = strikeColumns(batch, g, inChain ? chain : null);
-    if (inChain) Object.assign(e, scopeAggregates(cols, e.spot, "chain"));
+    if (inChain) {
+      Object.assign(e, scopeAggregates(cols, e.spot, "chain"));
+      // The ladder's smile misses the 25-delta points (a far expiry's): the chain's OTM legs complete it.
+      if (!Number.isFinite(e.rr25) || !Number.isFinite(e.bf25)) {
+        const skew = chainSkew25(batch, chain, g, params, e.atmIv);
+        e.rr25 = skew.rr25;
+        e.bf25 = skew.bf25;
+      }
+    }
     else if (universe) e.scope = "chain";
     if (!state) continue;
     const flow = state.flows.update({ index: e.index, tag: e.tag, expiry: e.expiry }, cols, at, date, settings);

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createBatch } from "../../src/chain/batch.ts";
+import { greeks, impliedVol } from "../../src/analytics/index.ts";
 import { createMarketCalendar, timeToExpiryYears } from "../../src/market/index.ts";
 import { createSimProvider } from "../../src/providers/sim/provider.ts";
 import { createApp } from "../../src/app.ts";
@@ -54,8 +55,24 @@ async function fullChain(config: ReturnType<typeof settings>, index: string, exp
   const b = createBatch([{ index, tag: "x", expiry, spot, atm: Number.NaN, T, df: Math.exp(-config.risk_free_rate * T), strikes }]);
   await sim.quotes(b, at);
   const out = new Map<number, number[]>();
-  for (let k = 0; k < strikes.length; k++) out.set(strikes[k]!, [b.oi[2 * k]!, b.oi[2 * k + 1]!, b.volume[2 * k]!, b.volume[2 * k + 1]!]);
+  for (let k = 0; k < strikes.length; k++) {
+    const [c, p] = [2 * k, 2 * k + 1];
+    out.set(strikes[k]!, [b.oi[c]!, b.oi[p]!, b.volume[c]!, b.volume[p]!, b.bid[c]!, b.ask[c]!, b.last[c]!, b.bid[p]!, b.ask[p]!, b.last[p]!]);
+  }
   return out;
+}
+
+/**
+ * The IV at `target` delta, linear in delta between the two neighbouring quoted points that
+ * bracket it (points ordered by strike); NaN when none do.
+ */
+function ivAt(points: { d: number; v: number }[], target: number): number {
+  for (let i = 1; i < points.length; i++) {
+    const [a, b] = [points[i - 1]!, points[i]!];
+    if (a.d === target) return a.v;
+    if ((a.d - target) * (b.d - target) < 0) return a.v + ((target - a.d) / (b.d - a.d)) * (b.v - a.v);
+  }
+  return Number.NaN;
 }
 
 /** Max pain by brute force: the strike minimising Σ callOi·max(K−k,0) + putOi·max(k−K,0). */
@@ -171,5 +188,44 @@ describe("analytics.scope chain on the simulator", () => {
     // The first cycle has no snapshot a minute old yet: missing, not zero.
     expect(Number.isNaN(chain.seen[0]!.expiries[0]!.callOiChangeLookback)).toBe(true);
     expect(chain.seen[0]!.expiries[0]!.callBuildup).toBe("unknown");
+  });
+
+  test("25-delta risk reversal and butterfly of the far expiries from the whole chain's smile, where the ladder's does not reach 25 delta", async () => {
+    const c = chain.seen.at(-1)!;
+    const w = window.seen.at(-1)!;
+    const cfg = chain.config;
+    const out = new Float64Array(5);
+    let filled = 0;
+    for (const e of c.expiries) {
+      const we = w.expiries.find((x) => x.index === e.index && x.tag === e.tag)!;
+      if (Number.isFinite(we.rr25) && Number.isFinite(we.bf25)) {
+        // The ladder brackets both points: the chain adds strikes only outside it, the figures are the ladder's.
+        expect([e.rr25, e.bf25]).toEqual([we.rr25, we.bf25]);
+        continue;
+      }
+      // Out-of-the-money legs of the whole listed chain, solved here with G6's forward, time and rate.
+      const full = await fullChain(cfg, e.index, e.expiry, c.at, e.spot);
+      const df = Math.exp(-cfg.risk_free_rate * e.T);
+      const price = (bid: number, ask: number, last: number) =>
+        bid > 0 && ask >= bid && (ask - bid) / ((ask + bid) / 2) <= cfg.analytics.max_spread_fraction ? (bid + ask) / 2 : last > 0 ? last : Number.NaN;
+      const calls: { d: number; v: number }[] = [];
+      const puts: { d: number; v: number }[] = [];
+      for (const [k, q] of [...full].sort((x, y) => x[0] - y[0])) {
+        for (const [isCall, into, [bid, ask, last]] of [[true, calls, q.slice(4, 7)], [false, puts, q.slice(7, 10)]] as const) {
+          if (isCall ? k < e.forward : k > e.forward) continue;
+          const v = impliedVol(price(bid!, ask!, last!), e.forward, k, e.T, df, isCall, cfg.analytics.tick);
+          if (!(v > 0)) continue;
+          greeks(e.spot, e.forward, k, e.T, v, cfg.risk_free_rate, isCall, out);
+          into.push({ d: out[0]!, v });
+        }
+      }
+      const [c25, p25] = [ivAt(calls, 0.25), ivAt(puts, -0.25)];
+      expect(Number.isFinite(c25) && Number.isFinite(p25)).toBe(true);
+      expect(e.rr25).toBeCloseTo(c25 - p25, 9);
+      expect(e.bf25).toBeCloseTo((c25 + p25) / 2 - e.atmIv, 9);
+      filled++;
+    }
+    // The monthly expiries of every index at least.
+    expect(filled).toBeGreaterThanOrEqual(5);
   });
 });
