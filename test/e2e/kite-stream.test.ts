@@ -172,3 +172,47 @@ describe("refusals and the fallback", () => {
     }
   }, 60_000);
 });
+
+describe("chain scope in stream mode", () => {
+  /** Kite's quote limit is a one-second window per API key: the test session before may have asked within it. */
+  const afterTheLastSession = () => Bun.sleep(1100);
+  const niftyOnly = { BANKNIFTY: { enabled: false }, FINNIFTY: { enabled: false }, MIDCPNIFTY: { enabled: false }, SENSEX: { enabled: false } };
+
+  test("the chain legs are subscribed and seeded once: the aggregates cover the whole chain, and then no request per cycle", async () => {
+    await afterTheLastSession();
+    const limited = fake.counters.rateLimited;
+    const run = await runApp(configFile("chain.json", { indices: niftyOnly, analytics: { scope: "chain" } }), 5);
+    const last = run.results.at(-1)!;
+    const nifty = last.expiries.filter((e) => e.index === "NIFTY");
+    expect(nifty).toHaveLength(4);
+    for (const e of nifty) {
+      expect(e.scope).toBe("chain");
+      expect(e.aggregatesComplete).toBe(true);
+      expect(e.aggregateStrikes).toBeGreaterThan(21);
+    }
+    // Every listed strike of the expiries is watched besides the ladder.
+    const watched = run.subscribed.at(-1)!.size;
+    expect(watched).toBeGreaterThanOrEqual(nifty.reduce((a, e) => a + 2 * e.aggregateStrikes, 0));
+    // Seeds happen when legs are first asked for; the last cycles ask Kite nothing.
+    expect(run.quoteCalls.at(-1)).toBe(run.quoteCalls.at(-2)!);
+    expect(fake.counters.rateLimited).toBe(limited);
+  }, 90_000);
+
+  test("REST fallback in chain scope: the ladder and the chain legs are paced at Kite's 1 request a second (no 429)", async () => {
+    const refuse = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("no", { status: 503 }) });
+    try {
+      await afterTheLastSession();
+      const limited = fake.counters.rateLimited;
+      const file = configFile("chain-fallback.json", { indices: niftyOnly, analytics: { scope: "chain" } }, { fallback_to_rest: true }, { ws_url: `ws://127.0.0.1:${refuse.port}/` });
+      const run = await runApp(file, 2);
+      for (const r of run.results) {
+        expect(r.legsCollected).toBe(4 * 21 * 2);
+        for (const e of r.expiries) expect(e.aggregatesComplete).toBe(true);
+      }
+      expect(run.health.at(-1)!.mode).toBe("rest_fallback");
+      expect(fake.counters.rateLimited).toBe(limited);
+    } finally {
+      await refuse.stop(true);
+    }
+  }, 90_000);
+});

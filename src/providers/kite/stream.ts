@@ -154,6 +154,16 @@ export function createKiteStreamProvider(opts: KiteProviderOptions, stream: Kite
   let subscribedDay = "";
   let spotTokens = new Map<IndexName, { token: number; key: string }>();
   let planTokens = new Set<number>();
+  /**
+   * The window of each batch a cycle asks for, by its order in the cycle (a cycle asks for its
+   * ladder, then, in analytics.scope "chain", its chain legs); `planAt` is the snapshot instant
+   * of the current cycle. Subscribed: every slot's latest window, so the ladder and the chain
+   * legs never unsubscribe each other, and a strike that left the ladder is unsubscribed at once
+   * unless the chain legs still want it.
+   */
+  let planAt = Number.NaN;
+  let planSlot = 0;
+  let windows: Set<number>[] = [];
   /** Tokens asked for by a seed already (never twice per subscription). */
   const seedTried = new Set<number>();
   let seedRequests = 0;
@@ -210,6 +220,8 @@ export function createKiteStreamProvider(opts: KiteProviderOptions, stream: Kite
       subscribedDay = rest.catalogDay;
       spotTokens = spotsOf(c);
       planTokens = new Set();
+      windows = [];
+      planAt = Number.NaN;
       infoOf = new WeakMap();
       ticker.setTokens([...spotTokens.values()].map((s) => s.token));
     }
@@ -240,7 +252,7 @@ export function createKiteStreamProvider(opts: KiteProviderOptions, stream: Kite
     return want;
   }
 
-  function infoFor(batch: ChainBatch, c: KiteCatalog): BatchInfo {
+  function infoFor(batch: ChainBatch, c: KiteCatalog, at: number): BatchInfo {
     const have = infoOf.get(batch);
     if (have) return have;
     const tokens = new Int32Array(batch.legs);
@@ -258,15 +270,23 @@ export function createKiteStreamProvider(opts: KiteProviderOptions, stream: Kite
     }
     const info: BatchInfo = { tokens, keys, catalogDay: rest.catalogDay };
     infoOf.set(batch, info);
-    // The plan of this batch: subscribe its window (with the margin while it fits).
+    // The plan: this batch's window (with the margin while it fits) joins the cycle's.
+    const first = at !== planAt;
+    planSlot = first ? 0 : planSlot + 1;
+    planAt = at;
     const spots = [...spotTokens.values()].map((s) => s.token);
-    let want = windowTokens(batch, c, stream.marginStrikes);
-    if (want.size + spots.length > MAX_STREAM_TOKENS) want = windowTokens(batch, c, 0);
-    for (const t of spots) want.add(t);
+    const others = windows.filter((_, k) => k !== planSlot);
+    const plan = (margin: number) => {
+      windows[planSlot] = windowTokens(batch, c, margin);
+      return new Set([...spots, ...others.flatMap((w) => [...w]), ...windows[planSlot]!]);
+    };
+    let want = plan(stream.marginStrikes);
+    if (want.size > MAX_STREAM_TOKENS) want = plan(0);
     for (const t of planTokens) if (!want.has(t)) seedTried.delete(t);
     ticker.setTokens(want);
     planTokens = want;
-    lastBatch = { batch, info };
+    // Health describes the cycle's first batch: its ladder.
+    if (first) lastBatch = { batch, info };
     return info;
   }
 
@@ -370,7 +390,7 @@ export function createKiteStreamProvider(opts: KiteProviderOptions, stream: Kite
       }
       streamCheck();
       const c = await followDay(signal);
-      const info = infoFor(batch, c);
+      const info = infoFor(batch, c, at);
       let requests = 0;
       for (let s = r.start; s < r.end; s += QUOTE_KEYS_PER_REQUEST) requests += await seed(info, { start: s, end: Math.min(r.end, s + QUOTE_KEYS_PER_REQUEST) }, signal);
       return { returned: snapshotLegs(table, batch, info.tokens, r), requests };
