@@ -10,7 +10,7 @@ import type { MarketCalendar } from "../market/calendar.ts";
 import { formatIsoIst, istEpoch } from "../market/ist.ts";
 import type { MarketFigures } from "../server/events.ts";
 import type { statusDocument } from "../sinks/status/sink.ts";
-import { summaryAlert, summarySink, SUMMARY_SCHEMA_VERSION, type SummaryAlert, type SummaryLinks, type SummarySnapshot, type SummarySource, type SummaryStatus } from "./model.ts";
+import { summaryAlert, summarySink, summaryStorage, SUMMARY_SCHEMA_VERSION, type SummaryAlert, type SummaryLinks, type SummarySnapshot, type SummarySource, type SummaryStatus } from "./model.ts";
 import { percentile } from "./stats.ts";
 
 export type StatusDocument = ReturnType<typeof statusDocument>;
@@ -173,14 +173,7 @@ export function snapshotFromStatus(doc: ClientDocument, ctx: StatusContext): Sum
       poolRestarts: pool.restarts,
       ...(doc.load ? { loadShed: doc.load.shed } : {}),
     },
-    storage: {
-      sinks,
-      rows: sinks.filter((s) => s.name !== "influx").reduce((a, s) => a + s.rows, 0),
-      points: sinks.filter((s) => s.name === "influx").reduce((a, s) => a + s.rows, 0),
-      lagMs: sinks.reduce((a, s) => Math.max(a, s.lagMs), 0),
-      errors: sinks.reduce((a, s) => a + s.errors, 0),
-      failing: sinks.reduce((a, s) => a + s.failing, 0),
-    },
+    storage: summaryStorage(sinks),
     alerts,
     links: ctx.links,
     ...(ctx.origin ? { source: sourceOf(doc, ctx.origin, ctx.now) } : {}),

@@ -151,6 +151,18 @@ export type SummaryStorage = {
   failing: number;
 };
 
+/** The storage block from its sinks: CSV and file rows, InfluxDB points, the worst lag, error and failing totals. */
+export function summaryStorage(sinks: SummaryStorage["sinks"]): SummaryStorage {
+  return {
+    sinks,
+    rows: sinks.filter((s) => s.name !== "influx").reduce((a, s) => a + s.rows, 0),
+    points: sinks.filter((s) => s.name === "influx").reduce((a, s) => a + s.rows, 0),
+    lagMs: sinks.reduce((a, s) => Math.max(a, s.lagMs), 0),
+    errors: sinks.reduce((a, s) => a + s.errors, 0),
+    failing: sinks.reduce((a, s) => a + s.failing, 0),
+  };
+}
+
 export type SummaryLinks = { metricsUrl: string | null; dataDir: string };
 
 /**
@@ -290,14 +302,7 @@ export function buildSummary(input: SummaryInput): SummarySnapshot {
       poolRestarts: pool.restarts,
       ...(stats.load ? { loadShed: stats.load.shed } : {}),
     },
-    storage: {
-      sinks,
-      rows: sinks.filter((s) => s.name !== "influx").reduce((a, s) => a + s.rows, 0),
-      points: sinks.filter((s) => s.name === "influx").reduce((a, s) => a + s.rows, 0),
-      lagMs: sinks.reduce((a, s) => Math.max(a, s.lagMs), 0),
-      errors: sinks.reduce((a, s) => a + s.errors, 0),
-      failing: sinks.reduce((a, s) => a + s.failing, 0),
-    },
+    storage: summaryStorage(sinks),
     alerts: [...input.alerts],
     links: input.links,
   };
