@@ -29,7 +29,17 @@ export function chainSkew25(ladder: ChainBatch, chain: ChainBatch, g: number, p:
   const vc = new Float64Array(n).fill(Number.NaN);
   const dp = new Float64Array(n).fill(Number.NaN);
   const vp = new Float64Array(n).fill(Number.NaN);
-  const out = new Float64Array(5);
+  // Greeks in out[0..4] (delta first), the leg's IV in out[5].
+  const out = new Float64Array(6);
+  /** Solves chain leg `leg` (strike K) into `out`; false without a usable price or IV. */
+  const solveLeg = (leg: number, K: number, isCall: boolean): boolean => {
+    const price = legPrice(chain.bid[leg]!, chain.ask[leg]!, chain.last[leg]!, p.maxSpreadFraction);
+    const iv = price > 0 && F > 0 ? impliedVol(price, F, K, T, df, isCall, p.tick) : Number.NaN;
+    if (!(iv > 0)) return false;
+    greeks(S, F, K, T, iv, p.r, isCall, out);
+    out[5] = iv;
+    return true;
+  };
   let i = 0;
   let j = 0;
   for (let k = 0; k < n && (i < na || j < nb); k++) {
@@ -45,17 +55,9 @@ export function chainSkew25(ladder: ChainBatch, chain: ChainBatch, g: number, p:
       continue;
     }
     const c = b0 + 2 * j++;
-    const K = kb;
-    for (const isCall of [true, false]) {
-      if (isCall ? K < F : K > F) continue;
-      const leg = isCall ? c : c + 1;
-      const price = legPrice(chain.bid[leg]!, chain.ask[leg]!, chain.last[leg]!, p.maxSpreadFraction);
-      const iv = price > 0 && F > 0 ? impliedVol(price, F, K, T, df, isCall, p.tick) : Number.NaN;
-      if (!(iv > 0)) continue;
-      greeks(S, F, K, T, iv, p.r, isCall, out);
-      if (isCall) [dc[k], vc[k]] = [out[0]!, iv];
-      else [dp[k], vp[k]] = [out[0]!, iv];
-    }
+    // Out of the money only: the call at or above the forward, the put at or below.
+    if (kb >= F && solveLeg(c, kb, true)) [dc[k], vc[k]] = [out[0]!, out[5]!];
+    if (kb <= F && solveLeg(c + 1, kb, false)) [dp[k], vp[k]] = [out[0]!, out[5]!];
   }
   return skew25(dc, vc, dp, vp, atmIv);
 }

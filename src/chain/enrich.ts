@@ -38,10 +38,14 @@ export function priceSource(bid: number, ask: number, last: number, maxSpread: n
   return last > 0 ? IV_SOURCE.last : IV_SOURCE.none;
 }
 
+/** The price of a leg from `source` (priceSource's): the mid, the last price, or NaN. */
+function priceOf(source: number, bid: number, ask: number, last: number): number {
+  return source === IV_SOURCE.mid ? (bid + ask) / 2 : source === IV_SOURCE.last ? last : Number.NaN;
+}
+
 /** The price IV is solved from (see priceSource); NaN when there is none. */
 export function legPrice(bid: number, ask: number, last: number, maxSpread: number): number {
-  const source = priceSource(bid, ask, last, maxSpread);
-  return source === IV_SOURCE.mid ? (bid + ask) / 2 : source === IV_SOURCE.last ? last : Number.NaN;
+  return priceOf(priceSource(bid, ask, last, maxSpread), bid, ask, last);
 }
 
 /** The price IV is solved from, writing the source code; NaN when there is none. */
@@ -49,8 +53,9 @@ function solvePrice(b: ChainBatch, i: number, maxSpread: number): number {
   const bid = b.bid[i]!;
   const ask = b.ask[i]!;
   const last = b.last[i]!;
-  b.ivSource[i] = priceSource(bid, ask, last, maxSpread);
-  return legPrice(bid, ask, last, maxSpread);
+  const source = priceSource(bid, ask, last, maxSpread);
+  b.ivSource[i] = source;
+  return priceOf(source, bid, ask, last);
 }
 
 /** Enriches groups [g0, g1) of the batch in place: forward per group, then IV and Greeks per leg. */

@@ -10,8 +10,8 @@
  * directory or file, or one without a readable IV, gives no value: nothing is invented.
  */
 import { closeSync, openSync, readdirSync, readSync, fstatSync } from "node:fs";
-import { join } from "node:path";
-import { OPTION_HEADER, readOptionCsv } from "../g6csv/index.ts";
+import { dirname } from "node:path";
+import { expiryPath, OPTION_HEADER, optionPath, readOptionCsv } from "../g6csv/index.ts";
 import { isValidIsoDate } from "../market/index.ts";
 
 /** Bytes read from the end of each file: several snapshots' rows, in either layout. */
@@ -71,7 +71,9 @@ export function createIvHistory(base: string, layout: "g6" | "expiry_v1"): IvHis
       const hit = cache.get(key);
       if (hit) return hit;
       for (const k of cache.keys()) if (!k.includes(`|${today}|`)) cache.delete(k);
-      const dir = layout === "g6" ? join(base, index, tag, "0") : join(base, "expiry_v1", index, tag);
+      // The ATM file of each day (offset 0 in the g6 layout), by the G6 CSV module's path rules.
+      const fileOf = (date: string) => (layout === "g6" ? optionPath(base, index, tag, 0, date) : expiryPath(base, index, tag, date));
+      const dir = dirname(fileOf("0000-00-00"));
       let dates: string[] = [];
       try {
         dates = readdirSync(dir)
@@ -85,7 +87,7 @@ export function createIvHistory(base: string, layout: "g6" | "expiry_v1"): IvHis
       const out: number[] = [];
       // Newest first until enough sessions with a value; a session without one does not count.
       for (let i = dates.length - 1; i >= 0 && out.length < sessions; i--) {
-        const text = tail(join(dir, `${dates[i]}.csv`));
+        const text = tail(fileOf(dates[i]!));
         const iv = text === null ? Number.NaN : closingAtmIv(text);
         if (Number.isFinite(iv)) out.push(iv);
       }
