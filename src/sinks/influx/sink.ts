@@ -22,6 +22,7 @@
 import { appendFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { errorMessage, type SinkReport, SinkError, type SpoolableSink, type SinkQueuePolicy } from "../../contracts/index.ts";
+import { retryAfterMs } from "../retry-after.ts";
 import { encodeCycle } from "./lines.ts";
 import { type Answer, type BytesTransport, createBytesTransport, createTransport, NoAnswer, type InfluxTarget, type Transport } from "./transport.ts";
 
@@ -45,15 +46,6 @@ export type InfluxSinkOptions = InfluxTarget & {
   /** Tests may put a transport of their own. */
   transport?: Transport;
 };
-
-/** Retry-After in seconds or as an HTTP date, in ms (0: none or unreadable). */
-export function retryAfterMs(value: string | null, now: number): number {
-  if (!value) return 0;
-  const t = value.trim();
-  if (/^\d+$/.test(t)) return Number(t) * 1000;
-  const at = Date.parse(t);
-  return Number.isFinite(at) ? Math.max(0, at - now) : 0;
-}
 
 /** The server's message from an error body (InfluxDB: {"error": …} in 1.x, {"message": …} in 2.x). */
 export function serverMessage(body: string): string {

@@ -14,7 +14,7 @@
  */
 import { errorMessage, type Sink, SinkError } from "../../contracts/index.ts";
 import type { Alert, AlertSource } from "../../alerts/index.ts";
-import { retryAfterMs } from "../influx/sink.ts";
+import { retryAfterMs } from "../retry-after.ts";
 
 export type WebhookSinkOptions = {
   url: string;
