@@ -71,6 +71,8 @@ export const kiteProviderFactory: ProviderFactory = {
       timeoutMs: k.timeout_ms,
       instrumentsTimeoutMs: k.instruments_timeout_ms,
       instrumentsRefresh: k.instruments_refresh,
+      instrumentsKeepDays: k.instruments_keep_days,
+      warn: log ? (message: string) => log.warn(message) : undefined,
       dataDir: config.storage.data_dir,
       indices: enabled(config),
       spotSymbols: k.spot_symbols,

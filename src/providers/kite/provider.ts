@@ -26,7 +26,7 @@ import type { ChainBatch } from "../../chain/batch.ts";
 import { type Instrument, type LegRange, type Provider, ProviderError, type QuoteReport, type SpotQuote } from "../../contracts/index.ts";
 import type { IndexName } from "../../market/indices.ts";
 import { isIndexName } from "../../market/indices.ts";
-import { dumpDay, readCachedDump, writeCachedDump } from "./cache.ts";
+import { dumpDay, pruneDumpDays, readCachedDump, writeCachedDump } from "./cache.ts";
 import { createKiteClient, QUOTE_KEYS_PER_REQUEST, QUOTE_REQUESTS_PER_SECOND, type KiteClient } from "./client.ts";
 import { buildCatalog, contractsOf, type Dumps, type KiteCatalog, parseInstrumentDump, quoteKeysFor } from "./instruments.ts";
 import { KITE_EXCHANGES, type KiteExchange } from "./protocol.ts";
@@ -43,6 +43,10 @@ export type KiteProviderOptions = {
   instrumentsTimeoutMs: number;
   /** IST HH:MM after which the day's dumps are current. */
   instrumentsRefresh: string;
+  /** Day folders of dumps kept in the cache (older ones are removed after a day's dumps are downloaded); default 5. */
+  instrumentsKeepDays?: number;
+  /** Where a cache prune that failed is reported (once per new message). */
+  warn?: (message: string) => void;
   /** The data directory (the dump cache is under `<dataDir>/kite/instruments/`). */
   dataDir: string;
   /** Indices to catalog (the enabled ones). */
@@ -95,11 +99,13 @@ export function createKiteProvider(opts: KiteProviderOptions): KiteProvider {
   let catalogDay = "";
   let loading: Promise<KiteCatalog> | null = null;
   let keysOf = new WeakMap<ChainBatch, (string | undefined)[]>();
+  let lastPruneFailure: string | null = null;
 
   const checkToken = () => checkAccessToken(opts);
 
   async function loadCatalog(day: string, signal?: AbortSignal): Promise<KiteCatalog> {
     const dumps: Dumps = {};
+    const downloadedBefore = stats.dumpsDownloaded;
     // The four dumps load concurrently (Kite allows 10 non-quote requests a second): one
     // call's deadline covers them all.
     await Promise.all(
@@ -120,6 +126,11 @@ export function createKiteProvider(opts: KiteProviderOptions): KiteProvider {
         writeCachedDump(opts.dataDir, day, exchange, text);
       }),
     );
+    if (stats.dumpsDownloaded > downloadedBefore) {
+      const { failure } = pruneDumpDays(opts.dataDir, opts.instrumentsKeepDays ?? 5);
+      if (failure !== null && failure !== lastPruneFailure) opts.warn?.(`kite: old instrument dumps not removed: ${failure}`);
+      lastPruneFailure = failure;
+    }
     let built: KiteCatalog;
     try {
       built = buildCatalog(dumps, { indices: opts.indices, spotSymbols: opts.spotSymbols });

@@ -103,6 +103,9 @@ export const KiteSettings = group(
     instruments_refresh: field(ClockTime, "08:30", "IST time after which the day's instrument dumps are downloaded (the exchanges publish them in the morning); a running engine switches to the new dumps at the first cycle after it.", {
       unit: "HH:MM IST",
     }),
+    instruments_keep_days: field(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650)), 5, "Days of instrument dumps kept in the cache under <data_dir>/kite/instruments/ (a dump day is 5–10 MB); older day folders are removed after a new day's dumps are downloaded. Recorded data never needs them.", {
+      unit: "days",
+    }),
     spot_symbols: group(
       {
         NIFTY: spot("NSE:NIFTY 50", "NIFTY"),

@@ -3,7 +3,7 @@
  * restart, a known expiry failing calls without calling Kite, a refused token at open.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProviderError } from "../../../src/contracts/index.ts";
@@ -21,7 +21,7 @@ afterAll(async () => {
   await fake.close();
 });
 
-function provider(now: () => number, opts: { token?: string; expiresAt?: number; dataDir?: string } = {}) {
+function provider(now: () => number, opts: { token?: string; expiresAt?: number; dataDir?: string; keepDays?: number } = {}) {
   const token = opts.token ?? fake.createSession();
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "g6-kite-provider-"));
   const p = createKiteProvider({
@@ -32,6 +32,7 @@ function provider(now: () => number, opts: { token?: string; expiresAt?: number;
     timeoutMs: 2000,
     instrumentsTimeoutMs: 5000,
     instrumentsRefresh: "08:30",
+    instrumentsKeepDays: opts.keepDays,
     dataDir,
     indices: ["NIFTY", "SENSEX"],
     spotSymbols: KITE_SPOT_SYMBOLS,
@@ -67,6 +68,26 @@ describe("dump days", () => {
     expect(downloads() - before).toBe(8);
     expect(p.catalogDay).toBe("2026-11-27");
     expect(existsSync(join(dataDir, "kite", "instruments", "2026-11-27", "NFO.csv"))).toBe(true);
+  });
+
+  test("a day's download prunes the cache to the newest instruments_keep_days day folders, and leaves other entries alone", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "g6-kite-prune-"));
+    const root = join(dataDir, "kite", "instruments");
+    for (const day of ["2026-11-19", "2026-11-20", "2026-11-23", "2026-11-24", "2026-11-25"]) {
+      mkdirSync(join(root, day), { recursive: true });
+      writeFileSync(join(root, day, "NFO.csv"), "old");
+    }
+    mkdirSync(join(root, "notes"));
+    writeFileSync(join(root, "README"), "mine");
+    const { p } = provider(() => istEpoch("2026-11-26", "10:30"), { dataDir, keepDays: 3 });
+    await p.open();
+    expect(readdirSync(root).sort()).toEqual(["2026-11-24", "2026-11-25", "2026-11-26", "README", "notes"]);
+    // A start from the cache downloads nothing and prunes nothing.
+    mkdirSync(join(root, "2026-11-01"));
+    const again = provider(() => istEpoch("2026-11-26", "11:00"), { dataDir, keepDays: 1 });
+    await again.p.open();
+    expect(again.p.stats.dumpsFromCache).toBe(4);
+    expect(existsSync(join(root, "2026-11-01"))).toBe(true);
   });
 
   test("a cached file that is not a dump is downloaded again", async () => {
