@@ -85,7 +85,7 @@ export const KiteSettings = group(
         backoff_base_ms: field(v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(60_000)), 1000, "First wait before reconnecting a lost ticker connection; doubles each failed attempt, with jitter.", { unit: "milliseconds" }),
         backoff_max_ms: field(v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(600_000)), 30_000, "Longest wait between reconnection attempts.", { unit: "milliseconds" }),
         connect_timeout_ms: field(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(120_000)), 10_000, "Deadline for the ticker's connections to open at start.", { unit: "milliseconds" }),
-        fallback_to_rest: field(v.boolean(), false, "When the ticker cannot be established at start (refused, unreachable), poll REST instead (logged, shown in /status and g6_kite_stream_fallback); false: the start fails."),
+        fallback_to_rest: field(v.boolean(), false, "When the ticker cannot be established at start (refused, unreachable), poll REST instead (logged, shown in /status and g6_provider_stream_fallback) until the ticker, retrying in the background every backoff_max_ms at most, connects again; false: the start fails."),
       },
       'Streaming (provider.kite.mode "stream").',
     ),

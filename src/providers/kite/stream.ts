@@ -20,8 +20,11 @@
  *   engine does not pace a streaming provider). A tick that arrived first wins over the seed.
  * - Fallback: when the ticker cannot be established at open (refused, unreachable, 403, 429)
  *   and `fallback_to_rest` is set, the provider says so in one warning and serves every call
- *   by REST polling (paced by itself) until it is closed; `health()` shows it. Without the
- *   setting, open fails with the ticker's error.
+ *   by REST polling (paced by itself); `health()` shows it. Meanwhile the ticker keeps trying
+ *   in the background with its reconnect backoff (at most `backoff_max_ms` apart; an auth
+ *   refusal waits for a new token): the first call after it is connected again switches back
+ *   to streaming, in one info line, and the legs without ticks yet are seeded as at a start.
+ *   Without the setting, open fails with the ticker's error.
  * - Health (status and metrics): per index, the age of the newest and oldest tick of the
  *   batch's legs and the count of legs never ticked since their subscription.
  */
@@ -151,6 +154,7 @@ export function createKiteStreamProvider(opts: KiteProviderOptions, stream: Kite
   let infoOf = new WeakMap<ChainBatch, BatchInfo>();
   let lastBatch: { batch: ChainBatch; info: BatchInfo } | null = null;
   let fallback: string | null = null;
+  let fallbackSince = 0;
   let subscribedDay = "";
   let spotTokens = new Map<IndexName, { token: number; key: string }>();
   let planTokens = new Set<number>();
@@ -323,8 +327,19 @@ export function createKiteStreamProvider(opts: KiteProviderOptions, stream: Kite
   function startFallback(err: unknown): void {
     const why = err instanceof Error ? err.message : String(err);
     fallback = why;
-    ticker.close();
-    stream.log?.warn(`kite: streaming unavailable (${why}); polling REST instead (provider.kite.stream.fallback_to_rest)`);
+    fallbackSince = performance.now();
+    // The ticker is left running: it reconnects with its backoff, and `polling()` notices.
+    stream.log?.warn(`kite: streaming unavailable (${why}); polling REST instead until the ticker connects (provider.kite.stream.fallback_to_rest)`);
+  }
+
+  /** Whether calls are served by REST polling: true in fallback until the ticker is connected again. */
+  function polling(): boolean {
+    if (fallback === null) return false;
+    ticker.retryAuth();
+    if (ticker.authFailure !== null || ticker.openConnections === 0) return true;
+    fallback = null;
+    stream.log?.info(`kite: streaming resumed after ${Math.round((performance.now() - fallbackSince) / 1000)} s of REST polling`);
+    return false;
   }
 
   return {
@@ -362,7 +377,7 @@ export function createKiteStreamProvider(opts: KiteProviderOptions, stream: Kite
     listExpiries: (index, today, signal) => rest.listExpiries(index, today, signal),
     instruments: (index, expiry, signal) => rest.instruments(index, expiry, signal),
     async spot(indices, at, signal): Promise<SpotQuote[]> {
-      if (fallback !== null) return paced(() => rest.spot(indices, at, signal));
+      if (polling()) return paced(() => rest.spot(indices, at, signal));
       streamCheck();
       await followDay(signal);
       const out: SpotQuote[] = [];
@@ -378,7 +393,7 @@ export function createKiteStreamProvider(opts: KiteProviderOptions, stream: Kite
     },
     async quotes(batch, at, range, signal): Promise<QuoteReport> {
       const r = range ?? { start: 0, end: batch.legs };
-      if (fallback !== null) {
+      if (polling()) {
         if (r.end - r.start <= QUOTE_KEYS_PER_REQUEST) return paced(() => rest.quotes(batch, at, r, signal));
         const report: QuoteReport = { returned: 0, requests: 0 };
         for (let s = r.start; s < r.end; s += QUOTE_KEYS_PER_REQUEST) {

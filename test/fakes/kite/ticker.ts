@@ -14,7 +14,8 @@
  *   /quote; a token just subscribed (or whose mode changed) is sent in full at the next tick.
  *   A connection with nothing to send for `heartbeatMs` gets a 1-byte heartbeat.
  * - Faults: `muteAfter(ms)` (the connections open then stay open and send nothing more),
- *   `dropAfter(ms)` (they are closed), `sendText` (e.g. an `error` frame), `volumeOverride`.
+ *   `dropAfter(ms)` (they are closed), `sendText` (e.g. an `error` frame), `volumeOverride`,
+ *   `unavailable` (while set, every upgrade is refused with 503, as during an outage).
  */
 import type { Server, ServerWebSocket } from "bun";
 import type { FakeKiteMarket } from "./market.ts";
@@ -55,6 +56,8 @@ export type FakeTicker = {
   heartbeatMs: number;
   /** Volume sent for a quote key instead of the market's (e.g. above 2^31). */
   readonly volumeOverride: Map<string, number>;
+  /** While true, every upgrade is refused with 503 (an outage of the ticker service). */
+  unavailable: boolean;
   /** Open connections. */
   readonly open: number;
   /** Tokens subscribed over all open connections, and per connection. */
@@ -174,6 +177,7 @@ export function createFakeTicker(opts: FakeTickerOptions): FakeTicker {
     tickMs: 100,
     heartbeatMs: 1000,
     volumeOverride,
+    unavailable: false,
     get open() {
       return sockets.size;
     },
@@ -202,6 +206,7 @@ export function createFakeTicker(opts: FakeTickerOptions): FakeTicker {
       for (const ws of sockets) ws.send(bytes);
     },
     upgrade(req, server) {
+      if (ticker.unavailable) return new Response("Service Unavailable", { status: 503 });
       const url = new URL(req.url);
       const key = url.searchParams.get("api_key");
       const token = url.searchParams.get("access_token") ?? "";

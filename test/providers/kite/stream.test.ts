@@ -393,6 +393,45 @@ describe("the stream provider on the fake", () => {
   }, 30_000);
 });
 
+describe("the REST fallback ends", () => {
+  test("a ticker outage at open: REST polling until the ticker connects, then streaming again, in one line each way", async () => {
+    const fake = fakeKite();
+    const token = fake.createSession();
+    fake.ticker.unavailable = true;
+    const log = recorder();
+    const p = provider(fake, () => token, { fallbackToRest: true, log: log.log });
+    await p.open();
+    expect(log.warn.filter((m) => m.includes("polling REST instead"))).toHaveLength(1);
+    const batch = niftyBatch(fake, 24000, 3);
+    const polled = await p.quotes(batch, Date.now());
+    expect(polled.requests).toBe(1);
+    expect(polled.returned).toBe(batch.legs);
+    expect(p.health(Date.now()).mode).toBe("rest_fallback");
+    const polledQuotes = fake.counters.requests["GET /quote"] ?? 0;
+
+    // The outage ends: the ticker, still retrying with its backoff, connects; the next call streams.
+    fake.ticker.unavailable = false;
+    await waitFor("the ticker to connect", () => p.ticker.openConnections === 1);
+    const again = niftyBatch(fake, 24000, 3);
+    const r = await p.quotes(again, Date.now());
+    expect(p.health(Date.now()).mode).toBe("stream");
+    expect(log.info.filter((m) => m.includes("streaming resumed"))).toHaveLength(1);
+    // Legs that had not ticked yet were seeded once, as at a start, and then tick.
+    expect(r.requests).toBeLessThanOrEqual(1);
+    expect(r.returned).toBe(again.legs);
+    await waitFor("the ticks", () => p.health(Date.now()).indices[0]!.neverTicked === 0);
+    const seeded = fake.counters.requests["GET /quote"] ?? 0;
+    expect(seeded - polledQuotes).toBeLessThanOrEqual(1);
+    // From then on a cycle asks Kite nothing.
+    const later = niftyBatch(fake, 24000, 3);
+    expect((await p.quotes(later, Date.now())).returned).toBe(later.legs);
+    expect(await p.spot(["NIFTY"], Date.now())).toHaveLength(1);
+    expect(fake.counters.requests["GET /quote"] ?? 0).toBe(seeded);
+    expect(fake.ticker.subscribed().length).toBe(p.ticker.tokens);
+    expect(fake.counters.rateLimited).toBe(0);
+  }, 30_000);
+});
+
 function keyOf(fake: FakeKite, strike: number, isCall: boolean): string {
   const expiry = fake.market.expiries("NIFTY")[0]!;
   const r = fake.market.rows("NFO").find((x) => x.name === "NIFTY" && x.expiry === expiry && x.strike === strike && x.instrument_type === (isCall ? "CE" : "PE"))!;
