@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { ProviderError } from "../../../src/contracts/index.ts";
 import { istEpoch } from "../../../src/market/ist.ts";
 import { dumpDay } from "../../../src/providers/kite/cache.ts";
-import { KITE_SPOT_SYMBOLS } from "../../../src/providers/kite/instruments.ts";
 import { createKiteProvider } from "../../../src/providers/kite/provider.ts";
+import { kiteOptions } from "../../fakes/kite/provider-options.ts";
 import { type FakeKite, startFakeKite } from "../../fakes/kite/server.ts";
 
 let fake: FakeKite;
@@ -24,20 +24,15 @@ afterAll(async () => {
 function provider(now: () => number, opts: { token?: string; expiresAt?: number; dataDir?: string; keepDays?: number } = {}) {
   const token = opts.token ?? fake.createSession();
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "g6-kite-provider-"));
-  const p = createKiteProvider({
-    restUrl: fake.url,
-    apiKey: fake.apiKey,
-    accessToken: () => token,
-    accessTokenExpiresAt: () => opts.expiresAt ?? Number.NaN,
-    timeoutMs: 2000,
-    instrumentsTimeoutMs: 5000,
-    instrumentsRefresh: "08:30",
-    instrumentsKeepDays: opts.keepDays,
-    dataDir,
-    indices: ["NIFTY", "SENSEX"],
-    spotSymbols: KITE_SPOT_SYMBOLS,
-    now,
-  });
+  const p = createKiteProvider(
+    kiteOptions(fake, () => token, {
+      accessTokenExpiresAt: () => opts.expiresAt ?? Number.NaN,
+      instrumentsKeepDays: opts.keepDays,
+      dataDir,
+      indices: ["NIFTY", "SENSEX"],
+      now,
+    }),
+  );
   return { p, dataDir };
 }
 

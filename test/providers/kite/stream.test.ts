@@ -5,16 +5,13 @@
  * invented in between, and the REST fallback.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type ChainBatch, createBatch } from "../../../src/chain/batch.ts";
 import { ProviderError } from "../../../src/contracts/index.ts";
 import type { IndexName } from "../../../src/market/indices.ts";
-import { KITE_SPOT_SYMBOLS } from "../../../src/providers/kite/instruments.ts";
 import { createKiteStreamProvider, type KiteStreamProvider, type KiteStreamSettings } from "../../../src/providers/kite/stream.ts";
 import { createTicker, MAX_STREAM_TOKENS, type Ticker } from "../../../src/providers/kite/ticker.ts";
 import { assignSlot, createDecodeCounts, createTickTable, decodeFrame } from "../../../src/providers/kite/ticker-decode.ts";
+import { kiteOptions } from "../../fakes/kite/provider-options.ts";
 import { type FakeKite, startFakeKite } from "../../fakes/kite/server.ts";
 import { packFrame, packQuote } from "../../fakes/kite/ticker.ts";
 
@@ -66,19 +63,7 @@ function ticker(fake: FakeKite, token: () => string | undefined, extra: Partial<
 
 function provider(fake: FakeKite, token: () => string, stream: Partial<KiteStreamSettings> = {}, now: () => number = Date.now): KiteStreamProvider {
   const p = createKiteStreamProvider(
-    {
-      restUrl: fake.url,
-      apiKey: fake.apiKey,
-      accessToken: token,
-      accessTokenExpiresAt: () => Number.NaN,
-      timeoutMs: 3000,
-      instrumentsTimeoutMs: 5000,
-      instrumentsRefresh: "08:30",
-      dataDir: mkdtempSync(join(tmpdir(), "g6-kite-stream-")),
-      indices: ["NIFTY", "SENSEX"],
-      spotSymbols: KITE_SPOT_SYMBOLS,
-      now,
-    },
+    kiteOptions(fake, token, { timeoutMs: 3000, indices: ["NIFTY", "SENSEX"], now }),
     { wsUrl: fake.wsUrl, marginStrikes: 2, silenceMs: 5000, backoffBaseMs: 50, backoffMaxMs: 200, connectTimeoutMs: 3000, fallbackToRest: false, ...stream },
   );
   closers.push(() => p.close());
