@@ -6,7 +6,8 @@
 
 const POW10 = new Float64Array([1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]);
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-const INT32_END = 2147483648;
+/** Scaled values below this round to an int32 (u + 0.5 stays below 2^31). */
+const ROUND_INT32 = 2147483647;
 const COMMA = 44;
 const NEWLINE = 10;
 const MINUS = 45;
@@ -68,18 +69,21 @@ export function putBytes(buf: Uint8Array, pos: number, data: Uint8Array): number
  * returns the position after it; writes nothing when x is not finite (missing stays an empty
  * field). Same text as `fmt` in format.ts. The caller guarantees FIXED_MAX_BYTES of room.
  *
- * Below 2^31 (every price, Greek and count G6 writes) the scaled value is an int32 written right
- * to left two digits a step from DIGIT_PAIRS, the decimals first, then the dot, then the whole
- * part; u / 100 is (u + 0.5) · 0.01 truncated, a multiplication, exact there (the product is at
- * least 0.005 from an integer, its rounding error below 1e-6). Up to 2^53 through 8-digit halves;
- * beyond, toFixed's text, as in fmt.
+ * Below 2^31 (every price, Greek and count G6 writes) the scaled value y is rounded as
+ * Math.round does, without its call (about 8 ns of a field's 25 on Bun): u = trunc(y + 0.5), one
+ * less when the sum rounded up across an integer (y < u - 0.5, exact there). u is then written
+ * right to left two digits a step from DIGIT_PAIRS, the decimals first, then the dot, then the
+ * whole part; u / 100 is (u + 0.5) · 0.01 truncated, a multiplication, exact there (the product
+ * is at least 0.005 from an integer, its rounding error below 1e-6). Up to 2^53 through 8-digit
+ * halves; beyond, toFixed's text, as in fmt.
  */
 export function writeFixed(buf: Uint8Array, pos: number, x: number, d: number): number {
   if (x - x !== 0) return pos; // NaN, ±Infinity
   const neg = x < 0;
-  const v = Math.round((neg ? -x : x) * POW10[d]!);
-  if (v >= INT32_END) return writeWide(buf, pos, x, v, d);
-  let u = v | 0;
+  const y = (neg ? -x : x) * POW10[d]!;
+  if (!(y < ROUND_INT32)) return writeWide(buf, pos, x, Math.round(y), d);
+  let u = (y + 0.5) | 0;
+  if (y < u - 0.5) u--;
   if (neg && u !== 0) buf[pos++] = MINUS;
   const digits = digitCount(u);
   const end = d === 0 ? pos + digits : pos + (digits > d ? digits : d + 1) + 1;
@@ -109,14 +113,14 @@ export function writeFixed(buf: Uint8Array, pos: number, x: number, d: number): 
   return end;
 }
 
-/** writeFixed from 2^31 on: toFixed's text beyond 2^53, else the sign and putLarge. */
+/** writeFixed from 2^31 - 1 on: toFixed's text beyond 2^53, else the sign and putLarge. */
 function writeWide(buf: Uint8Array, pos: number, x: number, v: number, d: number): number {
   if (v > MAX_SAFE) return putAscii(buf, pos, x.toFixed(d));
   if (x < 0) buf[pos++] = MINUS;
   return putLarge(buf, pos, v, d);
 }
 
-/** writeFixed's digits for a scaled value in [2^31, 2^53]: at least 10 digits, so the whole part is never empty. */
+/** writeFixed's digits for a scaled value in [2^31 - 1, 2^53]: at least 10 digits, so the whole part is never empty. */
 function putLarge(buf: Uint8Array, pos: number, v: number, d: number): number {
   let hi = Math.floor(v / 1e8);
   let lo = v - hi * 1e8;

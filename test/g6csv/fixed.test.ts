@@ -32,6 +32,7 @@ function casesFor(d: number, random: () => number): number[] {
     2.2250738585072014e-308, -2.225073858507201e-308, Number.MAX_VALUE, -Number.MAX_VALUE, Number.EPSILON,
     0.49999999999999994, -0.49999999999999994, 1e21, -1e21, 1.5e30, 123456789012345680000, 1e20, -1e20,
     2 ** 31, 2 ** 31 - 1, 2 ** 53, 2 ** 53 + 2, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER,
+    2147483646.5, 2147483646.9999998, 2147483647.25, 2147483647.5, -2147483647.5, 2147483648.5, 4503599627370495.5,
   ];
   for (let k = 0; k < 20; k++) {
     // Rounding to zero from either side (no "-0.00"), and ties at this decimal count.
