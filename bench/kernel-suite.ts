@@ -7,6 +7,7 @@
 import { enrichGroups } from "../src/chain/enrich.ts";
 import { loadConfig } from "../src/config/load.ts";
 import { enrichParams } from "../src/engine/cycle.ts";
+import { threadBuffers } from "../src/chain/recycle.ts";
 import { renderRowBodies } from "../src/g6csv/index.ts";
 import { benchGreeks, benchIv } from "./kernels/analytics.bench.ts";
 import { timeIt } from "./stats.ts";
@@ -25,6 +26,30 @@ const DEFAULT_SHAPE = Array.from({ length: 14 }, (_, g) => {
   const T = (1 + 7 * g) / 365;
   return { index: "NIFTY", tag: "this_week", expiry: "2026-11-23", spot: 24010, atm: 24000, T, df: Math.exp(-0.065 * T), strikes: Float64Array.from({ length: 21 }, (_, k) => 23500 + 50 * k) };
 });
+
+/** A universe-sized batch (about 105,000 legs, the `universe` preset's): 180 groups of 294 strikes. */
+const UNIVERSE_SHAPE = Array.from({ length: 180 }, (_, g) => {
+  const T = (1 + 2 * g) / 365;
+  return { index: "NIFTY", tag: "this_week", expiry: "2026-11-23", spot: 24010, atm: 24000, T, df: Math.exp(-0.065 * T), strikes: Float64Array.from({ length: 294 }, (_, k) => 16700 + 50 * k) };
+});
+
+/**
+ * Rendering a universe batch's CSV row bodies on one thread, ms per cycle, its buffer given back
+ * after each render as the CSV sink does (a fresh 15 MB buffer a render would be timed otherwise).
+ */
+function benchUniverseRows(params: ReturnType<typeof enrichParams>, ms: number): KernelResult {
+  const b = quotedBatch(UNIVERSE_SHAPE, 1);
+  enrichGroups(b, 0, b.groups, params);
+  const render = () => {
+    const rendered = renderRowBodies(b, 0, b.groups, "20-11-2026 10:30:00");
+    threadBuffers.give([rendered.bytes.buffer as ArrayBuffer]);
+    return rendered.pairEnd;
+  };
+  const pairEnd = render();
+  const rows = pairEnd.filter((end, i) => end > (i === 0 ? 0 : pairEnd[i - 1]!)).length;
+  const us = timeIt(render, ms);
+  return { name: "CSV rows format (universe)", value: us / 1000, unit: `ms per cycle (${b.legs} legs, ${rows} rows; ${(rows / us).toFixed(2)} M rows/s)` };
+}
 
 export function runKernels(quick: boolean): KernelResult[] {
   const ms = quick ? 200 : 1000;
@@ -49,6 +74,7 @@ export function runKernels(quick: boolean): KernelResult[] {
     { name: "pack + sim quotes (588 legs)", value: packUs, unit: "µs per cycle" },
     { name: "enrich (588 legs)", value: enrichUs, unit: "µs per cycle" },
     { name: "CSV rows format (294 rows)", value: csvUs, unit: "µs per cycle" },
+    benchUniverseRows(params, ms),
     { name: "trader analytics, window", value: trader.windowUs, unit: "µs per cycle (588 legs: aggregates, OI flow, build-up)" },
     { name: "trader analytics, chain", value: trader.chainUs, unit: `µs per cycle (588 + ${trader.chainLegs} chain legs)` },
     { name: "summary frame render", value: benchFrame(ms), unit: "µs per 160x50 frame" },

@@ -21,7 +21,7 @@ import { instantClock, quietLog, tempDir } from "../support.ts";
 export type InfluxFigure = { name: string; value: number; unit: string };
 
 /** One real cycle of `preset` (simulator, inline, no sinks). */
-async function cycleOf(preset: string): Promise<CycleResult> {
+export async function cycleOf(preset: string): Promise<CycleResult> {
   const dir = tempDir("g6-bench-influx-");
   const { config } = loadConfig({
     preset,

@@ -8,7 +8,9 @@ import type { ChainBatch } from "../chain/batch.ts";
 import type { ExpirySummary, IndexSummary } from "../chain/score.ts";
 import { EXPIRY_TAG_BITS, formatG6Timestamp } from "../market/index.ts";
 import type { RenderedRows } from "../contracts/index.ts";
-import { ByteWriter } from "./bytes.ts";
+import { ByteWriter, FIXED_MAX_BYTES, putBytes, writeFixed } from "./bytes.ts";
+
+const COMMA = 44;
 import { DECIMALS, fmt } from "./format.ts";
 
 /** Straddle price tp = ce + pe for the strike pair starting at call leg `c` (NaN if a side is missing). */
@@ -23,15 +25,22 @@ export function pairMissing(b: ChainBatch, c: number): boolean {
   return !Number.isFinite(b.last[c]!) && !Number.isFinite(b.last[c + 1]!);
 }
 
-/** Writes a CE/PE pair of fields (each preceded by a comma). */
-function pair(w: ByteWriter, field: Float64Array, c: number, d: number): void {
-  w.comma();
-  w.fixed(field[c]!, d);
-  w.comma();
-  w.fixed(field[c + 1]!, d);
+/** Writes a CE/PE pair of fields at `pos` (each preceded by a comma); returns the position after them. */
+function putPair(buf: Uint8Array, pos: number, field: Float64Array, c: number, d: number): number {
+  buf[pos++] = COMMA;
+  pos = writeFixed(buf, pos, field[c]!, d);
+  buf[pos++] = COMMA;
+  return writeFixed(buf, pos, field[c + 1]!, d);
 }
 
-/** Renders the row bodies of groups [g0, g1) of the batch, stamped `stamp` (formatG6Timestamp). */
+/** Numeric fields of a row body after the group's constant part (offset, strike, 22 values). */
+const ROW_FIELDS = 24;
+
+/**
+ * Renders the row bodies of groups [g0, g1) of the batch, stamped `stamp` (formatG6Timestamp).
+ * A group's constant bytes (the prefix up to the offset, then `,spot,atm,`) are rendered once;
+ * each row reserves its bound once and writes its numbers straight into the buffer.
+ */
 export function renderRowBodies(b: ChainBatch, g0: number, g1: number, stamp: string): RenderedRows {
   const l0 = g1 > g0 ? b.start[g0]! : 0;
   const l1 = g1 > g0 ? b.end[g1 - 1]! : 0;
@@ -40,40 +49,64 @@ export function renderRowBodies(b: ChainBatch, g0: number, g1: number, stamp: st
   const capacity = Math.max(1024, (l1 - l0) * 140);
   const w = new ByteWriter(capacity, capacity >= LARGE_BYTES ? threadBuffers.take(capacity) : undefined);
   const encoder = new TextEncoder();
-  const P = DECIMALS.price;
+  const P = DECIMALS.price, IV = DECIMALS.iv, DELTA = DECIMALS.delta, THETA = DECIMALS.theta;
+  const VEGA = DECIMALS.vega, GAMMA = DECIMALS.gamma, RHO = DECIMALS.rho;
+  const { strike, last, avg, volume, oi, iv, delta, theta, vega, gamma, rho } = b;
+  const groupPart = new ByteWriter(256);
   for (let g = g0; g < g1; g++) {
     const prefix = encoder.encode(`${stamp},${b.labels.index[g]},${b.labels.tag[g]},${b.labels.expiry[g]},`);
     const atm = b.g_atm[g]!;
-    const spot = b.g_spot[g]!;
-    for (let c = b.start[g]!; c < b.end[g]!; c += 2) {
-      if (!pairMissing(b, c)) {
-        const p = c + 1;
-        const strike = b.strike[c]!;
-        w.bytes(prefix);
-        w.int(strike - atm);
-        w.comma();
-        w.fixed(spot, P);
-        w.comma();
-        w.int(atm);
-        w.comma();
-        w.int(strike);
-        pair(w, b.last, c, P);
-        w.comma();
-        w.fixed(straddleAt(b, c), P);
-        pair(w, b.avg, c, P);
-        w.comma();
-        w.fixed(Number.isFinite(b.avg[c]!) && Number.isFinite(b.avg[p]!) ? b.avg[c]! + b.avg[p]! : Number.NaN, P);
-        pair(w, b.volume, c, 0);
-        pair(w, b.oi, c, 0);
-        pair(w, b.iv, c, DECIMALS.iv);
-        pair(w, b.delta, c, DECIMALS.delta);
-        pair(w, b.theta, c, DECIMALS.theta);
-        pair(w, b.vega, c, DECIMALS.vega);
-        pair(w, b.gamma, c, DECIMALS.gamma);
-        pair(w, b.rho, c, DECIMALS.rho);
+    groupPart.reset();
+    groupPart.comma();
+    groupPart.fixed(b.g_spot[g]!, P);
+    groupPart.comma();
+    groupPart.int(atm);
+    groupPart.comma();
+    const middle = groupPart.view().slice();
+    const bound = prefix.length + middle.length + ROW_FIELDS * (FIXED_MAX_BYTES + 1);
+    let buf = w.buf;
+    let pos = w.pos;
+    for (let c = b.start[g]!, end = b.end[g]!; c < end; c += 2) {
+      const p = c + 1;
+      const ce = last[c]!;
+      const pe = last[p]!;
+      // No quote on either side: no row.
+      if (ce - ce === 0 || pe - pe === 0) {
+        if (buf.length - pos < bound) {
+          w.pos = pos;
+          buf = w.reserve(bound);
+        }
+        const k = strike[c]!;
+        pos = putBytes(buf, pos, prefix);
+        pos = writeFixed(buf, pos, k - atm, 0);
+        pos = putBytes(buf, pos, middle);
+        pos = writeFixed(buf, pos, k, 0);
+        buf[pos++] = COMMA;
+        pos = writeFixed(buf, pos, ce, P);
+        buf[pos++] = COMMA;
+        pos = writeFixed(buf, pos, pe, P);
+        buf[pos++] = COMMA;
+        pos = writeFixed(buf, pos, ce + pe, P);
+        const ac = avg[c]!;
+        const ap = avg[p]!;
+        buf[pos++] = COMMA;
+        pos = writeFixed(buf, pos, ac, P);
+        buf[pos++] = COMMA;
+        pos = writeFixed(buf, pos, ap, P);
+        buf[pos++] = COMMA;
+        pos = writeFixed(buf, pos, ac + ap, P);
+        pos = putPair(buf, pos, volume, c, 0);
+        pos = putPair(buf, pos, oi, c, 0);
+        pos = putPair(buf, pos, iv, c, IV);
+        pos = putPair(buf, pos, delta, c, DELTA);
+        pos = putPair(buf, pos, theta, c, THETA);
+        pos = putPair(buf, pos, vega, c, VEGA);
+        pos = putPair(buf, pos, gamma, c, GAMMA);
+        pos = putPair(buf, pos, rho, c, RHO);
       }
-      pairEnd[(c - l0) >> 1] = w.pos;
+      pairEnd[(c - l0) >> 1] = pos;
     }
+    w.pos = pos;
   }
   return { pairStart: l0 >> 1, bytes: w.view(), pairEnd };
 }

@@ -31,7 +31,7 @@
 import type { ChainBatch } from "../../chain/batch.ts";
 import type { ExpirySummary, IndexSummary } from "../../chain/score.ts";
 import type { CycleResult } from "../../contracts/index.ts";
-import { ByteWriter } from "../../g6csv/bytes.ts";
+import { ByteWriter, FIXED_MAX_BYTES, putAscii, putBytes, writeFixed } from "../../g6csv/bytes.ts";
 import { DECIMALS } from "../../g6csv/format.ts";
 
 export const MEASUREMENTS = { options: "option_data", overview: "options_overview", expiry: "options_expiry" } as const;
@@ -68,14 +68,16 @@ const compactDate = (iso: string) => iso.slice(2, 4) + iso.slice(5, 7) + iso.sli
 const encoder = new TextEncoder();
 
 /**
- * A finite float with at most `d` decimals, as the CSV files round it (ByteWriter.fixed: digits
- * straight into the buffer), trailing zeros dropped: 88 not 88.00, 0.5 not 0.500000.
+ * A finite float with at most `d` decimals at `pos`, as the CSV files round it (writeFixed),
+ * trailing zeros dropped: 88 not 88.00, 0.5 not 0.500000. Returns the position after it; the
+ * caller guarantees FIXED_MAX_BYTES of room.
  */
-function writeFloat(w: ByteWriter, x: number, d: number): void {
-  w.fixed(x, d);
-  if (d === 0) return;
-  while (w.buf[w.pos - 1] === 48) w.pos--;
-  if (w.buf[w.pos - 1] === 46) w.pos--;
+function putFloat(buf: Uint8Array, pos: number, x: number, d: number): number {
+  let end = writeFixed(buf, pos, x, d);
+  if (d === 0) return end;
+  while (buf[end - 1] === 48) end--;
+  if (buf[end - 1] === 46) end--;
+  return end;
 }
 
 /** The per-leg fields of option_data with their decimals (the CSV's): the Python G6's, then G6's additions. */
@@ -96,10 +98,16 @@ const OPTION_FIELDS = [
 const FIELD_KEYS = OPTION_FIELDS.map(([name]) => [encoder.encode(`${name}=`), encoder.encode(`,${name}=`)] as const);
 const AGE_KEY = [encoder.encode("quote_age_seconds="), encoder.encode(",quote_age_seconds=")] as const;
 
+/** Longest `String(strike)` a line has room for (a double's shortest text is at most 24 characters). */
+const STRIKE_MAX = 32;
+const TYPE_TAGS = [encoder.encode("PE,type=PE "), encoder.encode("CE,type=CE ")] as const;
+const FIELDS_MAX = FIELD_KEYS.reduce((n, [, key]) => n + key.length + FIXED_MAX_BYTES, AGE_KEY[1].length + FIXED_MAX_BYTES);
+
 /**
  * Writes the option_data lines of `b` into `w` (one per leg with any value); returns how many.
- * Bytes are written straight into the buffer (a group's tag prefix encoded once): at 100,000
- * legs a cycle, building each line as a string and joining them costs several times more.
+ * Bytes are written straight into the buffer (a group's tag prefix encoded once, a strike's
+ * text made once for its two legs, each line's room reserved once): at 100,000 legs a cycle,
+ * building each line as a string and joining them costs several times more.
  */
 export function writeOptionLines(b: ChainBatch, at: number, w: ByteWriter): number {
   const ts = encoder.encode(` ${Math.trunc(at)}\n`);
@@ -107,6 +115,10 @@ export function writeOptionLines(b: ChainBatch, at: number, w: ByteWriter): numb
   const seen = new Set<string>();
   const columns = OPTION_FIELDS.map(([, field]) => b[field]);
   const decimals = OPTION_FIELDS.map(([, , d]) => d);
+  const fieldCount = columns.length;
+  const { strike, isCall, quoteTime } = b;
+  let strikeValue = Number.NaN;
+  let strikeText = "NaN";
   for (let g = 0; g < b.groups; g++) {
     const index = escapeKey(b.labels.index[g]!);
     const expiry = b.labels.expiry[g]!;
@@ -115,39 +127,48 @@ export function writeOptionLines(b: ChainBatch, at: number, w: ByteWriter): numb
     seen.add(`${index} ${expiry}`);
     const head = encoder.encode(`${MEASUREMENTS.options},expiry=${escapeKey(expiry)},index=${index},strike=`);
     const symbolHead = encoder.encode(`,symbol=${index}${compactDate(expiry)}`);
-    for (let i = b.start[g]!; i < b.end[g]!; i++) {
-      const mark = w.pos;
-      const strike = String(b.strike[i]!);
-      const type = b.isCall[i] === 1 ? "CE" : "PE";
-      w.bytes(head);
-      w.ascii(strike);
-      w.bytes(symbolHead);
-      w.ascii(strike);
-      w.ascii(type);
-      w.ascii(type === "CE" ? ",type=CE" : ",type=PE");
-      w.ascii(" ");
-      let any = false;
-      for (let f = 0; f < columns.length; f++) {
+    const bound = head.length + symbolHead.length + 2 * STRIKE_MAX + TYPE_TAGS[0].length + FIELDS_MAX + ts.length;
+    let buf = w.buf;
+    let pos = w.pos;
+    for (let i = b.start[g]!, end = b.end[g]!; i < end; i++) {
+      if (buf.length - pos < bound) {
+        w.pos = pos;
+        buf = w.reserve(bound);
+      }
+      const mark = pos;
+      const k = strike[i]!;
+      if (k !== strikeValue) {
+        strikeValue = k;
+        strikeText = String(k);
+      }
+      pos = putBytes(buf, pos, head);
+      pos = putAscii(buf, pos, strikeText);
+      pos = putBytes(buf, pos, symbolHead);
+      pos = putAscii(buf, pos, strikeText);
+      pos = putBytes(buf, pos, TYPE_TAGS[isCall[i] === 1 ? 1 : 0]);
+      let any = 0;
+      for (let f = 0; f < fieldCount; f++) {
         const x = columns[f]![i]!;
-        if (!Number.isFinite(x)) continue;
-        w.bytes(FIELD_KEYS[f]![any ? 1 : 0]);
-        writeFloat(w, x, decimals[f]!);
-        any = true;
+        if (x - x !== 0) continue; // not finite: no field
+        pos = putBytes(buf, pos, FIELD_KEYS[f]![any]);
+        pos = putFloat(buf, pos, x, decimals[f]!);
+        any = 1;
       }
-      const qt = b.quoteTime[i]!;
-      if (Number.isFinite(qt)) {
-        w.bytes(AGE_KEY[any ? 1 : 0]);
-        writeFloat(w, (at - qt) / 1000, 3);
-        any = true;
+      const qt = quoteTime[i]!;
+      if (qt - qt === 0) {
+        pos = putBytes(buf, pos, AGE_KEY[any]);
+        pos = putFloat(buf, pos, (at - qt) / 1000, 3);
+        any = 1;
       }
-      if (!any) {
+      if (any === 0) {
         // Nothing known of this leg: no line.
-        w.pos = mark;
+        pos = mark;
         continue;
       }
-      w.bytes(ts);
+      pos = putBytes(buf, pos, ts);
       n++;
     }
+    w.pos = pos;
   }
   return n;
 }
