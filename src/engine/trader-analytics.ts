@@ -9,7 +9,7 @@
 import { ivPercentile, ivRank } from "../analytics/index.ts";
 import type { ChainBatch } from "../chain/batch.ts";
 import { chainSkew25 } from "../chain/chain-skew.ts";
-import { strikeColumns } from "../chain/chain-legs.ts";
+import { strikeColumns, strikeCount } from "../chain/chain-legs.ts";
 import type { ExpirySummary } from "../chain/score.ts";
 import { createStrikeFlowTracker, expiryFlow, type FlowSettings, type StrikeFlow, type StrikeFlowTracker } from "../chain/strike-flow.ts";
 import { scopeAggregates } from "../chain/trader.ts";
@@ -63,7 +63,9 @@ export function applyTraderAnalytics(
   for (const e of expiries) {
     const g = e.group;
     const inChain = chain !== null && chainGroups.has(g);
-    const cols = strikeColumns(batch, g, inChain ? chain : null);
+    const merged = inChain ? chain : null;
+    // With a tracker the columns are kept as its snapshot: they go into its recycled memory.
+    const cols = strikeColumns(batch, g, merged, state?.flows.reserve(e, strikeCount(batch, g, merged)));
     if (inChain) {
       Object.assign(e, scopeAggregates(cols, e.spot, "chain"));
       // The ladder's smile misses the 25-delta points (a far expiry's): the chain's OTM legs complete it.
