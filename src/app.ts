@@ -283,7 +283,7 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
     log: alertsLog,
   });
   const sinks = createSinks(config, calendar, { now, pool, alerts }).map((s) => observability.instrumentSink(s));
-  const summary = opts.onSummary ? configuredTracker(config, calendar, { now, pool }) : null;
+  const summary = opts.onSummary ? configuredTracker(config, calendar, { now, pool, alerts }) : null;
   const engine = createEngine({
     config,
     currentConfig: opts.currentConfig,
