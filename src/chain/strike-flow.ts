@@ -75,7 +75,9 @@ type HistoryColumns = Pick<StrikeColumns, "strike" | "callOi" | "putOi" | "callL
 /** `buffer`: the history's own copy (null: the caller's fresh columns, kept as given). */
 type Snapshot = { at: number; cols: HistoryColumns; buffer: ArrayBuffer | null };
 type Memory = { results: ArrayBuffer[]; history: ArrayBuffer[] };
-type Track = { date: string; sessionAt: number; firstCall: Map<number, number>; firstPut: Map<number, number>; history: Snapshot[]; free: Memory };
+/** The session's first finite OI of each strike and side, aligned with the ascending strikes seen so far (NaN: none yet). */
+type First = { strike: Float64Array; call: Float64Array; put: Float64Array };
+type Track = { date: string; sessionAt: number; first: First; history: Snapshot[]; free: Memory };
 
 /** Float64 figures per strike a flow adds (session and lookback OI change, lookback price change, per side). */
 const FLOW_F64 = 6;
@@ -139,18 +141,42 @@ export type StrikeFlowTracker = {
   update(key: { index: string; tag: string; expiry: string }, cols: StrikeColumns, at: number, date: string, s: FlowSettings): StrikeFlow;
 };
 
-/** Index of `k` in ascending `a`, or −1. */
-function find(a: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = a[mid]!;
-    if (v === k) return mid;
-    if (v < k) lo = mid + 1;
-    else hi = mid - 1;
+/** `f` grown to the union of its strikes and the ascending `strikes` (new strikes have no first OI); `f` itself when it has them all. */
+function withStrikes(f: First, strikes: Float64Array): First {
+  const a = f.strike;
+  let j = 0;
+  let all = true;
+  for (let i = 0; i < strikes.length && all; i++) {
+    const k = strikes[i]!;
+    while (j < a.length && a[j]! < k) j++;
+    all = j < a.length && a[j] === k;
   }
-  return -1;
+  if (all) return f;
+  const strike: number[] = [];
+  const call: number[] = [];
+  const put: number[] = [];
+  let i = 0;
+  j = 0;
+  while (i < strikes.length || j < a.length) {
+    const k = i < strikes.length ? strikes[i]! : Number.POSITIVE_INFINITY;
+    const m = j < a.length ? a[j]! : Number.POSITIVE_INFINITY;
+    if (i < strikes.length && (j >= a.length || k < m)) {
+      // A strike not seen before (once, if `strikes` repeats it).
+      if (strike.length === 0 || strike[strike.length - 1] !== k) {
+        strike.push(k);
+        call.push(Number.NaN);
+        put.push(Number.NaN);
+      }
+      i++;
+    } else {
+      strike.push(m);
+      call.push(f.call[j]!);
+      put.push(f.put[j]!);
+      if (k === m) i++;
+      j++;
+    }
+  }
+  return { strike: Float64Array.from(strike), call: Float64Array.from(call), put: Float64Array.from(put) };
 }
 
 /** A snapshot of the columns the lookback compares, copied into the history's recycled memory. */
@@ -195,7 +221,7 @@ export function createStrikeFlowTracker(): StrikeFlowTracker {
       if (!t || t.date !== date) {
         const free = memoryOf(id);
         spare.delete(id);
-        t = { date, sessionAt: at, firstCall: new Map(), firstPut: new Map(), history: [], free };
+        t = { date, sessionAt: at, first: { strike: new Float64Array(0), call: new Float64Array(0), put: new Float64Array(0) }, history: [], free };
         tracks.set(id, t);
       }
       // Drop finished sessions' tracks (another day's).
@@ -231,14 +257,18 @@ export function createStrikeFlowTracker(): StrikeFlowTracker {
         lease.holds = 1;
         leases.set(flow, lease);
       }
-      for (let i = 0; i < n; i++) {
+      // Strikes and the session's first OI are both ascending: one walk, no lookups.
+      const first = (t.first = withStrikes(t.first, cols.strike));
+      for (let i = 0, j = 0; i < n; i++) {
         const k = cols.strike[i]!;
+        while (j < first.strike.length && first.strike[j]! < k) j++;
+        if (first.strike[j] !== k) continue;
         const c = cols.callOi[i]!;
         const p = cols.putOi[i]!;
-        if (Number.isFinite(c) && !t.firstCall.has(k)) t.firstCall.set(k, c);
-        if (Number.isFinite(p) && !t.firstPut.has(k)) t.firstPut.set(k, p);
-        flow.callOiChangeSession[i] = c - (t.firstCall.get(k) ?? Number.NaN);
-        flow.putOiChangeSession[i] = p - (t.firstPut.get(k) ?? Number.NaN);
+        if (Number.isFinite(c) && Number.isNaN(first.call[j]!)) first.call[j] = c;
+        if (Number.isFinite(p) && Number.isNaN(first.put[j]!)) first.put[j] = p;
+        flow.callOiChangeSession[i] = c - first.call[j]!;
+        flow.putOiChangeSession[i] = p - first.put[j]!;
       }
       // The base: the newest earlier snapshot at least the lookback old; older ones are dropped.
       const cutoff = at - s.lookbackMinutes * 60_000;
@@ -248,9 +278,11 @@ export function createStrikeFlowTracker(): StrikeFlowTracker {
       const b = base >= 0 ? t.history[0]! : null;
       if (b) {
         flow.lookbackAt = b.at;
-        for (let i = 0; i < n; i++) {
-          const j = find(b.cols.strike, cols.strike[i]!);
-          if (j < 0) continue;
+        const bs = b.cols.strike;
+        for (let i = 0, j = 0; i < n; i++) {
+          const k = cols.strike[i]!;
+          while (j < bs.length && bs[j]! < k) j++;
+          if (j >= bs.length || bs[j] !== k) continue;
           flow.callOiChangeLookback[i] = cols.callOi[i]! - b.cols.callOi[j]!;
           flow.putOiChangeLookback[i] = cols.putOi[i]! - b.cols.putOi[j]!;
           flow.callPriceChangeLookback[i] = cols.callLast[i]! - b.cols.callLast[j]!;
