@@ -331,14 +331,15 @@ function expiryBuildup(codes: Uint8Array, dOi: Float64Array): Buildup {
 }
 
 /**
- * Keeps `top` (at most n, best first by `better`) with `m` offered: an insertion into a short
- * list, so a cycle allocates only the moves it keeps.
+ * Keeps `top` (at most n, best first: the largest `dir` × change) with the move (`strike`,
+ * `side`, `change`) offered: an insertion into a short list, so a cycle allocates only the moves
+ * it keeps. An equal change does not displace.
  */
-function offer(top: OiMove[], n: number, m: OiMove, better: (a: OiMove, b: OiMove) => boolean): void {
-  if (top.length === n && !better(m, top[n - 1]!)) return;
+function offer(top: OiMove[], n: number, strike: number, side: "CE" | "PE", change: number, dir: 1 | -1): void {
+  if (top.length === n && !(dir * change > dir * top[n - 1]!.change)) return;
   let at = top.length;
-  while (at > 0 && better(m, top[at - 1]!)) at--;
-  top.splice(at, 0, m);
+  while (at > 0 && dir * change > dir * top[at - 1]!.change) at--;
+  top.splice(at, 0, { strike, side, change });
   if (top.length > n) top.pop();
 }
 
@@ -347,14 +348,13 @@ export function expiryFlow(flow: StrikeFlow, topN: number): ExpiryFlow {
   // Largest change first; ties go to the lower strike, then CE before PE (strikes are visited ascending, CE first: an equal change does not displace).
   const additions: OiMove[] = [];
   const reductions: OiMove[] = [];
-  const more = (a: OiMove, b: OiMove) => a.change > b.change;
-  const less = (a: OiMove, b: OiMove) => a.change < b.change;
   for (let i = 0; i < flow.strike.length; i++) {
-    for (const side of ["CE", "PE"] as const) {
-      const change = side === "CE" ? flow.callOiChangeLookback[i]! : flow.putOiChangeLookback[i]!;
-      if (change > 0) offer(additions, topN, { strike: flow.strike[i]!, side, change }, more);
-      else if (change < 0) offer(reductions, topN, { strike: flow.strike[i]!, side, change }, less);
-    }
+    const ce = flow.callOiChangeLookback[i]!;
+    if (ce > 0) offer(additions, topN, flow.strike[i]!, "CE", ce, 1);
+    else if (ce < 0) offer(reductions, topN, flow.strike[i]!, "CE", ce, -1);
+    const pe = flow.putOiChangeLookback[i]!;
+    if (pe > 0) offer(additions, topN, flow.strike[i]!, "PE", pe, 1);
+    else if (pe < 0) offer(reductions, topN, flow.strike[i]!, "PE", pe, -1);
   }
   return {
     callOiChangeSession: finiteSum(flow.callOiChangeSession),
