@@ -18,6 +18,13 @@ import { isAbsolute, join } from "node:path";
 import { enrichParams } from "./enrich-params.ts";
 import { createIvHistory, type IvHistory } from "./iv-history.ts";
 
+/**
+ * Expiries with at least this many strikes keep their strike columns and flow in recycled memory
+ * (src/chain/strike-flow.ts). Below it fresh arrays are cheap (small, short-lived) and views of a
+ * recycled buffer saved nothing measurable (the trader kernel's 21-strike window case).
+ */
+const RECYCLED_MIN_STRIKES = 64;
+
 export type TraderAnalytics = { flows: StrikeFlowTracker; ivHistory: IvHistory };
 
 /** The run's trader analytics state: a strike flow tracker and the ATM IV history of the CSV tree the run writes. */
@@ -64,8 +71,10 @@ export function applyTraderAnalytics(
     const g = e.group;
     const inChain = chain !== null && chainGroups.has(g);
     const merged = inChain ? chain : null;
-    // With a tracker the columns are kept as its snapshot: they go into its recycled memory.
-    const cols = strikeColumns(batch, g, merged, state?.flows.reserve(e, strikeCount(batch, g, merged)));
+    // With a tracker the columns are kept as its snapshot: a long expiry's go into its recycled
+    // memory; a short one's are fresh (small arrays cost less fresh than as views of a buffer).
+    const n = strikeCount(batch, g, merged);
+    const cols = strikeColumns(batch, g, merged, state && n >= RECYCLED_MIN_STRIKES ? state.flows.reserve(e, n) : undefined);
     if (inChain) {
       Object.assign(e, scopeAggregates(cols, e.spot, "chain"));
       // The ladder's smile misses the 25-delta points (a far expiry's): the chain's OTM legs complete it.
