@@ -50,7 +50,7 @@ import { createDailyJsonl } from "./files/jsonl.ts";
 import { createAlertStream, type AlertStream } from "./engine/alert-stream.ts";
 import { alertRulesOf } from "./config/alerts.ts";
 import type { AlertSource } from "./alerts/index.ts";
-import { retainBatch } from "./chain/batch-pool.ts";
+import { retainResult } from "./engine/holds.ts";
 
 export type AppOptions = {
   log: ConsolaInstance;
@@ -59,7 +59,7 @@ export type AppOptions = {
   /**
    * Whether `onCycle` keeps results past its call (default true): their batches are then never
    * reused. false: the result's batch is valid during the call and until the next cycle is
-   * published (to keep one, call retainBatch on it; see src/chain/batch-pool.ts).
+   * published (to keep one, call retainResult on it; see src/engine/holds.ts).
    */
   keepsResults?: boolean;
   /** The running config after reloads (see EngineDeps.currentConfig). */
@@ -283,7 +283,7 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
     log: alertsLog,
   });
   const sinks = createSinks(config, calendar, { now, pool, alerts }).map((s) => observability.instrumentSink(s));
-  const summary = opts.onSummary ? configuredTracker(config, calendar, { now, pool }) : null;
+  const summary = opts.onSummary ? configuredTracker(config, calendar, { now, pool, alerts }) : null;
   const engine = createEngine({
     config,
     currentConfig: opts.currentConfig,
@@ -309,7 +309,7 @@ export function createApp(config: Readonly<G6Config>, opts: AppOptions): App {
       const { stats } = state.publish(result, engineStats);
       alerts.observe(result, stats);
       if (opts.onCycle) {
-        if (opts.keepsResults !== false) retainBatch(result.batch);
+        if (opts.keepsResults !== false) retainResult(result);
         opts.onCycle(result, stats);
       }
       if (summary && opts.onSummary) opts.onSummary(summary.observe(result, stats));

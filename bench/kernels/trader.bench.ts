@@ -8,6 +8,7 @@
 import type { GroupSpec } from "../../src/chain/batch.ts";
 import { createChainLegs } from "../../src/chain/chain-legs.ts";
 import { scoreGroup } from "../../src/chain/score.ts";
+import { releaseFlow, type StrikeFlow } from "../../src/chain/strike-flow.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { applyTraderAnalytics, createTraderAnalytics } from "../../src/engine/trader-analytics.ts";
 import { timeIt } from "../stats.ts";
@@ -31,10 +32,14 @@ export function benchTrader(groups: readonly GroupSpec[], ms: number): { chainUs
   const run = (withChain: boolean) => {
     const state = createTraderAnalytics(config, noHistory);
     let at = Date.UTC(2026, 10, 20, 4, 0);
+    // As the engine does: the previous cycle's flows are given back when the next is published.
+    let previous: StrikeFlow[] = [];
     return timeIt(() => {
       const expiries = Array.from({ length: ladder.groups }, (_, g) => scoreGroup(ladder, g));
       at += 60_000;
-      applyTraderAnalytics(config, state, ladder, withChain ? chain : null, inChain, expiries, at, "2026-11-20");
+      const flows = applyTraderAnalytics(config, state, ladder, withChain ? chain : null, inChain, expiries, at, "2026-11-20");
+      for (const f of previous) releaseFlow(f);
+      previous = flows;
     }, ms);
   };
   const scoreUs = timeIt(() => {

@@ -41,9 +41,9 @@ export function chainLegSpecs(groups: readonly GroupSpec[], listedStrikes: Reado
   });
 }
 
-/** The chain batch for `groups` (see chainLegSpecs). */
-export function createChainLegs(groups: readonly GroupSpec[], listedStrikes: ReadonlyMap<string, Float64Array>): ChainBatch {
-  return createBatch(chainLegSpecs(groups, listedStrikes));
+/** The chain batch for `groups` (see chainLegSpecs), made by `create` (a batch pool's `acquire`; default fresh). */
+export function createChainLegs(groups: readonly GroupSpec[], listedStrikes: ReadonlyMap<string, Float64Array>, create: (specs: readonly GroupSpec[]) => ChainBatch = createBatch): ChainBatch {
+  return create(chainLegSpecs(groups, listedStrikes));
 }
 
 /** One expiry's legs by strike, ascending; NaN = missing. Volume and OI in contracts, prices in points. */
@@ -57,25 +57,38 @@ export type StrikeColumns = {
   putLast: Float64Array;
 };
 
+/** The strike count of group `g` of `ladder` merged with `chain`'s (what `strikeColumns` returns at most). */
+export function strikeCount(ladder: ChainBatch, g: number, chain: ChainBatch | null): number {
+  const na = (ladder.end[g]! - ladder.start[g]!) >> 1;
+  return chain !== null && g < chain.groups ? na + ((chain.end[g]! - chain.start[g]!) >> 1) : na;
+}
+
+/** Float64 values per strike that `strikeColumns` writes into its `memory`. */
+export const STRIKE_COLUMNS = 7;
+
 /**
  * Group `g` of `ladder` merged with group `g` of `chain` (null: the ladder alone) into strike
  * columns, ascending by strike. A strike in both (never, by construction) is taken from the ladder.
+ * `memory` (at least STRIKE_COLUMNS × strikeCount values): the columns are views of it, every
+ * value overwritten (recycled memory instead of 7 fresh arrays an expiry a cycle); absent: fresh.
  */
-export function strikeColumns(ladder: ChainBatch, g: number, chain: ChainBatch | null): StrikeColumns {
+export function strikeColumns(ladder: ChainBatch, g: number, chain: ChainBatch | null, memory?: Float64Array): StrikeColumns {
   const a0 = ladder.start[g]!;
   const na = (ladder.end[g]! - a0) >> 1;
   const hasChain = chain !== null && g < chain.groups;
   const b0 = hasChain ? chain.start[g]! : 0;
   const nb = hasChain ? (chain.end[g]! - b0) >> 1 : 0;
   const n = na + nb;
+  if (memory !== undefined && memory.length < STRIKE_COLUMNS * n) throw new Error(`strikeColumns: memory for ${memory.length} values, ${STRIKE_COLUMNS * n} needed`);
+  const col = (c: number) => (memory === undefined ? new Float64Array(n) : memory.subarray(c * n, (c + 1) * n));
   // One literal shape and plain loops over locals: this runs for every expiry every cycle.
-  const strike = new Float64Array(n);
-  const callOi = new Float64Array(n);
-  const putOi = new Float64Array(n);
-  const callVolume = new Float64Array(n);
-  const putVolume = new Float64Array(n);
-  const callLast = new Float64Array(n);
-  const putLast = new Float64Array(n);
+  const strike = col(0);
+  const callOi = col(1);
+  const putOi = col(2);
+  const callVolume = col(3);
+  const putVolume = col(4);
+  const callLast = col(5);
+  const putLast = col(6);
   let i = 0;
   let j = 0;
   let k = 0;

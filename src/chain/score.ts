@@ -5,7 +5,7 @@
 import { impliedMove, skew25 } from "../analytics/index.ts";
 import { EXPIRY_TAG_BITS, isExpiryTag } from "../market/index.ts";
 import { FORWARD_SOURCE, hasPrice, type ChainBatch } from "./batch.ts";
-import { strikeColumns } from "./chain-legs.ts";
+import { STRIKE_COLUMNS, strikeColumns } from "./chain-legs.ts";
 import { emptyHistoryFigures, scopeAggregates, type TraderFigures } from "./trader.ts";
 
 export type Status = "OK" | "PARTIAL" | "EMPTY";
@@ -84,9 +84,21 @@ function selectorBit(sel: string): number {
   return isExpiryTag(sel) ? EXPIRY_TAG_BITS[sel] : 0;
 }
 
-/** Every other element of `field` from `from` (a CE or PE column of a group), n values. */
-function column(field: Float64Array, from: number, n: number): Float64Array {
-  const out = new Float64Array(n);
+/**
+ * Scratch memory for the columns `scoreGroup` reads and drops within the call (the strikes, the
+ * smile, the window's strike columns): grown as needed, never handed out past the call. Fresh
+ * arrays for every expiry of every cycle cost far more than the copies (first touch of fresh
+ * memory; see src/chain/batch-pool.ts).
+ */
+let scratch = new Float64Array(0);
+
+function scratchFor(values: number): Float64Array {
+  if (scratch.length < values) scratch = new Float64Array(Math.max(values, 2 * scratch.length));
+  return scratch;
+}
+
+/** Every other element of `field` from `from` (a CE or PE column of a group), n values, into `out`. */
+function column(field: Float64Array, from: number, n: number, out: Float64Array): Float64Array {
   for (let k = 0; k < n; k++) out[k] = field[from + 2 * k]!;
   return out;
 }
@@ -160,7 +172,10 @@ export function scoreGroup(b: ChainBatch, g: number): ExpirySummary {
   const start = b.start[g]!;
   const end = b.end[g]!;
   const n = (end - start) >> 1;
-  const K = column(b.strike, start, n);
+  // Five columns of n, then the window's strike columns (STRIKE_COLUMNS × n).
+  const mem = scratchFor((5 + STRIKE_COLUMNS) * n);
+  const view = (c: number) => mem.subarray(c * n, (c + 1) * n);
+  const K = column(b.strike, start, n, view(0));
   const gaps = countGaps(b, start, n);
   const { legsCollected, fullFields, strikesWithData } = gaps;
   const spot = b.g_spot[g]!;
@@ -177,12 +192,12 @@ export function scoreGroup(b: ChainBatch, g: number): ExpirySummary {
     const pl = b.last[c + 1]!;
     if (cl > 0 && pl > 0) straddle = cl + pl;
   }
-  const skew = skew25(column(b.delta, start, n), column(b.iv, start, n), column(b.delta, start + 1, n), column(b.iv, start + 1, n), atmIv);
+  const skew = skew25(column(b.delta, start, n, view(1)), column(b.iv, start, n, view(2)), column(b.delta, start + 1, n, view(3)), column(b.iv, start + 1, n, view(4)), atmIv);
   const strikeCoverage = n === 0 ? 0 : strikesWithData / n;
   const fieldCoverage = legsCollected === 0 ? Number.NaN : fullFields / legsCollected;
   const { status, reason } = expiryStatus(gaps, n);
   // Window scope: the ladder's strikes; the cycle replaces these in chain scope (src/engine/trader-analytics.ts).
-  const window = scopeAggregates(strikeColumns(b, g, null), spot, "window");
+  const window = scopeAggregates(strikeColumns(b, g, null, mem.subarray(5 * n)), spot, "window");
   return {
     index: b.labels.index[g]!,
     tag: b.labels.tag[g]!,

@@ -11,7 +11,7 @@
  * Units: OI in contracts, prices in points, times epoch ms, thresholds in percent.
  */
 import { BUILDUP_CLASSES, buildupCode, type Buildup } from "../analytics/index.ts";
-import type { StrikeColumns } from "./chain-legs.ts";
+import { STRIKE_COLUMNS, type StrikeColumns } from "./chain-legs.ts";
 
 /** One strike's OI change over the lookback (contracts) on one side. */
 export type OiMove = { strike: number; side: "CE" | "PE"; change: number };
@@ -63,43 +63,176 @@ export type ExpiryFlow = {
 
 export type FlowSettings = { lookbackMinutes: number; topN: number; oiThresholdPct: number; priceThresholdPct: number };
 
-type Snapshot = { at: number; cols: StrikeColumns };
-type Track = { date: string; sessionAt: number; firstCall: Map<number, number>; firstPut: Map<number, number>; history: Snapshot[] };
+/**
+ * Recycled memory of one expiry's cycle: its strike columns (STRIKE_COLUMNS × n values, from
+ * `reserve`) followed by its flow's per-strike figures. One hold: the cycle's result (the flow
+ * in `CycleResult.flows`) until released; then the buffer goes back to its expiry's free list
+ * and a later `reserve` overwrites it. The history keeps copies of what it compares
+ * (HISTORY_COLUMNS), in memory of its own, recycled when a snapshot is dropped.
+ */
+type Lease = { holds: number; buffer: ArrayBuffer; strikes: number; free: ArrayBuffer[] };
+type HistoryColumns = Pick<StrikeColumns, "strike" | "callOi" | "putOi" | "callLast" | "putLast">;
+/** `buffer`: the history's own copy (null: the caller's fresh columns, kept as given). */
+type Snapshot = { at: number; cols: HistoryColumns; buffer: ArrayBuffer | null };
+type Memory = { results: ArrayBuffer[]; history: ArrayBuffer[] };
+/** The session's first finite OI of each strike and side, aligned with the ascending strikes seen so far (NaN: none yet). */
+type First = { strike: Float64Array; call: Float64Array; put: Float64Array };
+type Track = { date: string; sessionAt: number; first: First; history: Snapshot[]; free: Memory };
+
+/** Float64 figures per strike a flow adds (session and lookback OI change, lookback price change, per side). */
+const FLOW_F64 = 6;
+const HISTORY_COLUMNS = ["strike", "callOi", "putOi", "callLast", "putLast"] as const;
+/** Released buffers kept per expiry for reuse (each list). */
+const MAX_FREE = 4;
+const leases = new WeakMap<StrikeFlow, Lease>();
+const bytesFor = (strikes: number) => strikes * ((STRIKE_COLUMNS + FLOW_F64) * 8 + 2);
+
+/** The smallest buffer of `free` holding `bytes` and at most twice that, taken out of it; else a fresh one with 1/16 headroom. */
+function takeBuffer(free: ArrayBuffer[], bytes: number): ArrayBuffer {
+  let best = -1;
+  for (let i = 0; i < free.length; i++) {
+    const c = free[i]!.byteLength;
+    if (c >= bytes && c <= 2 * bytes && (best < 0 || c < free[best]!.byteLength)) best = i;
+  }
+  return best >= 0 ? free.splice(best, 1)[0]! : new ArrayBuffer(bytes + 8 * Math.ceil(bytes / 128));
+}
+
+function giveBuffer(free: ArrayBuffer[], buffer: ArrayBuffer): void {
+  if (free.length < MAX_FREE) free.push(buffer);
+}
+
+/** Takes one more hold on `flow`'s memory (no effect on a flow not in recycled memory). */
+export function retainFlow(flow: StrikeFlow): void {
+  const lease = leases.get(flow);
+  if (!lease) return;
+  if (lease.holds <= 0) throw new Error("retainFlow: the flow was already released (its memory may be reused)");
+  lease.holds++;
+}
+
+/**
+ * Gives one hold on `flow`'s memory back (the engine gives its result's with the cycle's batch,
+ * src/engine/holds.ts); at none a later cycle overwrites it. No effect on a flow not in recycled
+ * memory. Throws when released more often than held.
+ */
+export function releaseFlow(flow: StrikeFlow): void {
+  const lease = leases.get(flow);
+  if (!lease) return;
+  if (lease.holds <= 0) throw new Error("releaseFlow: released more often than held");
+  if (--lease.holds === 0) giveBuffer(lease.free, lease.buffer);
+}
+
+/** The holds on `flow`'s memory now (null: not recycled memory). */
+export function flowHolds(flow: StrikeFlow): number | null {
+  return leases.get(flow)?.holds ?? null;
+}
 
 export type StrikeFlowTracker = {
-  /** Records `cols` (fresh arrays the tracker may keep) as the expiry's snapshot at `at` on IST `date`; returns its flow. */
+  /**
+   * Memory for the expiry's strike columns of this cycle (pass it to `strikeColumns`, then the
+   * columns to `update`): at least STRIKE_COLUMNS × `strikes` values, taken from the expiry's
+   * released memory when a buffer fits. The flow `update` returns then lives in the same memory
+   * and holds it for its result until `releaseFlow` (see Lease).
+   */
+  reserve(key: { index: string; expiry: string }, strikes: number): Float64Array;
+  /**
+   * Records `cols` (arrays the tracker may keep: fresh, or views of this cycle's `reserve`) as the
+   * expiry's snapshot at `at` on IST `date`; returns its flow.
+   */
   update(key: { index: string; tag: string; expiry: string }, cols: StrikeColumns, at: number, date: string, s: FlowSettings): StrikeFlow;
 };
 
-/** Index of `k` in ascending `a`, or −1. */
-function find(a: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = a[mid]!;
-    if (v === k) return mid;
-    if (v < k) lo = mid + 1;
-    else hi = mid - 1;
+/** `f` grown to the union of its strikes and the ascending `strikes` (new strikes have no first OI); `f` itself when it has them all. */
+function withStrikes(f: First, strikes: Float64Array): First {
+  const a = f.strike;
+  let j = 0;
+  let all = true;
+  for (let i = 0; i < strikes.length && all; i++) {
+    const k = strikes[i]!;
+    while (j < a.length && a[j]! < k) j++;
+    all = j < a.length && a[j] === k;
   }
-  return -1;
+  if (all) return f;
+  const strike: number[] = [];
+  const call: number[] = [];
+  const put: number[] = [];
+  let i = 0;
+  j = 0;
+  while (i < strikes.length || j < a.length) {
+    const k = i < strikes.length ? strikes[i]! : Number.POSITIVE_INFINITY;
+    const m = j < a.length ? a[j]! : Number.POSITIVE_INFINITY;
+    if (i < strikes.length && (j >= a.length || k < m)) {
+      // A strike not seen before (once, if `strikes` repeats it).
+      if (strike.length === 0 || strike[strike.length - 1] !== k) {
+        strike.push(k);
+        call.push(Number.NaN);
+        put.push(Number.NaN);
+      }
+      i++;
+    } else {
+      strike.push(m);
+      call.push(f.call[j]!);
+      put.push(f.put[j]!);
+      if (k === m) i++;
+      j++;
+    }
+  }
+  return { strike: Float64Array.from(strike), call: Float64Array.from(call), put: Float64Array.from(put) };
 }
 
-const nanArray = (n: number) => new Float64Array(n).fill(Number.NaN);
+/** A snapshot of the columns the lookback compares, copied into the history's recycled memory. */
+function historyCopy(free: ArrayBuffer[], cols: StrikeColumns, at: number): Snapshot {
+  const n = cols.strike.length;
+  const buffer = takeBuffer(free, HISTORY_COLUMNS.length * n * 8);
+  const copy = {} as HistoryColumns;
+  HISTORY_COLUMNS.forEach((c, i) => {
+    copy[c] = new Float64Array(buffer, i * n * 8, n);
+    copy[c].set(cols[c]);
+  });
+  return { at, cols: copy, buffer };
+}
 
 export function createStrikeFlowTracker(): StrikeFlowTracker {
   const tracks = new Map<string, Track>();
+  /** Free memory of expiries with no track yet (their first cycle reserves before it updates). */
+  const spare = new Map<string, Memory>();
+  /** This cycle's reserved memory, by expiry, until its update. */
+  const reserved = new Map<string, Lease>();
+  const dropHistory = (t: Track, count: number) => {
+    for (const h of t.history.splice(0, count)) if (h.buffer) giveBuffer(t.free.history, h.buffer);
+  };
+  const memoryOf = (id: string): Memory => {
+    const t = tracks.get(id);
+    if (t) return t.free;
+    let m = spare.get(id);
+    if (!m) spare.set(id, (m = { results: [], history: [] }));
+    return m;
+  };
   return {
+    reserve(key, strikes) {
+      const id = `${key.index}|${key.expiry}`;
+      const free = memoryOf(id).results;
+      const buffer = takeBuffer(free, bytesFor(strikes));
+      reserved.set(id, { holds: 0, buffer, strikes, free });
+      return new Float64Array(buffer, 0, STRIKE_COLUMNS * strikes);
+    },
     update(key, cols, at, date, s) {
       const id = `${key.index}|${key.expiry}`;
       let t = tracks.get(id);
       if (!t || t.date !== date) {
-        t = { date, sessionAt: at, firstCall: new Map(), firstPut: new Map(), history: [] };
+        const free = memoryOf(id);
+        spare.delete(id);
+        t = { date, sessionAt: at, first: { strike: new Float64Array(0), call: new Float64Array(0), put: new Float64Array(0) }, history: [], free };
         tracks.set(id, t);
       }
       // Drop finished sessions' tracks (another day's).
       for (const [k, other] of tracks) if (other.date !== date) tracks.delete(k);
       const n = cols.strike.length;
+      // The flow's figures follow the columns in this cycle's reserved memory, when the columns are in it.
+      const r = reserved.get(id);
+      reserved.delete(id);
+      const lease = r && r.buffer === cols.strike.buffer && n <= r.strikes ? r : null;
+      const f64 = (c: number) => (lease ? new Float64Array(lease.buffer, (STRIKE_COLUMNS * lease.strikes + c * n) * 8, n).fill(Number.NaN) : new Float64Array(n).fill(Number.NaN));
+      const u8 = (c: number) => (lease ? new Uint8Array(lease.buffer, (STRIKE_COLUMNS + FLOW_F64) * lease.strikes * 8 + c * n, n).fill(0) : new Uint8Array(n));
       const flow: StrikeFlow = {
         ...key,
         at,
@@ -110,35 +243,46 @@ export function createStrikeFlowTracker(): StrikeFlowTracker {
         putOi: cols.putOi,
         callLast: cols.callLast,
         putLast: cols.putLast,
-        callOiChangeSession: nanArray(n),
-        putOiChangeSession: nanArray(n),
-        callOiChangeLookback: nanArray(n),
-        putOiChangeLookback: nanArray(n),
-        callPriceChangeLookback: nanArray(n),
-        putPriceChangeLookback: nanArray(n),
-        callBuildup: new Uint8Array(n),
-        putBuildup: new Uint8Array(n),
+        callOiChangeSession: f64(0),
+        putOiChangeSession: f64(1),
+        callOiChangeLookback: f64(2),
+        putOiChangeLookback: f64(3),
+        callPriceChangeLookback: f64(4),
+        putPriceChangeLookback: f64(5),
+        callBuildup: u8(0),
+        putBuildup: u8(1),
       };
-      for (let i = 0; i < n; i++) {
+      if (lease) {
+        // One hold: the result's.
+        lease.holds = 1;
+        leases.set(flow, lease);
+      }
+      // Strikes and the session's first OI are both ascending: one walk, no lookups.
+      const first = (t.first = withStrikes(t.first, cols.strike));
+      for (let i = 0, j = 0; i < n; i++) {
         const k = cols.strike[i]!;
+        while (j < first.strike.length && first.strike[j]! < k) j++;
+        if (first.strike[j] !== k) continue;
         const c = cols.callOi[i]!;
         const p = cols.putOi[i]!;
-        if (Number.isFinite(c) && !t.firstCall.has(k)) t.firstCall.set(k, c);
-        if (Number.isFinite(p) && !t.firstPut.has(k)) t.firstPut.set(k, p);
-        flow.callOiChangeSession[i] = c - (t.firstCall.get(k) ?? Number.NaN);
-        flow.putOiChangeSession[i] = p - (t.firstPut.get(k) ?? Number.NaN);
+        if (Number.isFinite(c) && Number.isNaN(first.call[j]!)) first.call[j] = c;
+        if (Number.isFinite(p) && Number.isNaN(first.put[j]!)) first.put[j] = p;
+        flow.callOiChangeSession[i] = c - first.call[j]!;
+        flow.putOiChangeSession[i] = p - first.put[j]!;
       }
       // The base: the newest earlier snapshot at least the lookback old; older ones are dropped.
       const cutoff = at - s.lookbackMinutes * 60_000;
       let base = -1;
       for (let h = 0; h < t.history.length; h++) if (t.history[h]!.at <= cutoff) base = h;
-      if (base > 0) t.history.splice(0, base);
+      if (base > 0) dropHistory(t, base);
       const b = base >= 0 ? t.history[0]! : null;
       if (b) {
         flow.lookbackAt = b.at;
-        for (let i = 0; i < n; i++) {
-          const j = find(b.cols.strike, cols.strike[i]!);
-          if (j < 0) continue;
+        const bs = b.cols.strike;
+        for (let i = 0, j = 0; i < n; i++) {
+          const k = cols.strike[i]!;
+          while (j < bs.length && bs[j]! < k) j++;
+          if (j >= bs.length || bs[j] !== k) continue;
           flow.callOiChangeLookback[i] = cols.callOi[i]! - b.cols.callOi[j]!;
           flow.putOiChangeLookback[i] = cols.putOi[i]! - b.cols.putOi[j]!;
           flow.callPriceChangeLookback[i] = cols.callLast[i]! - b.cols.callLast[j]!;
@@ -147,7 +291,7 @@ export function createStrikeFlowTracker(): StrikeFlowTracker {
           flow.putBuildup[i] = buildupCode(b.cols.putOi[j]!, cols.putOi[i]!, b.cols.putLast[j]!, cols.putLast[i]!, s.oiThresholdPct, s.priceThresholdPct);
         }
       }
-      t.history.push({ at, cols });
+      t.history.push(lease ? historyCopy(t.free.history, cols, at) : { at, cols, buffer: null });
       return flow;
     },
   };
@@ -187,14 +331,15 @@ function expiryBuildup(codes: Uint8Array, dOi: Float64Array): Buildup {
 }
 
 /**
- * Keeps `top` (at most n, best first by `better`) with `m` offered: an insertion into a short
- * list, so a cycle allocates only the moves it keeps.
+ * Keeps `top` (at most n, best first: the largest `dir` × change) with the move (`strike`,
+ * `side`, `change`) offered: an insertion into a short list, so a cycle allocates only the moves
+ * it keeps. An equal change does not displace.
  */
-function offer(top: OiMove[], n: number, m: OiMove, better: (a: OiMove, b: OiMove) => boolean): void {
-  if (top.length === n && !better(m, top[n - 1]!)) return;
+function offer(top: OiMove[], n: number, strike: number, side: "CE" | "PE", change: number, dir: 1 | -1): void {
+  if (top.length === n && !(dir * change > dir * top[n - 1]!.change)) return;
   let at = top.length;
-  while (at > 0 && better(m, top[at - 1]!)) at--;
-  top.splice(at, 0, m);
+  while (at > 0 && dir * change > dir * top[at - 1]!.change) at--;
+  top.splice(at, 0, { strike, side, change });
   if (top.length > n) top.pop();
 }
 
@@ -203,14 +348,13 @@ export function expiryFlow(flow: StrikeFlow, topN: number): ExpiryFlow {
   // Largest change first; ties go to the lower strike, then CE before PE (strikes are visited ascending, CE first: an equal change does not displace).
   const additions: OiMove[] = [];
   const reductions: OiMove[] = [];
-  const more = (a: OiMove, b: OiMove) => a.change > b.change;
-  const less = (a: OiMove, b: OiMove) => a.change < b.change;
   for (let i = 0; i < flow.strike.length; i++) {
-    for (const side of ["CE", "PE"] as const) {
-      const change = side === "CE" ? flow.callOiChangeLookback[i]! : flow.putOiChangeLookback[i]!;
-      if (change > 0) offer(additions, topN, { strike: flow.strike[i]!, side, change }, more);
-      else if (change < 0) offer(reductions, topN, { strike: flow.strike[i]!, side, change }, less);
-    }
+    const ce = flow.callOiChangeLookback[i]!;
+    if (ce > 0) offer(additions, topN, flow.strike[i]!, "CE", ce, 1);
+    else if (ce < 0) offer(reductions, topN, flow.strike[i]!, "CE", ce, -1);
+    const pe = flow.putOiChangeLookback[i]!;
+    if (pe > 0) offer(additions, topN, flow.strike[i]!, "PE", pe, 1);
+    else if (pe < 0) offer(reductions, topN, flow.strike[i]!, "PE", pe, -1);
   }
   return {
     callOiChangeSession: finiteSum(flow.callOiChangeSession),

@@ -2,7 +2,8 @@
  * The run's one alert stream: each published cycle goes through one alert feed with the
  * configured and built-in rules (src/alerts/), and the alerts it raises go, once each, to the
  * daily JSONL journal, to g6_alerts_total and to every listener (the server's /events, the
- * webhook sink). The dashboard and the panel files run the same rules on the same cycles.
+ * webhook sink). The dashboard and the panel files show the stream's alerts (their summary
+ * trackers subscribe to it): the rules run once a cycle.
  */
 import type { ConsolaInstance } from "consola";
 import { alertStateFromCycle, createAlertFeed, type Alert, type AlertRule, type AlertSource } from "../alerts/index.ts";

@@ -38,13 +38,14 @@ export async function fetchChainLegs(
   listedStrikes: ReadonlyMap<string, Float64Array>,
   ladderLegs: number,
   at: number,
+  create?: (specs: readonly GroupSpec[]) => ChainBatch,
 ): Promise<ChainFetch> {
   const known = new Set<number>();
   // A listing that is unknown or empty (a provider that lists no instruments) leaves the expiry on the ladder.
   groups.forEach((g, i) => {
     if ((listedStrikes.get(`${g.index}|${g.expiry}`)?.length ?? 0) > 0) known.add(i);
   });
-  const batch = createChainLegs(groups, listedStrikes);
+  const batch = createChainLegs(groups, listedStrikes, create);
   const out: ChainFetch = { batch, groups: known, failures: [], error: null, skipped: null };
   if (batch.legs === 0) return out;
   const beyond = checkCapacity(capabilitiesOf(provider), ladderLegs + batch.legs, config.interval);

@@ -5,6 +5,7 @@
  * ProviderError does (the engine stops).
  */
 import { createBatch, type GroupSpec, rejectInvalidQuotes, type ChainBatch } from "../chain/batch.ts";
+import { releaseBatch } from "../chain/batch-pool.ts";
 import type { EnrichParams } from "../chain/enrich.ts";
 import { scoreGroup, scoreIndex, type ExpirySummary, type IndexSummary } from "../chain/score.ts";
 import type { G6Config } from "../config/schema.ts";
@@ -40,6 +41,8 @@ export type CycleDeps = {
   trader?: TraderAnalytics;
   /** Builds the cycle's batch (absent: `createBatch`, fresh memory; the engine reuses released batches, see batch-pool.ts). */
   createBatch?: (specs: readonly GroupSpec[]) => ChainBatch;
+  /** Builds the cycle's chain-leg batch (absent: fresh memory; the engine takes it from a second batch pool). */
+  createChainBatch?: (specs: readonly GroupSpec[]) => ChainBatch;
 };
 
 export { enrichParams } from "./enrich-params.ts";
@@ -142,7 +145,7 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
     rejectInvalidQuotes(batch);
   }
   // The chain legs after the ladder's: the CSV rows never wait on them; not after the ladder's fetch failed as a whole.
-  const chain = chainScope && !ladderFailed && !deps.shed?.chainLegs ? await fetchChainLegs(provider, config, plan.groups, listedStrikes, batch.legs, at) : null;
+  const chain = chainScope && !ladderFailed && !deps.shed?.chainLegs ? await fetchChainLegs(provider, config, plan.groups, listedStrikes, batch.legs, at, deps.createChainBatch) : null;
   if (chain) {
     for (const f of chain.failures) pushError(errors, { phase: "fetch", code: f.code, message: `chain legs: ${f.message}` });
     if (chain.error !== null) recordFailure(errors, provider.name, "fetch", chain.error);
@@ -182,5 +185,7 @@ export async function runCycle(deps: CycleDeps, cycle: number, at: number): Prom
   const warnings = [...expiryCoverageWarnings(createExchangeCalendars(config.market), date, expiries), ...warningsOf];
   const compute = { fetch: fetchReport, enrich: enrichReport };
   const analyticsScope = config.analytics.scope;
+  // A skipped chain batch is not in the result: its hold (a pool's) is given back now.
+  if (chain?.skipped) releaseBatch(chain.batch);
   return { cycle, at, date, durations, batch, expiries, indices, ivFailures, legsRequested, legsCollected, status, statusReason, warnings, errors, compute, rendered, quoteTimes, analyticsScope, chain: chain && !chain.skipped ? chain.batch : null, flows };
 }

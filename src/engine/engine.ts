@@ -16,7 +16,8 @@ import { createRunningSink, DEFAULT_QUEUE, type RunningSink, type RunningSinkPol
 import { type RunningEnv, systemRunningEnv } from "./running-provider.ts";
 import { type CycleResult, emptySinkTotals, type EngineStats, errorMessage, type PoolStats, type Provider, ProviderError, type Sink, type SinkSpool } from "../contracts/index.ts";
 import { freezeStats } from "../state/index.ts";
-import { createBatchPool, releaseBatch, retainBatch, type BatchPoolStats } from "../chain/batch-pool.ts";
+import { createBatchPool, type BatchPoolStats } from "../chain/batch-pool.ts";
+import { releaseResult, retainResult } from "./holds.ts";
 import { createMarketGate } from "./market-gate.ts";
 import { createLoadControl, planShed } from "./load-control.ts";
 import { formatIstShort, type MarketCalendar } from "../market/index.ts";
@@ -47,8 +48,9 @@ export type EngineDeps = {
   poolStats?: () => Readonly<PoolStats> | null;
   /**
    * Called after each cycle, before its result is handed to the sinks (state, metrics, summary).
-   * The result's batch is valid until the next cycle is published: its memory is then reused
-   * unless a sink or a retainBatch holds it (src/chain/batch-pool.ts); to keep it, retain it.
+   * The result's batches and strike flows are valid until the next cycle is published: their
+   * memory is then reused unless a sink or a retainResult holds it (src/engine/holds.ts); to keep
+   * them, retain the result.
    */
   onCycle?: (result: CycleResult, stats: Readonly<EngineStats>) => void;
   /** Time for the running sinks' backoff (tests inject a fake). */
@@ -130,6 +132,8 @@ export function createEngine(deps: EngineDeps): Engine {
   // Batches are reused once released: the published hold (the newest cycle, until the next one
   // is published) and one hold per running sink that was handed the cycle (see batch-pool.ts).
   const batches = createBatchPool();
+  // The chain legs' batches (chain scope) in a pool of their own: their size is not the ladder's.
+  const chainBatches = createBatchPool();
   let published: CycleResult | null = null;
 
   const running: RunningSink[] = sinks.map((sink) =>
@@ -142,7 +146,7 @@ export function createEngine(deps: EngineDeps): Engine {
       wallNow: () => deps.clock.now(),
       log,
       onError: recordError,
-      onDone: (result) => releaseBatch(result.batch),
+      onDone: (result) => releaseResult(result),
     }),
   );
 
@@ -190,7 +194,7 @@ export function createEngine(deps: EngineDeps): Engine {
     stats.intervalSeconds = cfg.interval;
     stats.pool = deps.poolStats?.() ?? null;
     const shed = load.shed.length ? planShed(load.shed, cfg.load_control) : null;
-    const result = await runCycle({ config: cfg, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing, wallNow: () => deps.clock.now(), shed, trader, createBatch: batches.acquire }, n, at);
+    const result = await runCycle({ config: cfg, provider, enrich: deps.enrich, elapsed: deps.elapsed, listing, wallNow: () => deps.clock.now(), shed, trader, createBatch: batches.acquire, createChainBatch: chainBatches.acquire }, n, at);
     stats.cyclesRun++;
     if (result.errors.length) {
       stats.cyclesFailed++;
@@ -218,15 +222,15 @@ export function createEngine(deps: EngineDeps): Engine {
     );
     deps.onCycle?.(result, stats);
     // The cycle's own hold is now the published one; the previous cycle's is given back.
-    if (published) releaseBatch(published.batch);
+    if (published) releaseResult(published);
     published = result;
     const handed = handedStats();
     for (const r of running) {
-      retainBatch(result.batch);
+      retainResult(result);
       try {
         await r.enqueue(result, handed);
       } catch (err) {
-        releaseBatch(result.batch);
+        releaseResult(result);
         throw err;
       }
     }

@@ -9,7 +9,7 @@
 import { ivPercentile, ivRank } from "../analytics/index.ts";
 import type { ChainBatch } from "../chain/batch.ts";
 import { chainSkew25 } from "../chain/chain-skew.ts";
-import { strikeColumns } from "../chain/chain-legs.ts";
+import { strikeColumns, strikeCount } from "../chain/chain-legs.ts";
 import type { ExpirySummary } from "../chain/score.ts";
 import { createStrikeFlowTracker, expiryFlow, type FlowSettings, type StrikeFlow, type StrikeFlowTracker } from "../chain/strike-flow.ts";
 import { scopeAggregates } from "../chain/trader.ts";
@@ -17,6 +17,13 @@ import type { G6Config } from "../config/schema.ts";
 import { isAbsolute, join } from "node:path";
 import { enrichParams } from "./enrich-params.ts";
 import { createIvHistory, type IvHistory } from "./iv-history.ts";
+
+/**
+ * Expiries with at least this many strikes keep their strike columns and flow in recycled memory
+ * (src/chain/strike-flow.ts). Below it fresh arrays are cheap (small, short-lived) and views of a
+ * recycled buffer saved nothing measurable (the trader kernel's 21-strike window case).
+ */
+const RECYCLED_MIN_STRIKES = 64;
 
 export type TraderAnalytics = { flows: StrikeFlowTracker; ivHistory: IvHistory };
 
@@ -63,7 +70,11 @@ export function applyTraderAnalytics(
   for (const e of expiries) {
     const g = e.group;
     const inChain = chain !== null && chainGroups.has(g);
-    const cols = strikeColumns(batch, g, inChain ? chain : null);
+    const merged = inChain ? chain : null;
+    // With a tracker the columns are kept as its snapshot: a long expiry's go into its recycled
+    // memory; a short one's are fresh (small arrays cost less fresh than as views of a buffer).
+    const n = strikeCount(batch, g, merged);
+    const cols = strikeColumns(batch, g, merged, state && n >= RECYCLED_MIN_STRIKES ? state.flows.reserve(e, n) : undefined);
     if (inChain) {
       Object.assign(e, scopeAggregates(cols, e.spot, "chain"));
       // The ladder's smile misses the 25-delta points (a far expiry's): the chain's OTM legs complete it.

@@ -45,13 +45,22 @@ export function isValidIsoDate(s: string): boolean {
   return m !== null && validYmd(Number(m[1]), Number(m[2]), Number(m[3]));
 }
 
+/** Day numbers of dates seen (a cycle asks for the same few dates per listed strike); cleared past DAY_CACHE_MAX. */
+const dayNumbers = new Map<string, number>();
+const DAY_CACHE_MAX = 4096;
+
 /** Day number (days since 1970-01-01) of an ISO date; throws an Error naming an invalid date. */
 export function dayNumber(date: string): number {
+  const known = dayNumbers.get(date);
+  if (known !== undefined) return known;
   const m = ISO_DATE.exec(date);
   if (m === null || !validYmd(Number(m[1]), Number(m[2]), Number(m[3]))) {
     throw new Error(`invalid date "${date}" (expected a real YYYY-MM-DD date)`);
   }
-  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS;
+  const n = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS;
+  if (dayNumbers.size >= DAY_CACHE_MAX) dayNumbers.clear();
+  dayNumbers.set(date, n);
+  return n;
 }
 
 /** ISO date 'YYYY-MM-DD' of a day number (days since 1970-01-01); inverse of `dayNumber`. */

@@ -125,6 +125,8 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
   const delta = createDeltas();
   /** The last cycle's batch, for option detail filled at render time. */
   let lastBatch: ChainBatch | null = null;
+  /** The last cycle's expiries, for the chain group filled at render time (null: filled already). */
+  let lastExpiries: CycleResult["expiries"] | null = null;
   let cpuMicros = 0;
   /** Cycles observed so far, and the rendering made after the last of them. */
   let cyclesSeen = 0;
@@ -143,7 +145,7 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
     if (health) recordStream((stream ??= registerGroup(registry, STREAM_METRICS)), health, streamSeen);
     lastSinks = stats.sinks;
     if (index) recordIndices(index, result);
-    if (chain) recordChains(chain, result);
+    lastExpiries = result.expiries;
     if (analytics) recordAnalytics(analytics, result);
     if (pool) recordPool(pool, result, deps.poolStats?.() ?? null, delta);
     const base = estimateBaseSeries(groups, { indices: result.indices.length, expiries: result.expiries.length, sinks: Object.keys(stats.sinks).length });
@@ -200,6 +202,8 @@ export function createObservability(config: Readonly<G6Config>, deps: Observabil
       if (rendered?.cycles !== cyclesSeen || rendered.storage !== mark || now - rendered.at > RENDER_MAX_AGE_MS) {
         refreshProcess();
         recordStorage(storage, sinks, delta, deps.now());
+        if (chain && lastExpiries) recordChains(chain, lastExpiries);
+        lastExpiries = null;
         // Per-strike detail shed by load control: none is exposed until it is restored.
         if (detail) fillDetail(detail, lastBatch, shedDetail ? 0 : guard.level, band);
         rendered = { cycles: cyclesSeen, at: now, storage: mark, text: registry.metrics() };

@@ -58,10 +58,14 @@ export function recordIndices(h: GroupHandles<typeof INDEX_METRICS>, r: CycleRes
   }
 }
 
-/** Chain group: replaced every cycle, so expiries that rolled off disappear. */
-export function recordChains(h: GroupHandles<typeof CHAIN_METRICS>, r: CycleResult): void {
+/**
+ * Chain group: replaced every cycle, so expiries that rolled off disappear. Its series are a
+ * function of the latest cycle's expiries alone, so they are filled when the metrics are
+ * rendered (src/metrics/observability.ts), not every cycle.
+ */
+export function recordChains(h: GroupHandles<typeof CHAIN_METRICS>, expiries: readonly ExpirySummary[]): void {
   for (const g of Object.values(h)) g.reset();
-  for (const e of r.expiries) {
+  for (const e of expiries) {
     const l = { index: e.index, expiry: e.tag };
     h.pcrOi.set(l, e.pcrOi);
     h.pcrVolume.set(l, e.pcrVolume);

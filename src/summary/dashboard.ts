@@ -9,6 +9,7 @@
  * shows the same facts).
  */
 import { alertRulesOf } from "../config/alerts.ts";
+import type { AlertSource } from "../alerts/index.ts";
 import type { ConsolaReporter } from "consola";
 import type { G6Config } from "../config/schema.ts";
 import type { MarketCalendar } from "../market/calendar.ts";
@@ -142,7 +143,7 @@ export function summaryLinks(config: Readonly<G6Config>): SummaryLinks {
 export function configuredTracker(
   config: Readonly<G6Config>,
   calendar: MarketCalendar,
-  env: { now: () => number; pool: { stats: { workers: number; restarts: number } } | null },
+  env: { now: () => number; pool: { stats: { workers: number; restarts: number } } | null; alerts?: AlertSource },
 ): SummaryTracker {
   return createSummaryTracker({
     calendar,
@@ -151,5 +152,6 @@ export function configuredTracker(
     now: env.now,
     pool: () => (env.pool ? { workers: env.pool.stats.workers, restarts: env.pool.stats.restarts } : null),
     rules: alertRulesOf(config),
+    ...(env.alerts ? { alerts: env.alerts } : {}),
   });
 }

@@ -5,7 +5,7 @@
  */
 import type { MarketCalendar } from "../market/calendar.ts";
 import { formatIsoIst } from "../market/ist.ts";
-import { alertStateFromCycle, createAlertFeed, type AlertRule } from "../alerts/index.ts";
+import { alertStateFromCycle, createAlertFeed, type Alert, type AlertRule, type AlertSource } from "../alerts/index.ts";
 import { buildSummary, summaryAlert, type AlertLevel, type PoolFacts, type SummaryAlert, type SummaryLinks, type SummarySnapshot } from "./model.ts";
 import type { CycleResult, EngineStats, SnapshotBuilder } from "../contracts/index.ts";
 
@@ -23,6 +23,12 @@ export type SummaryTrackerOptions = {
   pool?: () => PoolFacts | null;
   /** Threshold alert rules (the configured and built-in ones), run on each cycle as the engine's alert stream runs them. */
   rules?: readonly AlertRule[];
+  /**
+   * The run's alert stream (src/engine/alert-stream.ts): when given, the tracker shows the
+   * stream's alerts of the cycles up to the one it observes instead of running `rules` itself
+   * (the rules are evaluated once a cycle, by the stream).
+   */
+  alerts?: AlertSource;
 };
 
 export type SummaryTracker = {
@@ -35,16 +41,27 @@ export type SummaryTracker = {
 export function createSummaryTracker(opts: SummaryTrackerOptions): SummaryTracker {
   const cycleMs: number[] = [];
   const alerts: SummaryAlert[] = [];
-  const feed = createAlertFeed({ rules: opts.rules ?? [] });
+  const feed = opts.alerts ? null : createAlertFeed({ rules: opts.rules ?? [] });
   const push = (a: SummaryAlert) => {
     alerts.push(a);
     if (alerts.length > MAX_ALERTS) alerts.splice(0, alerts.length - MAX_ALERTS);
   };
+  /** The stream's alerts not shown yet, in cycle order (only the last MAX_ALERTS can be). */
+  const followed: Alert[] = [];
+  opts.alerts?.subscribe((list) => {
+    followed.push(...list);
+    if (followed.length > MAX_ALERTS) followed.splice(0, followed.length - MAX_ALERTS);
+  });
   return {
     observe(result, stats) {
       cycleMs.push(stats.lastCycleMs);
       if (cycleMs.length > opts.windowCycles) cycleMs.splice(0, cycleMs.length - opts.windowCycles);
-      for (const a of feed.observe(alertStateFromCycle(result, stats))) push(summaryAlert(a));
+      if (feed) for (const a of feed.observe(alertStateFromCycle(result, stats))) push(summaryAlert(a));
+      else {
+        let k = 0;
+        while (k < followed.length && followed[k]!.cycle <= result.cycle) push(summaryAlert(followed[k++]!));
+        followed.splice(0, k);
+      }
       return buildSummary({
         result,
         stats,

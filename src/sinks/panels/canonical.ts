@@ -8,14 +8,39 @@ import { createHash } from "node:crypto";
 
 /** The canonical JSON text of `value` (pure). */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value === "boolean" || typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number") return Number.isFinite(value) ? JSON.stringify(value) : "null";
-  if (Array.isArray(value)) return `[${value.map((x) => (x === undefined ? "null" : canonicalJson(x))).join(",")}]`;
+  return canonical(value, "");
+}
+
+/**
+ * `out` followed by the canonical JSON of `value`: one growing string, keys sorted in place
+ * (the panels are canonicalised every cycle; no entry arrays, no per-level joins).
+ */
+function canonical(value: unknown, out: string): string {
+  if (value === null || typeof value === "boolean" || typeof value === "string") return out + JSON.stringify(value);
+  if (typeof value === "number") return out + (Number.isFinite(value) ? JSON.stringify(value) : "null");
+  if (Array.isArray(value)) {
+    out += "[";
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ",";
+      const x = value[i];
+      out = x === undefined ? out + "null" : canonical(x, out);
+    }
+    return out + "]";
+  }
   if (typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, x]) => x !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(",")}}`;
+    const o = value as Record<string, unknown>;
+    // Object.keys: the own enumerable string keys Object.entries gives; the default sort orders them by UTF-16 code units.
+    const keys = Object.keys(o).sort();
+    out += "{";
+    let first = true;
+    for (const k of keys) {
+      const x = o[k];
+      if (x === undefined) continue;
+      out += first ? JSON.stringify(k) + ":" : "," + JSON.stringify(k) + ":";
+      first = false;
+      out = canonical(x, out);
+    }
+    return out + "}";
   }
   throw new TypeError(`canonicalJson: cannot encode a ${typeof value}`);
 }
