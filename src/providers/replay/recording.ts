@@ -57,6 +57,8 @@ const SIDE_COLUMNS = {
 export type LegField = keyof (typeof SIDE_COLUMNS)["ce"];
 export const QUOTE_FIELDS = ["last", "avg", "volume", "oi"] as const satisfies readonly LegField[];
 export const ANALYTICS_FIELDS = ["iv", "delta", "gamma", "theta", "vega", "rho"] as const satisfies readonly LegField[];
+/** The order of `RecordedDay.sideColumns`: the quote fields, then the analytics. */
+export const LEG_FIELDS = [...QUOTE_FIELDS, ...ANALYTICS_FIELDS] as const;
 
 /** A row of one of the day's option files: file number · 2^26 + row. */
 type RowRef = number;
@@ -78,8 +80,12 @@ export type RecordedDay = {
   rowsAt(index: string, expiry: string, at: number): ReadonlyMap<number, RowRef> | undefined;
   /** The recorded value of `field` of the call (or put) side of row `ref`. */
   value(ref: RowRef, isCall: boolean, field: LegField): number;
-  /** The recorded columns of the call (or put) side of row `ref`'s file, indexed by `rowOf(ref)` (the provider's per-leg fill). */
-  sideColumns(ref: RowRef, isCall: boolean): Readonly<Record<LegField, ArrayLike<number>>>;
+  /**
+   * The recorded columns of the call (or put) side of row `ref`'s file in `LEG_FIELDS` order,
+   * indexed by `rowOf(ref)` (the provider's per-leg fill: an array, not a record by field name,
+   * so the fill's loop reads typed arrays by position).
+   */
+  sideColumns(ref: RowRef, isCall: boolean): readonly Float64Array[];
   rowOf(ref: RowRef): number;
 };
 
@@ -236,8 +242,7 @@ export function loadDay(date: string, files: DayFiles, parsed?: ReadonlyMap<stri
   for (const list of expiries.values()) list.sort();
   const strikeLists = new Map([...series].map(([key, s]) => [key, [...s.strikes].sort((a, b) => a - b)]));
 
-  const sideOf = (file: OptionCsv, side: "ce" | "pe") =>
-    Object.fromEntries(Object.entries(SIDE_COLUMNS[side]).map(([field, column]) => [field, file.columns[column]])) as unknown as Record<LegField, ArrayLike<number>>;
+  const sideOf = (file: OptionCsv, side: "ce" | "pe") => LEG_FIELDS.map((field) => file.columns[SIDE_COLUMNS[side][field]]);
   const sides = optionFiles.map((file) => ({ ce: sideOf(file, "ce"), pe: sideOf(file, "pe") }));
 
   return {
