@@ -29,6 +29,8 @@ import { errorMessage, isRetriable, retryAfterOf, type CycleResult, type Spoolab
 import { runCycle } from "./engine/cycle.ts";
 import { createTraderAnalytics } from "./engine/trader-analytics.ts";
 import { createListingCache } from "./engine/listing.ts";
+import type { ChainBatch } from "./chain/batch.ts";
+import { createBatchPool, releaseBatch } from "./chain/batch-pool.ts";
 import { backoffMs } from "./engine/running-provider.ts";
 import { ByteWriter } from "./g6csv/bytes.ts";
 import { createExchangeCalendars } from "./market/index.ts";
@@ -226,6 +228,10 @@ export async function replayDayToSpool(deps: DayRunDeps): Promise<boolean> {
   let exhausted = false;
   // The day's OI-change tracker and ATM IV history, as the engine keeps one per run (per day).
   const trader = createTraderAnalytics(config);
+  // Batches in reused memory, as the engine builds them (src/chain/batch-pool.ts): a cycle's batch
+  // is released once the next cycle has run, as the engine releases a published cycle.
+  const batches = createBatchPool();
+  let previous: ChainBatch | null = null;
   await provider.open();
   try {
     for (let n = 0; !signal.aborted; n++) {
@@ -234,7 +240,9 @@ export async function replayDayToSpool(deps: DayRunDeps): Promise<boolean> {
         exhausted = true;
         break;
       }
-      const result = await runCycle({ config, provider, enrich, elapsed: () => performance.now(), listing, trader }, n, at);
+      const result = await runCycle({ config, provider, enrich, elapsed: () => performance.now(), listing, trader, createBatch: batches.acquire }, n, at);
+      if (previous) releaseBatch(previous);
+      previous = result.batch;
       for (const e of result.errors) deps.log.warn(`cycle at ${new Date(at).toISOString()}: ${e.phase} failed (${e.code}): ${e.message}`);
       deps.onCycle(result);
       writeCycle(result, w);
