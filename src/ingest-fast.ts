@@ -12,7 +12,10 @@
  *   request and an ack per instant), not the analytics.
  * - Large records. Cycles are written into one buffer; at RECORD_BYTES (about 60,000 lines) it is
  *   appended to the sink's spool as one record (one fdatasync), and at the day's end the rest,
- *   so a day is durable in the spool when it is marked done, as before.
+ *   so a day is durable in the spool when it is marked done, as before. Each record is handed
+ *   over in memory of its own and the spool delivers it from there (KEEP_BYTES), not read back.
+ * - Batches in reused memory (the engine's batch pool), released one cycle later as the engine
+ *   releases a published cycle.
  * - Delivery runs beside production: oldest record first, its batches DELIVERY_CONCURRENCY at a
  *   time (`InfluxSinkOptions.concurrency`), one ack a record. Production waits while
  *   WINDOW_RECORDS records wait (or the next would pass the spool's cap), so an outage fills the
