@@ -35,7 +35,7 @@ import { createDayReader } from "./ingest-read.ts";
 import type { IngestProgress } from "./ingest-progress.ts";
 import { poolSize } from "./app.ts";
 import { datesInRange, filesOfDay } from "./providers/replay/tree.ts";
-import { createDelivery, DELIVERY_CONCURRENCY, replayDayToSpool } from "./ingest-fast.ts";
+import { createDelivery, DELIVERY_CONCURRENCY, KEEP_BYTES, replayDayToSpool } from "./ingest-fast.ts";
 import { influxSinkOptions, influxSpoolDir } from "./sinks/influx/factory.ts";
 import { createInfluxSink } from "./sinks/influx/sink.ts";
 import { createDiskSpool } from "./sinks/spool/disk-spool.ts";
@@ -301,7 +301,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestReport> {
   let skippedDone = 0;
   let interrupted = false;
   const influx = base.storage.influx;
-  const spool = createDiskSpool({ dir: spoolDir, maxBytes: influx.spool_max_mb * 1024 * 1024, whenFull: influx.spool_when_full, warn: (m) => opts.log.warn(m) });
+  const spool = createDiskSpool({ dir: spoolDir, maxBytes: influx.spool_max_mb * 1024 * 1024, whenFull: influx.spool_when_full, warn: (m) => opts.log.warn(m), keepAppendedBytes: KEEP_BYTES });
   const sink = createInfluxSink({ ...influxSinkOptions(base.storage, () => Date.now()), concurrency: DELIVERY_CONCURRENCY, bytes: true });
   await sink.open();
   const delivery = createDelivery({

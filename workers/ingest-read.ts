@@ -1,11 +1,13 @@
 /**
  * Worker entry point of g6 ingest's reading: reads and parses the G6 CSV files it is sent with
  * the G6 CSV reader and posts the parsed files back (or why a file could not be read). The work
- * is `readG6Csv`; see src/ingest-read.ts.
+ * is `readG6Csv`; see src/ingest-read.ts. The parsed columns' buffers are transferred, not
+ * copied: the main thread receives them as they are.
  */
 import { readFileSync } from "node:fs";
-import { readG6Csv } from "../src/g6csv/index.ts";
+import { readG6Csv } from "../src/g6csv/read.ts";
 import type { ParsedFile } from "../src/providers/replay/recording.ts";
+import { columnBuffers } from "../src/ingest-read.ts";
 
 declare const self: Worker;
 
@@ -18,5 +20,5 @@ self.onmessage = (event: MessageEvent<{ id: number; paths: string[] }>) => {
       return { path, error: err instanceof Error ? err.message : String(err) };
     }
   });
-  self.postMessage({ id, files });
+  self.postMessage({ id, files }, columnBuffers(files));
 };

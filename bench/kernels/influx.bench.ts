@@ -61,7 +61,7 @@ function render(result: CycleResult, rounds: number): { lines: number; linesPerS
 }
 
 /** A VictoriaMetrics on a free port, or null when it is not installed. */
-export async function startVm(dir: string): Promise<{ url: string; stop(): Promise<void> } | null> {
+export async function startVm(dir: string): Promise<{ url: string; pid: number; stop(): Promise<void> } | null> {
   const bin = Bun.which("victoria-metrics");
   if (!bin) return null;
   const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
@@ -78,6 +78,7 @@ export async function startVm(dir: string): Promise<{ url: string; stop(): Promi
   }
   return {
     url,
+    pid: proc.pid,
     stop: async () => {
       proc.kill();
       await proc.exited;

@@ -85,6 +85,68 @@ describe("readOptionCsv", () => {
   });
 });
 
+describe("reading the bytes: the text's rules", () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+
+  test("numbers read from the bytes equal Number of their text; other spellings go through Number", () => {
+    const values = ["310.25", "0.00012345", "-4.9000", "-0", "-0.00", "5.", ".5", "-.5", "1e2", "+7", " 8", "0x10", "Infinity", "-", ".", "1.2.3", "123456789012345", "1234567890.123456", "9007199254740993", "0.1", "22518.1"];
+    for (const v of values) {
+      const csv = readOptionCsv(bytes(`${OPTION_HEADER}\n${optionRow("09:15:00", { ce_vol: v })}\n`));
+      const want = Number(v);
+      expect(Object.is(csv.columns.ce_vol[0], v === "" || !Number.isFinite(want) ? Number.NaN : want)).toBe(true);
+    }
+  });
+
+  test("a BOM is dropped before the header of bytes, as TextDecoder drops it; in text, or inside a field, it is text", () => {
+    const text = `${OPTION_HEADER}\n${optionRow("09:15:00")}\n`;
+    expect(readOptionCsv(new Uint8Array([0xef, 0xbb, 0xbf, ...bytes(text)])).rows).toBe(1);
+    expect(() => readOptionCsv(`\uFEFF${text}`)).toThrow("not a G6 CSV header");
+    const csv = readOptionCsv(bytes(`${OPTION_HEADER}\n${optionRow("09:15:00", { index: "\uFEFFNIFTY" })}\n`));
+    expect(csv.strings.index.values).toEqual(["\uFEFFNIFTY"]);
+  });
+
+  test("timestamps: a new date mid-file, a bad time on a known date, seconds off the grid", () => {
+    const rows = [
+      optionRow("09:15:30"),
+      optionRow("09:16:00", { timestamp: "20-11-2026 09:16:00" }),
+      optionRow("24:00:00", { timestamp: "20-11-2026 24:00:00" }),
+      optionRow("09:17:05", { timestamp: "20-11-2026 09:17:05" }),
+      optionRow("09:18:00", { timestamp: "20-11-2026 9:18:00x" }),
+    ];
+    const csv = readOptionCsv(bytes(`${OPTION_HEADER}\n${rows.join("\n")}\n`));
+    expect(Array.from(csv.timestamp)).toEqual([istEpoch("2026-11-19", "09:15:30"), istEpoch("2026-11-20", "09:16:00"), istEpoch("2026-11-20", "09:17:05")]);
+    expect(csv.quirks.badRows.count).toBe(2);
+    expect(csv.quirks.badRows.first.map((b) => b.line)).toEqual([4, 6]);
+    expect(csv.quirks.rounded30s).toBe(false);
+  });
+
+  test("duplicates are keyed by the fields' text: another spelling of the offset is another row; a series left and come back to is remembered", () => {
+    const rows = [
+      optionRow("09:15:00"),
+      optionRow("09:15:00", { offset: "-100.0" }),
+      optionRow("09:15:00", { expiry_tag: "next_month" }),
+      optionRow("09:15:00", { ce: "9.00" }),
+      optionRow("09:15:00", { expiry_tag: "next_month", ce: "8.00" }),
+    ];
+    const csv = readOptionCsv(bytes(`${OPTION_HEADER}\r\n${rows.join("\r\n")}\r\n`));
+    expect(csv.rows).toBe(3);
+    expect(csv.quirks.duplicates).toBe(2);
+    expect(Array.from(csv.columns.offset)).toEqual([-100, -100, -100]);
+    expect(csv.strings.expiry_tag.values).toEqual(["this_month", "next_month"]);
+    expect(Array.from(csv.strings.expiry_tag.codes)).toEqual([0, 0, 1]);
+  });
+
+  test("a line of a CR only, a CR inside the last field, a torn line after CRLF lines", () => {
+    const text = `${OPTION_HEADER}\r\n\r\n${optionRow("09:15:00")}\r\r\n${optionRow("09:16:00")}\r\n19-11-2026 09:17:00,NIF`;
+    const csv = readOptionCsv(bytes(text));
+    expect(csv.rows).toBe(2);
+    // "0.00\r": Number trims the CR.
+    expect(Array.from(csv.columns.tp_day_change)).toEqual([0, 0]);
+    expect(csv.quirks.badRows).toEqual({ count: 1, first: [{ line: 2, fields: 1, text: "" }] });
+    expect(csv.quirks.tornLastLine).toEqual({ line: 5, text: "19-11-2026 09:17:00,NIF" });
+  });
+});
+
 describe("overview files and foreign headers", () => {
   test("readOverviewCsv: masks and counts stay numbers, an index price of 0 and an empty VIX are missing", () => {
     const row = (time: string, price: string) => `19-11-2026 ${time},NIFTY,0.9123,1.0456,,0.8800,85.50,${price},-12.25,40.00,,4,3,15,7,8`;

@@ -4,7 +4,7 @@
  * actually stopping collection when driven by the running sink.
  */
 import { expect, test } from "bun:test";
-import { appendFileSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createConsola } from "consola";
 import { type CycleResult, emptySinkTotals, type EngineStats, SinkError, type SpoolableSink } from "../../src/contracts/index.ts";
@@ -54,6 +54,38 @@ test("payloads come out in order across segments; acknowledged ones are gone aft
   await third.append(enc("cycle 8"));
   expect(await drain(third)).toEqual(["cycle 8"]);
   await third.close();
+});
+
+test("keepAppendedBytes: payloads appended are handed back from memory up to the cap (the disk copy is not read), the rest read from disk; an ack frees their room", async () => {
+  const dir = tempDir();
+  const spool = createDiskSpool({ dir, maxBytes: 1 << 20, whenFull: "drop_oldest", keepAppendedBytes: 20 });
+  const a = enc("record a 0123456789");
+  const b = enc("record b 0123456789");
+  await spool.append(a);
+  await spool.append(b);
+  // The bytes on disk are overwritten with other bytes of the same length: what comes from disk shows it.
+  const seg = readdirSync(dir).find((f) => f.endsWith(".seg"))!;
+  const onDisk = readFileSync(join(dir, seg));
+  writeFileSync(join(dir, seg), Buffer.from(onDisk.toString("latin1").replaceAll("record", "RECORD"), "latin1"));
+  // a was kept (19 bytes within 20): the same memory; b was past the cap: read from disk.
+  expect(await spool.oldest()).toBe(a);
+  await spool.ack();
+  expect(dec(await spool.oldest())).toBe("RECORD b 0123456789");
+  await spool.ack();
+  // The ack freed a's room: the next payload is kept again.
+  const c = enc("record c 0123456789");
+  await spool.append(c);
+  expect(await spool.oldest()).toBe(c);
+  await spool.ack();
+  expect(spool.pending).toBe(0);
+  await spool.close();
+  // Without the option every payload is read back from disk, as before.
+  const plain = createDiskSpool({ dir: tempDir(), maxBytes: 1 << 20, whenFull: "drop_oldest" });
+  await plain.append(a);
+  const back = await plain.oldest();
+  expect(back).not.toBe(a);
+  expect(dec(back)).toBe(dec(a));
+  await plain.close();
 });
 
 test("a record torn by a crash mid-append is cut off at start, with a warning; what was whole stays", async () => {

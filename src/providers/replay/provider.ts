@@ -14,7 +14,7 @@
 import type { ChainBatch } from "../../chain/batch.ts";
 import { INDICES, isExpiryTag, istDate, type IndexName } from "../../market/index.ts";
 import type { Instrument, LegRange, Provider, QuoteReport, SpotQuote } from "../../contracts/index.ts";
-import { ANALYTICS_FIELDS, QUOTE_FIELDS, type RecordedDay } from "./recording.ts";
+import { LEG_FIELDS, QUOTE_FIELDS, type RecordedDay } from "./recording.ts";
 
 export type ReplayProviderOptions = {
   /** The recorded day of an IST date (loaded on first use, one day kept). */
@@ -31,7 +31,8 @@ export function createReplayProvider(opts: ReplayProviderOptions): Provider {
     return opts.day(date);
   };
   const current = () => (today === "" ? null : opts.day(today));
-  const fields = opts.recompute ? QUOTE_FIELDS : [...QUOTE_FIELDS, ...ANALYTICS_FIELDS];
+  // The leading LEG_FIELDS served: the quotes, and the analytics unless recomputed.
+  const fields = LEG_FIELDS.slice(0, opts.recompute ? QUOTE_FIELDS.length : LEG_FIELDS.length);
 
   return {
     name: "replay",
@@ -70,6 +71,8 @@ export function createReplayProvider(opts: ReplayProviderOptions): Provider {
       const hi = Math.min(batch.legs, range?.end ?? batch.legs);
       let returned = 0;
       if (lo >= hi) return { returned, requests: 0 };
+      const into = fields.map((f) => batch[f]);
+      const n = into.length;
       for (let g = batch.group[lo]!; g <= batch.group[hi - 1]!; g++) {
         const index = batch.labels.index[g]!;
         const expiry = batch.labels.expiry[g]!;
@@ -84,9 +87,9 @@ export function createReplayProvider(opts: ReplayProviderOptions): Provider {
           const cols = day.sideColumns(ref, batch.isCall[i] === 1);
           const row = day.rowOf(ref);
           let any = false;
-          for (const f of fields) {
-            const x = cols[f][row]!;
-            batch[f][i] = x;
+          for (let k = 0; k < n; k++) {
+            const x = cols[k]![row]!;
+            into[k]![i] = x;
             if (x === x) any = true;
           }
           if (any) {

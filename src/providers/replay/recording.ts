@@ -57,6 +57,8 @@ const SIDE_COLUMNS = {
 export type LegField = keyof (typeof SIDE_COLUMNS)["ce"];
 export const QUOTE_FIELDS = ["last", "avg", "volume", "oi"] as const satisfies readonly LegField[];
 export const ANALYTICS_FIELDS = ["iv", "delta", "gamma", "theta", "vega", "rho"] as const satisfies readonly LegField[];
+/** The order of `RecordedDay.sideColumns`: the quote fields, then the analytics. */
+export const LEG_FIELDS = [...QUOTE_FIELDS, ...ANALYTICS_FIELDS] as const;
 
 /** A row of one of the day's option files: file number · 2^26 + row. */
 type RowRef = number;
@@ -78,8 +80,12 @@ export type RecordedDay = {
   rowsAt(index: string, expiry: string, at: number): ReadonlyMap<number, RowRef> | undefined;
   /** The recorded value of `field` of the call (or put) side of row `ref`. */
   value(ref: RowRef, isCall: boolean, field: LegField): number;
-  /** The recorded columns of the call (or put) side of row `ref`'s file, indexed by `rowOf(ref)` (the provider's per-leg fill). */
-  sideColumns(ref: RowRef, isCall: boolean): Readonly<Record<LegField, ArrayLike<number>>>;
+  /**
+   * The recorded columns of the call (or put) side of row `ref`'s file in `LEG_FIELDS` order,
+   * indexed by `rowOf(ref)` (the provider's per-leg fill: an array, not a record by field name,
+   * so the fill's loop reads typed arrays by position).
+   */
+  sideColumns(ref: RowRef, isCall: boolean): readonly Float64Array[];
   rowOf(ref: RowRef): number;
 };
 
@@ -169,40 +175,7 @@ export function loadDay(date: string, files: DayFiles, parsed?: ReadonlyMap<stri
     }
     const f = optionFiles.length;
     optionFiles.push(csv);
-    const s = csv.strings;
-    for (let r = 0; r < csv.rows; r++) {
-      const index = s.index.values[s.index.codes[r]!]!;
-      const expiry = s.expiry_date.values[s.expiry_date.codes[r]!]!;
-      const at = csv.timestamp[r]!;
-      const strike = csv.columns.strike[r]!;
-      if (!(strike > 0)) {
-        report.badRows++;
-        continue;
-      }
-      instants.add(at);
-      const key = `${index}|${expiry}`;
-      let one = series.get(key);
-      if (!one) series.set(key, (one = { tags: new Set(), strikes: new Set(), byAt: new Map() }));
-      one.tags.add(s.expiry_tag.values[s.expiry_tag.codes[r]!]!);
-      one.strikes.add(strike);
-      let at2 = one.byAt.get(at);
-      if (!at2) one.byAt.set(at, (at2 = new Map()));
-      // The same contract at the same instant in another file (the other layout, or a tag sharing the expiry): read once.
-      if (at2.has(strike)) {
-        report.crossFileRows++;
-        if (!sameTagRow(optionFiles, at2.get(strike)!, csv, r)) report.duplicates++;
-        continue;
-      }
-      at2.set(strike, f * ROW_BITS + r);
-      const price = csv.columns.index_price[r]!;
-      let spots = optionSpot.get(index);
-      if (!spots) optionSpot.set(index, (spots = new Map()));
-      if (price === price && !spots.has(at)) spots.set(at, price);
-      const atm = csv.columns.atm[r]!;
-      let atms = optionAtm.get(index);
-      if (!atms) optionAtm.set(index, (atms = new Map()));
-      if (atm > 0 && !atms.has(at)) atms.set(at, atm);
-    }
+    indexOptionFile(csv, f * ROW_BITS, { instants, series, optionSpot, optionAtm, report, optionFiles });
   }
 
   const sorted = Float64Array.from(instants).sort();
@@ -236,8 +209,7 @@ export function loadDay(date: string, files: DayFiles, parsed?: ReadonlyMap<stri
   for (const list of expiries.values()) list.sort();
   const strikeLists = new Map([...series].map(([key, s]) => [key, [...s.strikes].sort((a, b) => a - b)]));
 
-  const sideOf = (file: OptionCsv, side: "ce" | "pe") =>
-    Object.fromEntries(Object.entries(SIDE_COLUMNS[side]).map(([field, column]) => [field, file.columns[column]])) as unknown as Record<LegField, ArrayLike<number>>;
+  const sideOf = (file: OptionCsv, side: "ce" | "pe") => LEG_FIELDS.map((field) => file.columns[SIDE_COLUMNS[side][field]]);
   const sides = optionFiles.map((file) => ({ ce: sideOf(file, "ce"), pe: sideOf(file, "pe") }));
 
   return {
@@ -256,6 +228,82 @@ export function loadDay(date: string, files: DayFiles, parsed?: ReadonlyMap<stri
     sideColumns: (ref, isCall) => sides[Math.floor(ref / ROW_BITS)]![isCall ? "ce" : "pe"],
     rowOf: (ref) => ref % ROW_BITS,
   };
+}
+
+type DayIndex = {
+  instants: Set<number>;
+  series: Map<string, Series>;
+  optionSpot: Map<string, Map<number, number>>;
+  optionAtm: Map<string, Map<number, number>>;
+  report: DayReport;
+  optionFiles: readonly OptionCsv[];
+};
+
+/**
+ * Indexes one option file's rows (refs from `base`). A file's index, expiry and tag change
+ * rarely (one series a file as G6 writes them), so the series, its tag and the index's spot and
+ * ATM maps are looked up when a row's codes differ from the previous row's, not per row.
+ */
+function indexOptionFile(csv: OptionCsv, base: number, d: DayIndex): void {
+  const { instants, series, optionSpot, optionAtm, report } = d;
+  const s = csv.strings;
+  const strikes = csv.columns.strike;
+  const prices = csv.columns.index_price;
+  const atmColumn = csv.columns.atm;
+  let lastIndex = -1;
+  let lastExpiry = -1;
+  let lastTag = -1;
+  let index = "";
+  let one: Series | undefined;
+  let spotsFor = -1;
+  let spots: Map<number, number> | undefined;
+  let atms: Map<number, number> | undefined;
+  for (let r = 0; r < csv.rows; r++) {
+    const at = csv.timestamp[r]!;
+    const strike = strikes[r]!;
+    if (!(strike > 0)) {
+      report.badRows++;
+      continue;
+    }
+    instants.add(at);
+    const ic = s.index.codes[r]!;
+    const ec = s.expiry_date.codes[r]!;
+    if (ic !== lastIndex || ec !== lastExpiry || one === undefined) {
+      index = s.index.values[ic]!;
+      const key = `${index}|${s.expiry_date.values[ec]!}`;
+      one = series.get(key);
+      if (!one) series.set(key, (one = { tags: new Set(), strikes: new Set(), byAt: new Map() }));
+      lastIndex = ic;
+      lastExpiry = ec;
+      lastTag = -1;
+    }
+    const tc = s.expiry_tag.codes[r]!;
+    if (tc !== lastTag) {
+      one.tags.add(s.expiry_tag.values[tc]!);
+      lastTag = tc;
+    }
+    one.strikes.add(strike);
+    let at2 = one.byAt.get(at);
+    if (!at2) one.byAt.set(at, (at2 = new Map()));
+    // The same contract at the same instant in another file (the other layout, or a tag sharing the expiry): read once.
+    if (at2.has(strike)) {
+      report.crossFileRows++;
+      if (!sameTagRow(d.optionFiles, at2.get(strike)!, csv, r)) report.duplicates++;
+      continue;
+    }
+    at2.set(strike, base + r);
+    if (spotsFor !== ic) {
+      spots = optionSpot.get(index);
+      if (!spots) optionSpot.set(index, (spots = new Map()));
+      atms = optionAtm.get(index);
+      if (!atms) optionAtm.set(index, (atms = new Map()));
+      spotsFor = ic;
+    }
+    const price = prices[r]!;
+    if (price === price && !spots!.has(at)) spots!.set(at, price);
+    const atm = atmColumn[r]!;
+    if (atm > 0 && !atms!.has(at)) atms!.set(at, atm);
+  }
 }
 
 /**

@@ -43,6 +43,13 @@ export type DiskSpoolOptions = {
   segmentBytes?: number;
   /** Told of a torn record cut off at start. */
   warn?: (message: string) => void;
+  /**
+   * Bytes of appended payloads kept in memory until acknowledged, so that `oldest` hands them
+   * back without reading them from disk (default 0: none). Only for a caller that hands each
+   * payload over: it must not write to a payload's memory after appending it (g6 ingest's
+   * records, each in memory of its own).
+   */
+  keepAppendedBytes?: number;
 };
 
 export type DiskSpool = SinkSpool & {
@@ -122,6 +129,10 @@ export function createDiskSpool(opts: DiskSpoolOptions): DiskSpool {
   // A new segment never goes before the acknowledged one (it would be skipped on the next start).
   let tailSeq = Math.max(ack.segment, segments.length ? segments[segments.length - 1]!.seq : 0);
   let cached: { rec: Record_; payload: Uint8Array } | null = null;
+  // Payloads appended and kept (keepAppendedBytes), by record, until acknowledged.
+  const keepBytes = opts.keepAppendedBytes ?? 0;
+  const kept = new Map<Record_, Uint8Array>();
+  let keptBytes = 0;
   let closed = false;
 
   const diskBytes = () => segments.reduce((n, s) => n + s.size, 0);
@@ -150,6 +161,11 @@ export function createDiskSpool(opts: DiskSpoolOptions): DiskSpool {
     if (!rec) return;
     waitingBytes -= rec.length;
     if (cached?.rec === rec) cached = null;
+    const k = kept.get(rec);
+    if (k) {
+      kept.delete(rec);
+      keptBytes -= k.length;
+    }
     const next = records[0];
     // Past the last record: the ack points at the end of what was written.
     await writeAck(next ? next.seq : rec.seq, next ? next.offset : rec.offset + HEADER + rec.length);
@@ -220,13 +236,20 @@ export function createDiskSpool(opts: DiskSpoolOptions): DiskSpool {
         throw Object.assign(new Error(`spool ${dir}: cannot append to ${segName(seg.seq)}: ${(err as Error).message}`), { code: (err as NodeJS.ErrnoException).code });
       }
       seg.size += HEADER + payload.length;
-      records.push({ seq: seg.seq, offset, length: payload.length, at });
+      const rec = { seq: seg.seq, offset, length: payload.length, at };
+      records.push(rec);
       waitingBytes += payload.length;
+      if (keptBytes + payload.length <= keepBytes) {
+        kept.set(rec, payload);
+        keptBytes += payload.length;
+      }
     },
     async oldest() {
       const rec = records[0];
       if (!rec) return null;
       if (cached?.rec === rec) return cached.payload;
+      const k = kept.get(rec);
+      if (k) return k;
       const h = await open(join(dir, segName(rec.seq)), "r");
       try {
         const payload = new Uint8Array(rec.length);
