@@ -12,8 +12,8 @@
  * shows what happened. Jobs are given as factories because a transferred buffer is gone from
  * the sender: a retry builds the job afresh from the batch. A job over a shared batch (computed
  * in place) that failed may have written part of its range: the retry or the inline run
- * computes the whole range again and overwrites it (every kernel writes every output of its
- * range, from inputs it does not write), and a timed-out worker is waited for until it is gone.
+ * computes the whole range again and overwrites it (kernels are deterministic and never write
+ * what they read), and a timed-out worker is waited for until it is gone.
  */
 import { createBufferStore, LARGE_BYTES, threadBuffers } from "../chain/recycle.ts";
 import type { ArrayMap } from "../chain/shard.ts";
