@@ -6,7 +6,8 @@
  * fetch = simulated quote generation, enrich = IV + Greeks + CSV row bodies, score), the
  * critical-path cycle time, the main thread's CPU per cycle (the cycle's serial work plus
  * emission), and, on the last batch, the single-thread costs of the parts a pooled cycle adds
- * or keeps on the main thread: cutting shards, the kernels per shard (the imbalance), merging.
+ * or keeps on the main thread: making each shard's message (a copy of the range, or nothing
+ * for a shared batch), the kernels per shard (the imbalance), merging what comes back.
  * A diagnostic, not gated; figures vary run to run on a shared machine.
  */
 import { releaseBatch, retainBatch } from "../src/chain/batch-pool.ts";
@@ -16,7 +17,7 @@ import { parseArgs } from "node:util";
 import { createApp } from "../src/app.ts";
 import type { ChainBatch } from "../src/chain/batch.ts";
 import { enrichGroups } from "../src/chain/enrich.ts";
-import { ENRICH_INPUTS, extractShard, mergeShard, planShards } from "../src/chain/shard.ts";
+import { ENRICH_INPUTS, mergeShard, planShards, sharedBatch, shardMessage } from "../src/chain/shard.ts";
 import { loadConfig } from "../src/config/load.ts";
 import { enrichParams } from "../src/engine/cycle.ts";
 import { ENGINE_KERNELS, runJob, type EnrichJob } from "../src/engine/jobs.ts";
@@ -126,14 +127,14 @@ const tRenderFresh = time(() => renderRowBodies(b, 0, b.groups, render));
 console.log(`whole batch, one thread: enrich ${tEnrich.toFixed(1)} ms, render rows ${tRender.toFixed(1)} ms (${tRenderFresh.toFixed(1)} ms into fresh memory)`);
 for (const ranges of [planShards(b, 2), planShards(b, 2, 1000)]) {
   const parts = ranges.map((r) => {
-    let msg = extractShard(b, r.g0, r.g1, fields);
-    const tExtract = time(() => (msg = extractShard(b, r.g0, r.g1, fields)));
-    let out = runJob(({ kind: "enrich", batch: extractShard(b, r.g0, r.g1, fields), params, render } as EnrichJob), ENGINE_KERNELS);
-    const tKernel = time(() => (out = runJob(({ kind: "enrich", batch: extractShard(b, r.g0, r.g1, fields), params, render } as EnrichJob), ENGINE_KERNELS)), 2) - tExtract;
+    let msg = shardMessage(b, r.g0, r.g1, fields);
+    const tExtract = time(() => (msg = shardMessage(b, r.g0, r.g1, fields)));
+    let out = runJob(({ kind: "enrich", batch: shardMessage(b, r.g0, r.g1, fields), params, render } as EnrichJob), ENGINE_KERNELS);
+    const tKernel = time(() => (out = runJob(({ kind: "enrich", batch: shardMessage(b, r.g0, r.g1, fields), params, render } as EnrichJob), ENGINE_KERNELS)), 2) - tExtract;
     const tMerge = time(() => mergeShard(b, r, out));
     void msg;
-    return `[${r.g0}..${r.g1}) ${r.legs} legs: cut ${tExtract.toFixed(1)} kernel ${tKernel.toFixed(1)} merge ${tMerge.toFixed(1)} ms`;
+    return `[${r.g0}..${r.g1}) ${r.legs} legs: message ${tExtract.toFixed(1)} kernel ${tKernel.toFixed(1)} merge ${tMerge.toFixed(1)} ms`;
   });
-  console.log(`shards: ${parts.join(" | ")}`);
+  console.log(`shards (${sharedBatch(b) ? "shared batch: computed in place" : "copied"}): ${parts.join(" | ")}`);
   break;
 }

@@ -21,10 +21,16 @@ export const FIXTURE_AT = Date.UTC(2026, 10, 20, 5, 0, 0);
 /**
  * A batch for the given groups quoted by the simulator's model with uniform inputs (NIFTY-like:
  * base vol 13 %, open 24,000, step 50, lot 75, every strike listed), at FIXTURE_AT, one hour into
- * a two-hour session. `faults` are the missing / zero-price / stale fractions.
+ * a two-hour session. `faults` are the missing / zero-price / stale fractions; `create` builds
+ * the batch (default `createBatch`; a batch pool's `acquire` gives one in shared memory).
  */
-export function quotedBatch(specs: readonly GroupSpec[], seed: number, faults = { missing: 0, zero: 0, stale: 0 }): ChainBatch {
-  const b = createBatch(specs);
+export function quotedBatch(
+  specs: readonly GroupSpec[],
+  seed: number,
+  faults = { missing: 0, zero: 0, stale: 0 },
+  create: (specs: readonly GroupSpec[]) => ChainBatch = createBatch,
+): ChainBatch {
+  const b = create(specs);
   const n = b.groups;
   const fill = (x: number) => new Float64Array(n).fill(x);
   simulateQuotes(

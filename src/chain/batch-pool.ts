@@ -19,7 +19,13 @@
  *   its behalf unless it says it does not keep them: `AppOptions.keepsResults`).
  * A batch not from a pool (`createBatch`) ignores holds: nothing reuses it.
  *
- * Decisions: only the per-leg arrays are reused (group arrays and labels are small, and fresh);
+ * Shared memory: every array lives in a SharedArrayBuffer, so the worker pool computes a range
+ * of a batch's groups in place (src/chain/shard.ts `shardMessage`): no shard is copied out,
+ * transferred or merged back. A batch is written by workers only while the cycle that acquired it
+ * runs its compute (the pool waits for every job, and for a timed-out worker to be gone, before
+ * the cycle goes on), so the holds below are the whole lifetime rule.
+ *
+ * Decisions: the leg and group arrays are reused (labels are small, and fresh);
  * a free batch fits a request of L legs when its capacity is at least L and at most twice L (the
  * smallest such one is taken); a fresh batch gets 1/16 headroom so a chain that grows by a few
  * strikes still fits. At most MAX_FREE free batches are kept (the rest are left to the collector).
@@ -31,15 +37,25 @@ import { assembleBatch, type ChainBatch, type GroupSpec, LEG_INPUT_FIELDS, LEG_O
 const LEG_F64 = [...LEG_INPUT_FIELDS, ...LEG_OUTPUT_FIELDS] as const;
 type LegF64 = (typeof LEG_F64)[number];
 
-/** The leg memory behind one batch: capacity in legs, and one buffer per per-leg array. */
+/** Per-group Float64 fields. */
+const GROUP_F64 = ["g_spot", "g_atm", "g_T", "g_df", "g_forward"] as const;
+type GroupF64 = (typeof GROUP_F64)[number];
+
+/**
+ * The memory behind one batch, shared with the compute workers: capacity in legs and one buffer
+ * per per-leg array; capacity in groups and one buffer per per-group array (replaced, small, when
+ * a batch has more groups).
+ */
 type Backing = {
   capacity: number;
-  f64: Record<LegF64, ArrayBuffer>;
-  group: ArrayBuffer;
-  isCall: ArrayBuffer;
-  ivSource: ArrayBuffer;
-  ivFail: ArrayBuffer;
+  f64: Record<LegF64, SharedArrayBuffer>;
+  group: SharedArrayBuffer;
+  isCall: SharedArrayBuffer;
+  ivSource: SharedArrayBuffer;
+  ivFail: SharedArrayBuffer;
+  groups: GroupBacking;
 };
+type GroupBacking = { capacity: number; f64: Record<GroupF64, SharedArrayBuffer>; start: SharedArrayBuffer; end: SharedArrayBuffer; forwardSource: SharedArrayBuffer };
 
 type Lease = { holds: number; backing: Backing; pool: PoolState };
 type PoolState = { free: Backing[]; stats: BatchPoolStats };
@@ -64,18 +80,26 @@ export type BatchPool = {
   readonly stats: Readonly<BatchPoolStats>;
 };
 
-function freshBacking(legs: number): Backing {
+function freshGroups(groups: number): GroupBacking {
+  const capacity = Math.max(16, groups + (groups >> 2));
+  const f64 = {} as Record<GroupF64, SharedArrayBuffer>;
+  for (const f of GROUP_F64) f64[f] = new SharedArrayBuffer(capacity * 8);
+  return { capacity, f64, start: new SharedArrayBuffer(capacity * 4), end: new SharedArrayBuffer(capacity * 4), forwardSource: new SharedArrayBuffer(capacity) };
+}
+
+function freshBacking(legs: number, groups: number): Backing {
   const capacity = legs + (legs >> 4);
-  const f64 = {} as Record<LegF64, ArrayBuffer>;
-  for (const f of LEG_F64) f64[f] = new ArrayBuffer(capacity * 8);
-  return { capacity, f64, group: new ArrayBuffer(capacity * 2), isCall: new ArrayBuffer(capacity), ivSource: new ArrayBuffer(capacity), ivFail: new ArrayBuffer(capacity) };
+  const f64 = {} as Record<LegF64, SharedArrayBuffer>;
+  for (const f of LEG_F64) f64[f] = new SharedArrayBuffer(capacity * 8);
+  const u8 = () => new SharedArrayBuffer(capacity);
+  return { capacity, f64, group: new SharedArrayBuffer(capacity * 2), isCall: u8(), ivSource: u8(), ivFail: u8(), groups: freshGroups(groups) };
 }
 
 export function createBatchPool(): BatchPool {
   const stats: BatchPoolStats = { created: 0, reused: 0, held: 0, free: 0 };
   const state: PoolState = { free: [], stats };
 
-  const take = (legs: number): Backing => {
+  const take = (legs: number, groups: number): Backing => {
     let best = -1;
     for (let i = 0; i < state.free.length; i++) {
       const c = state.free[i]!.capacity;
@@ -83,10 +107,12 @@ export function createBatchPool(): BatchPool {
     }
     if (best < 0) {
       stats.created++;
-      return freshBacking(legs);
+      return freshBacking(legs, groups);
     }
     stats.reused++;
-    return state.free.splice(best, 1)[0]!;
+    const k = state.free.splice(best, 1)[0]!;
+    if (k.groups.capacity < groups) k.groups = freshGroups(groups);
+    return k;
   };
 
   return {
@@ -94,8 +120,9 @@ export function createBatchPool(): BatchPool {
       let legs = 0;
       for (const s of specs) legs += 2 * s.strikes.length;
       const G = specs.length;
-      const k = take(legs);
+      const k = take(legs, G);
       const f64 = (f: LegF64) => new Float64Array(k.f64[f], 0, legs).fill(Number.NaN);
+      const g64 = (f: GroupF64) => new Float64Array(k.groups.f64[f], 0, G).fill(Number.NaN);
       const batch = assembleBatch(
         legs,
         G,
@@ -105,9 +132,9 @@ export function createBatchPool(): BatchPool {
           isCall: new Uint8Array(k.isCall, 0, legs).fill(0),
           ivSource: new Uint8Array(k.ivSource, 0, legs).fill(0),
           ivFail: new Uint8Array(k.ivFail, 0, legs).fill(0),
-          start: new Uint32Array(G),
-          end: new Uint32Array(G),
-          forwardSource: new Uint8Array(G),
+          start: new Uint32Array(k.groups.start, 0, G).fill(0),
+          end: new Uint32Array(k.groups.end, 0, G).fill(0),
+          forwardSource: new Uint8Array(k.groups.forwardSource, 0, G).fill(0),
           strike: f64("strike"),
           last: f64("last"),
           avg: f64("avg"),
@@ -123,11 +150,11 @@ export function createBatchPool(): BatchPool {
           theta: f64("theta"),
           vega: f64("vega"),
           rho: f64("rho"),
-          g_spot: new Float64Array(G).fill(Number.NaN),
-          g_atm: new Float64Array(G).fill(Number.NaN),
-          g_T: new Float64Array(G).fill(Number.NaN),
-          g_df: new Float64Array(G).fill(Number.NaN),
-          g_forward: new Float64Array(G).fill(Number.NaN),
+          g_spot: g64("g_spot"),
+          g_atm: g64("g_atm"),
+          g_T: g64("g_T"),
+          g_df: g64("g_df"),
+          g_forward: g64("g_forward"),
         },
       );
       layoutBatch(batch, specs);

@@ -49,8 +49,8 @@ export function createBufferStore(): BufferStore {
     give(buffers) {
       for (const buf of buffers) {
         if (held.length >= MAX_BUFFERS) return;
-        // A transferred-away buffer reads as length 0, so it is skipped with the small ones.
-        if (buf.byteLength < MIN_BYTES || held.includes(buf)) continue;
+        // A transferred-away buffer reads as length 0, so it is skipped with the small ones; shared memory is never recycled here.
+        if (buf.byteLength < MIN_BYTES || !(buf instanceof ArrayBuffer) || held.includes(buf)) continue;
         held.push(buf);
       }
     },
@@ -80,10 +80,10 @@ export function takeArray<T>(ctor: ArrayCtor<T>, n: number, store: BufferStore =
 
 /**
  * The distinct buffers under a set of typed arrays that are worth recycling (large enough; small
- * ones, and shared empty arrays, stay where they are).
+ * ones, shared empty arrays and SharedArrayBuffers, which belong to a batch, stay where they are).
  */
 export function buffersOf(arrays: Iterable<{ buffer: ArrayBufferLike }>): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
-  for (const a of arrays) if (a.buffer.byteLength >= MIN_BYTES) out.add(a.buffer as ArrayBuffer);
+  for (const a of arrays) if (a.buffer.byteLength >= MIN_BYTES && a.buffer instanceof ArrayBuffer) out.add(a.buffer);
   return [...out];
 }

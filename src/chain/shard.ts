@@ -1,7 +1,9 @@
 /**
- * Sharding and transport of ChainBatch data: whole groups are cut into contiguous shards,
- * copied into fresh typed arrays whose buffers are transferred to a worker (never cloned as
- * objects), and the worker's output arrays are merged back. A group is never split, so every
+ * Sharding and transport of ChainBatch data: whole groups are cut into contiguous shards. A
+ * batch in shared memory (the batch pool's) is computed in place: a job carries the batch's
+ * shared arrays and its range of groups. Any other batch's shard is copied into typed arrays
+ * whose buffers are transferred to a worker (never cloned as objects), and the worker's output
+ * arrays are merged back. A group is never split, so every
  * computation that reads a group's legs sees them all and results do not depend on sharding.
  */
 import { assembleBatch, GROUP_FIELDS, LEG_INPUT_FIELDS, LEG_OUTPUT_FIELDS, type BatchArrays, type ChainBatch } from "./batch.ts";
@@ -45,8 +47,41 @@ export function planShards(b: ChainBatch, maxShards: number, minLegs = MIN_SHARD
 const LEG_CODE_FIELDS = ["group", "isCall", "ivSource", "ivFail"] as const;
 const GROUP_CODE_FIELDS = ["forwardSource"] as const;
 
-/** The serialised form of a (sub-)batch: small metadata plus typed arrays. */
-export type BatchMessage = { legs: number; groups: number; labels: ChainBatch["labels"]; arrays: ArrayMap };
+/**
+ * The serialised form of a (sub-)batch: small metadata plus typed arrays. With `range`, the
+ * message is a whole batch in shared memory (see `sharedBatch`) and its job covers groups
+ * [g0, g1) of it, writing its outputs in place: nothing is copied, transferred or merged.
+ */
+export type BatchMessage = { legs: number; groups: number; labels: ChainBatch["labels"]; arrays: ArrayMap; range?: { g0: number; g1: number } };
+
+/** Every array field of a batch (what a shared message carries). */
+const BATCH_ARRAY_FIELDS = ["group", "isCall", "ivSource", "ivFail", "start", "end", "forwardSource", ...LEG_INPUT_FIELDS, ...LEG_OUTPUT_FIELDS, ...GROUP_FIELDS.map((f) => `g_${f}` as const)] as const;
+
+/**
+ * True when every array of the batch lives in a SharedArrayBuffer (a batch from the batch
+ * pool, src/chain/batch-pool.ts): a worker can then compute a range of its groups in place.
+ */
+export function sharedBatch(b: ChainBatch): boolean {
+  for (const f of BATCH_ARRAY_FIELDS) if (!(b[f].buffer instanceof SharedArrayBuffer)) return false;
+  return true;
+}
+
+/**
+ * The message for a job over groups [g0, g1) of `b`: the whole batch's shared arrays and the
+ * range when the batch is shared (posting a view of a SharedArrayBuffer shares its memory),
+ * else a copy of the range carrying `legFields` (extractShard).
+ */
+export function shardMessage(b: ChainBatch, g0: number, g1: number, legFields: readonly LegField[]): BatchMessage {
+  if (!sharedBatch(b)) return extractShard(b, g0, g1, legFields);
+  const arrays: ArrayMap = {};
+  for (const f of BATCH_ARRAY_FIELDS) arrays[f] = b[f];
+  return { legs: b.legs, groups: b.groups, labels: b.labels, arrays, range: { g0, g1 } };
+}
+
+/** The groups a message's job covers: its range, else every group of the (copied) shard. */
+export function messageRange(m: BatchMessage): { g0: number; g1: number } {
+  return m.range ?? { g0: 0, g1: m.groups };
+}
 
 /** Leg fields a job reads: enrichment reads prices; quote generation reads only the ladder. */
 export const ENRICH_INPUTS = ["strike", "isCall", "last", "bid", "ask"] as const;
@@ -110,9 +145,11 @@ export function batchFromMessage(m: BatchMessage, outputs: readonly string[]): C
   return assembleBatch(m.legs, m.groups, m.labels, a as unknown as BatchArrays);
 }
 
-/** The buffers to transfer for a set of arrays (each array has a buffer of its own). */
+/** The buffers to transfer for a set of arrays (each array has a buffer of its own; shared memory is not transferred). */
 export function transferList(arrays: ArrayMap): ArrayBuffer[] {
-  return Object.values(arrays).map((a) => a.buffer as ArrayBuffer);
+  const out: ArrayBuffer[] = [];
+  for (const a of Object.values(arrays)) if (!(a.buffer instanceof SharedArrayBuffer)) out.push(a.buffer as ArrayBuffer);
+  return out;
 }
 
 /** Leg fields written by enrichment; group fields written by enrichment. */
@@ -121,9 +158,11 @@ export const ENRICH_GROUP_OUTPUTS = ["g_forward", "forwardSource"] as const;
 /** Leg fields written by a provider's quotes. */
 export const QUOTE_LEG_OUTPUTS = LEG_INPUT_FIELDS.filter((f) => f !== "strike");
 
-/** Picks `fields` of a message's arrays (what a worker sends back). */
-export function pick(arrays: ArrayMap, fields: readonly string[]): ArrayMap {
+/** Picks `fields` of a message's arrays (what a worker sends back; nothing for a shared message, written in place). */
+export function pick(m: BatchMessage, fields: readonly string[]): ArrayMap {
   const out: ArrayMap = {};
+  if (m.range) return out;
+  const arrays = m.arrays;
   for (const f of fields) out[f] = arrays[f]!;
   return out;
 }

@@ -1,12 +1,13 @@
 /**
  * Compute runners: how a cycle's CPU work (enrichment, simulated quote generation) is spread
- * over the worker pool, or run inline when there is none. Shards are whole groups; results are
- * merged back into the batch in place, so the output is the same whatever the pool size.
+ * over the worker pool, or run inline when there is none. Shards are whole groups; a shared
+ * batch's are computed in place by the workers, any other's results are merged back into the
+ * batch, so the output is the same whatever the pool size.
  */
 import { LEG_OUTPUT_FIELDS, type ChainBatch } from "../chain/batch.ts";
 import { enrichGroups, type EnrichParams } from "../chain/enrich.ts";
 import { buffersOf } from "../chain/recycle.ts";
-import { ENRICH_INPUTS, extractShard, mergeShard, MIN_SHARD_LEGS, planShards, type ArrayMap, type ShardRange } from "../chain/shard.ts";
+import { ENRICH_INPUTS, mergeShard, MIN_SHARD_LEGS, planShards, shardMessage, type ArrayMap, type ShardRange } from "../chain/shard.ts";
 import { renderRowBodies } from "../g6csv/index.ts";
 import type { Job } from "./jobs.ts";
 import type { PoolTask, WorkerPool } from "./pool.ts";
@@ -80,7 +81,7 @@ export async function enrichBatch(
   // Kept analytics (a recording's) travel with the shard, so the worker renders and returns them.
   const kept = params.keepAnalytics ? LEG_OUTPUT_FIELDS : [];
   const fields = [...ENRICH_INPUTS, ...kept, ...(render === null ? [] : RENDER_INPUTS)];
-  const run = await runSharded(pool, b, (r) => ({ kind: "enrich", batch: extractShard(b, r.g0, r.g1, fields), params, render }), opts);
+  const run = await runSharded(pool, b, (r) => ({ kind: "enrich", batch: shardMessage(b, r.g0, r.g1, fields), params, render }), opts);
   const rendered =
     render === null
       ? null

@@ -1,11 +1,12 @@
 /**
  * Compute jobs: the pure kernels the worker pool runs, by job kind. A job carries a batch shard
- * as typed arrays and small parameters; its kernel returns only the arrays it wrote. The same
+ * as typed arrays (or a shared batch and a range of its groups, computed in place; see
+ * shardMessage) and small parameters; its kernel returns only the arrays it wrote (none in place). The same
  * `runJob` runs in a worker (workers/compute.ts) and inline, so results are identical either
  * way. The engine knows only its own kernel (enrichment); others (e.g. the simulator's quote
  * generation) are registered by whoever composes the pool, so the engine names no provider.
  */
-import { batchFromMessage, ENRICH_GROUP_OUTPUTS, ENRICH_LEG_OUTPUTS, pick, type ArrayMap, type BatchMessage } from "../chain/shard.ts";
+import { batchFromMessage, ENRICH_GROUP_OUTPUTS, ENRICH_LEG_OUTPUTS, messageRange, pick, transferList, type ArrayMap, type BatchMessage } from "../chain/shard.ts";
 import { enrichGroups, type EnrichParams } from "../chain/enrich.ts";
 import type { ComputeKernel, ShardJob } from "../contracts/index.ts";
 import { renderRowBodies } from "../g6csv/index.ts";
@@ -23,10 +24,11 @@ export type WorkerFault = (typeof WORKER_FAULTS)[number];
 const enrichKernel: ComputeKernel = (shardJob) => {
   const job = shardJob as EnrichJob;
   const b = batchFromMessage(job.batch, [...ENRICH_LEG_OUTPUTS, ...ENRICH_GROUP_OUTPUTS]);
-  enrichGroups(b, 0, b.groups, job.params);
-  const out = pick(job.batch.arrays, [...ENRICH_LEG_OUTPUTS, ...ENRICH_GROUP_OUTPUTS]);
+  const { g0, g1 } = messageRange(job.batch);
+  enrichGroups(b, g0, g1, job.params);
+  const out = pick(job.batch, [...ENRICH_LEG_OUTPUTS, ...ENRICH_GROUP_OUTPUTS]);
   if (job.render !== null) {
-    const rendered = renderRowBodies(b, 0, b.groups, job.render);
+    const rendered = renderRowBodies(b, g0, g1, job.render);
     out.rowBytes = rendered.bytes;
     out.pairEnd = rendered.pairEnd;
   }
@@ -43,8 +45,7 @@ export function runJob(job: Job, kernels: Kernels): ArrayMap {
   return kernel(job);
 }
 
-/** The buffers a job message carries. */
+/** The buffers a job message transfers (shared memory is shared, not transferred). */
 export function jobTransferList(job: Job): ArrayBuffer[] {
-  const arrays = [...Object.values(job.batch.arrays), ...Object.values(job.inputs ?? {})];
-  return arrays.map((a) => a.buffer as ArrayBuffer);
+  return [...transferList(job.batch.arrays), ...transferList(job.inputs ?? {})];
 }

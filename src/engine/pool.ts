@@ -10,7 +10,10 @@
  *   and with exponential backoff; while a lane has no worker its jobs run inline.
  * Every event is counted in `stats` and reported in the run's `events`, so a cycle's result
  * shows what happened. Jobs are given as factories because a transferred buffer is gone from
- * the sender: a retry builds the job afresh from the batch.
+ * the sender: a retry builds the job afresh from the batch. A job over a shared batch (computed
+ * in place) that failed may have written part of its range: the retry or the inline run
+ * computes the whole range again and overwrites it (kernels are deterministic and never write
+ * what they read), and a timed-out worker is waited for until it is gone.
  */
 import { createBufferStore, LARGE_BYTES, threadBuffers } from "../chain/recycle.ts";
 import type { ArrayMap } from "../chain/shard.ts";
@@ -62,6 +65,17 @@ type Lane = { worker: Worker | null; closed: Promise<void> | null; consecutiveFa
 type Outcome = { ok: true; arrays: ArrayMap } | { ok: false; failure: FailureKind; message: string };
 
 const DEFAULT_WORKER = new URL("../../workers/compute.ts", import.meta.url);
+
+/** Resolves when `closed` does, or after `ms` at the latest. */
+function gone(closed: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void closed.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
 
 export function createWorkerPool(opts: PoolOptions): WorkerPool {
   const now = opts.now ?? (() => performance.now());
@@ -147,12 +161,17 @@ export function createWorkerPool(opts: PoolOptions): WorkerPool {
       if (attempt === 1) lane.retryAfter = 0;
       const worker = workerFor(lane);
       if (!worker) break;
-      const outcome = await dispatch(worker, task.make(), task.faults?.[attempt]);
+      const job = task.make();
+      const outcome = await dispatch(worker, job, task.faults?.[attempt]);
       if (outcome.ok) {
         lane.consecutiveFailures = 0;
         return outcome.arrays;
       }
+      const closed = lane.closed;
       laneFailed(lane, outcome.failure);
+      // A job in place (a shared batch): the worker abandoned over its budget may still be writing
+      // the batch; it is gone before the range is redone (termination interrupts it within ms).
+      if (outcome.failure === "timeout" && job.batch.range && closed) await gone(closed, opts.timeoutMs);
       const retry = attempt === 0 && outcome.failure !== "timeout";
       events.push({ job: index, failure: outcome.failure, message: outcome.message, then: retry ? "retried" : "inline" });
       if (!retry) break;

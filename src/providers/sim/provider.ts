@@ -16,7 +16,7 @@ import {
   type IndexName,
   type MarketCalendar,
 } from "../../market/index.ts";
-import { extractShard, QUOTE_INPUTS, type ArrayMap } from "../../chain/shard.ts";
+import { QUOTE_INPUTS, shardMessage, type ArrayMap } from "../../chain/shard.ts";
 import type { SimulateJob } from "./kernel.ts";
 import { simulateQuotes, type SimGroupInputs } from "./model.ts";
 import { createRng, hashInts, hashUnit } from "./random.ts";
@@ -174,12 +174,11 @@ export function createSimProvider(opts: SimProviderOptions): Provider & { baseVo
       const whole = lo === 0 && hi === batch.legs;
       // A part of the batch (a chunk) is generated inline: shards are whole groups.
       if (whole && port?.worthSharding(batch, SIMULATE_LEG_COST)) {
-        const compute = await port.runSharded(batch, (r): SimulateJob => ({
-          kind: "simulate",
-          batch: extractShard(batch, r.g0, r.g1, QUOTE_INPUTS),
-          params,
-          inputs: sliceInputs(inputs, r.g0, r.g1),
-        }));
+        const compute = await port.runSharded(batch, (r): SimulateJob => {
+          // A shared batch is quoted in place: the job reads the inputs by the batch's own group numbers (all groups').
+          const message = shardMessage(batch, r.g0, r.g1, QUOTE_INPUTS);
+          return { kind: "simulate", batch: message, params, inputs: message.range ? sliceInputs(inputs, 0, batch.groups) : sliceInputs(inputs, r.g0, r.g1) };
+        });
         let returned = 0;
         for (let i = 0; i < batch.legs; i++) if (!Number.isNaN(batch.quoteTime[i]!)) returned++;
         return { returned, requests: compute.shards, compute };
