@@ -34,11 +34,20 @@ export function currentGeneration(dir: string): string | null {
   }
 }
 
-/** Points `current` at generation `name` atomically (relative link, so the data dir can move). */
+/**
+ * Points `current` at generation `name` atomically (relative link, so the data dir can move).
+ * The temp link's name is new (generation names never repeat, a failed switch removes its link,
+ * recovery removes older ones): one left by something else is removed only when symlink finds it.
+ */
 export function switchCurrent(dir: string, name: string): void {
   const tmp = join(dir, `${CURRENT_LINK}.tmp-${process.pid}-${name}`);
-  rmSync(tmp, { force: true });
-  symlinkSync(name, tmp);
+  try {
+    symlinkSync(name, tmp);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    rmSync(tmp, { force: true });
+    symlinkSync(name, tmp);
+  }
   try {
     renameSync(tmp, join(dir, CURRENT_LINK));
   } catch (err) {
