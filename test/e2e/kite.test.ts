@@ -16,7 +16,7 @@ import { ConfigError } from "../../src/config/errors.ts";
 import { createConfigStore } from "../../src/config/store.ts";
 import { secretsFileWatch } from "../../src/config/secrets.ts";
 import { type CycleResult, ProviderError } from "../../src/contracts/index.ts";
-import { INDEX_NAMES, istDate } from "../../src/market/index.ts";
+import { INDEX_NAMES, istDate, parseG6Timestamp } from "../../src/market/index.ts";
 import { FAKE_INDICES, smileVol, TICK } from "../fakes/kite/market.ts";
 import { type FakeKite, startFakeKite } from "../fakes/kite/server.ts";
 import { listFiles, quietLog, readCsv, tempDir } from "../helpers/engine.ts";
@@ -78,8 +78,11 @@ async function runApp(file: string, cycles: number, after: (n: number) => void =
   return run;
 }
 
+/** The fake market's clock: the wall clock, or an instant the IV check sets (the fake's T follows it). */
+let marketAt: number | null = null;
+
 beforeAll(() => {
-  fake = startFakeKite();
+  fake = startFakeKite({ market: { now: () => marketAt ?? Date.now() } });
   writeSecrets(fake.createSession());
 });
 afterAll(async () => {
@@ -156,17 +159,21 @@ describe("a session on the fake Kite server", () => {
     for (const index of INDEX_NAMES) {
       const atmVol = FAKE_INDICES[index].atmVol;
       for (const expiry of fake.market.expiries(index)) {
-        const models = new Map<string, ReturnType<typeof fake.market.model>>();
+        const keys = new Map<string, string>();
         for (const key of fake.market.optionKeys(index, expiry)) {
           const m = fake.market.model(key)!;
-          models.set(`${m.strike}${m.isCall ? "C" : "P"}`, m);
+          keys.set(`${m.strike}${m.isCall ? "C" : "P"}`, key);
         }
         for (const f of listFiles(base).filter((x) => x.startsWith(`${index}/`))) {
           for (const row of readCsv(join(base, f)).rows) {
             if (row.expiry_date !== expiry) continue;
             for (const side of ["ce", "pe"] as const) {
               const iv = Number(row[`${side}_iv`]);
-              const m = models.get(`${Number(row.strike)}${side === "ce" ? "C" : "P"}`)!;
+              // The model at the row's snapshot instant (G6's T), not at the time of this check: on an
+              // expiry day's last minutes the seconds between them move the model's IV bound.
+              marketAt = parseG6Timestamp(row.timestamp!);
+              const m = fake.market.model(keys.get(`${Number(row.strike)}${side === "ce" ? "C" : "P"}`)!)!;
+              marketAt = null;
               // The fake quotes at least one tick: below that its price is not the smile's.
               if (!(row[`${side}_iv`] !== "" && m.exact >= 2 * TICK)) continue;
               // Out of the money only: an ITM leg's IV rests on its small time value over the forward, which G6 infers from rounded prices (put-call parity).
