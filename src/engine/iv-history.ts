@@ -9,38 +9,24 @@
  * the tail of each file is read (the last rows), once per index, tag and day (cached). A missing
  * directory or file, or one without a readable IV, gives no value: nothing is invented.
  */
-import { closeSync, openSync, readdirSync, readSync, fstatSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { expiryPath, OPTION_HEADER, optionPath, readOptionCsv } from "../g6csv/index.ts";
+import { lastLines } from "../files/lines.ts";
 import { isValidIsoDate } from "../market/index.ts";
-
-/** Bytes read from the end of each file: several snapshots' rows, in either layout. */
-const TAIL_BYTES = 32 * 1024;
 
 export type IvHistory = {
   /** Closing ATM IVs (fractions) of the last `sessions` recorded sessions before `today`, oldest first. */
   closes(index: string, tag: string, today: string, sessions: number): number[];
 };
 
-/** The last bytes of a file as text (from the first full line), or null when it cannot be read. */
+/** The complete lines at the end of a file (up to 64 KiB) as text, or null when it cannot be read. */
 function tail(path: string): string | null {
-  let fd: number;
   try {
-    fd = openSync(path, "r");
+    const lines = lastLines(path);
+    return lines.length ? `${lines.join("\n")}\n` : null;
   } catch {
     return null;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const from = Math.max(0, size - TAIL_BYTES);
-    const buf = Buffer.alloc(size - from);
-    readSync(fd, buf, 0, buf.length, from);
-    const text = buf.toString("utf8");
-    return from === 0 ? text : text.slice(text.indexOf("\n") + 1);
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFilePool, toCrlf } from "../../src/sinks/csv/files.ts";
 import { nodeIo, type FileIo } from "../../src/sinks/csv/io.ts";
-import { lastLine } from "../../src/sinks/csv/read.ts";
+import { lastLine } from "../../src/files/lines.ts";
 
 const HEADER = "timestamp,a,b";
 const dir = () => mkdtempSync(join(tmpdir(), "g6-csv-"));

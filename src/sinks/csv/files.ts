@@ -21,7 +21,7 @@ import { basename, dirname } from "node:path";
 import { readRowTimestamp } from "../../g6csv/index.ts";
 import { formatIsoIst } from "../../market/index.ts";
 import { nodeIo, type FileIo } from "./io.ts";
-import { completeLength, headLine, lastLineOf } from "./read.ts";
+import { completeLength, headLine, lastLineOf } from "../../files/lines.ts";
 import { createSyncer, type SyncTarget } from "./sync.ts";
 import { errorMessage, faultCodeOf, type SinkFault, type SinkFaultCode } from "../../contracts/index.ts";
 

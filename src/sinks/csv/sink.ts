@@ -16,7 +16,7 @@ import { formatG6Timestamp, type MarketCalendar } from "../../market/index.ts";
 import { LARGE_BYTES, threadBuffers } from "../../chain/recycle.ts";
 import { createFilePool, type CsvFile, type FilePool } from "./files.ts";
 import type { FileIo } from "./io.ts";
-import { lastLines, scanLines } from "./read.ts";
+import { lastLines, scanLines } from "../../files/lines.ts";
 import { ByteWriter, expiryPath, OPTION_HEADER, OVERVIEW_HEADER, optionPath, overviewPath, overviewRow, pairMissing, readOptionRowTp, renderRowBodies, straddleAt, writeRowTail } from "../../g6csv/index.ts";
 import type { CycleResult, RenderedRows, Sink, SinkFault, SinkReport } from "../../contracts/index.ts";
 
