@@ -33,6 +33,13 @@ function putPair(buf: Uint8Array, pos: number, field: Float64Array, c: number, d
   return writeFixed(buf, pos, field[c + 1]!, d);
 }
 
+/** `,call,put,call+put` of legs c and c + 1 (the straddle columns: ce, pe, tp; avg_ce, avg_pe, avg_tp). */
+function putPairSum(buf: Uint8Array, pos: number, field: Float64Array, c: number, d: number): number {
+  pos = putPair(buf, pos, field, c, d);
+  buf[pos++] = COMMA;
+  return writeFixed(buf, pos, field[c]! + field[c + 1]!, d);
+}
+
 /** Numeric fields of a row body after the group's constant part (offset, strike, 22 values). */
 const ROW_FIELDS = 24;
 
@@ -81,20 +88,8 @@ export function renderRowBodies(b: ChainBatch, g0: number, g1: number, stamp: st
         pos = writeFixed(buf, pos, k - atm, 0);
         pos = putBytes(buf, pos, middle);
         pos = writeFixed(buf, pos, k, 0);
-        buf[pos++] = COMMA;
-        pos = writeFixed(buf, pos, ce, P);
-        buf[pos++] = COMMA;
-        pos = writeFixed(buf, pos, pe, P);
-        buf[pos++] = COMMA;
-        pos = writeFixed(buf, pos, ce + pe, P);
-        const ac = avg[c]!;
-        const ap = avg[p]!;
-        buf[pos++] = COMMA;
-        pos = writeFixed(buf, pos, ac, P);
-        buf[pos++] = COMMA;
-        pos = writeFixed(buf, pos, ap, P);
-        buf[pos++] = COMMA;
-        pos = writeFixed(buf, pos, ac + ap, P);
+        pos = putPairSum(buf, pos, last, c, P);
+        pos = putPairSum(buf, pos, avg, c, P);
         pos = putPair(buf, pos, volume, c, 0);
         pos = putPair(buf, pos, oi, c, 0);
         pos = putPair(buf, pos, iv, c, IV);
