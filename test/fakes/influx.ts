@@ -6,6 +6,7 @@
  * connections and never answers.
  */
 import { gunzipSync } from "node:zlib";
+import type { InfluxSinkOptions } from "../../src/sinks/influx/sink.ts";
 
 export type FakeRequest = { path: string; query: URLSearchParams; headers: Headers; lines: string[] };
 /** The test's answer to a request; null: store the lines and answer 204. */
@@ -66,4 +67,27 @@ export function startFakeInflux(script: Script = () => null): FakeInflux {
 export function startSilentServer(): { url: string; stop(): void } {
   const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
   return { url: `http://127.0.0.1:${listener.port}`, stop: () => listener.stop(true) };
+}
+
+/**
+ * Options of an InfluxDB sink writing to `url` (v2, token "secret-token", org "g6org", bucket
+ * "g6", database "g6" for v1), dead-lettering to `deadLetterFile`; `over` replaces any of them.
+ */
+export function influxSinkOptions(url: string, deadLetterFile: string, over: Partial<InfluxSinkOptions> = {}): InfluxSinkOptions {
+  return {
+    url,
+    api: "v2",
+    org: "g6org",
+    bucket: "g6",
+    database: "g6",
+    retentionPolicy: "",
+    token: "secret-token",
+    username: null,
+    password: null,
+    timeoutMs: 2000,
+    gzip: false,
+    batchLines: 5000,
+    deadLetterFile,
+    ...over,
+  };
 }

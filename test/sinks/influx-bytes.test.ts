@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { SinkError } from "../../src/contracts/index.ts";
 import { createInfluxSink, cutLines, type InfluxSinkOptions } from "../../src/sinks/influx/sink.ts";
 import { tempDir } from "../helpers/engine.ts";
-import { type FakeInflux, pointKey, startFakeInflux } from "../fakes/influx.ts";
+import { type FakeInflux, influxSinkOptions, pointKey, startFakeInflux } from "../fakes/influx.ts";
 
 const stops: (() => void)[] = [];
 afterEach(() => {
@@ -25,24 +25,7 @@ function fake(script?: Parameters<typeof startFakeInflux>[0]): FakeInflux {
 
 function sinkFor(url: string, over: Partial<InfluxSinkOptions> = {}) {
   const deadLetterFile = join(tempDir(), "dead.lp");
-  const sink = createInfluxSink({
-    url,
-    api: "v2",
-    org: "g6org",
-    bucket: "g6",
-    database: "g6db",
-    retentionPolicy: "",
-    token: "secret-token",
-    username: null,
-    password: null,
-    timeoutMs: 2000,
-    gzip: false,
-    batchLines: 100,
-    deadLetterFile,
-    bytes: true,
-    concurrency: 3,
-    ...over,
-  });
+  const sink = createInfluxSink(influxSinkOptions(url, deadLetterFile, { database: "g6db", batchLines: 100, bytes: true, concurrency: 3, ...over }));
   return { sink, deadLetterFile };
 }
 

@@ -11,6 +11,7 @@ import { cycleLines } from "../../src/sinks/influx/lines.ts";
 import { createInfluxSink } from "../../src/sinks/influx/sink.ts";
 import { runEngine, tempDir, testConfig } from "../helpers/engine.ts";
 import { startInfluxDb1 } from "../helpers/influx-servers.ts";
+import { influxSinkOptions } from "../fakes/influx.ts";
 
 let server: Awaited<ReturnType<typeof startInfluxDb1>>;
 beforeAll(async () => {
@@ -23,21 +24,7 @@ afterAll(async () => {
 function sink(database: string) {
   const dir = tempDir();
   const deadLetterFile = join(dir, "dead.lp");
-  const s = createInfluxSink({
-    url: server.url,
-    api: "v1",
-    org: "",
-    bucket: "",
-    database,
-    retentionPolicy: "",
-    token: null,
-    username: null,
-    password: null,
-    timeoutMs: 10_000,
-    gzip: true,
-    batchLines: 5000,
-    deadLetterFile,
-  });
+  const s = createInfluxSink(influxSinkOptions(server.url, deadLetterFile, { api: "v1", org: "", bucket: "", database, token: null, timeoutMs: 10_000, gzip: true }));
   return { sink: s, deadLetterFile };
 }
 

@@ -7,7 +7,7 @@ import { afterAll } from "bun:test";
 import { join } from "node:path";
 import { createInfluxSink } from "../../src/sinks/influx/sink.ts";
 import { sinkConformance } from "../conformance/sink.case.ts";
-import { startFakeInflux } from "../fakes/influx.ts";
+import { influxSinkOptions, startFakeInflux } from "../fakes/influx.ts";
 
 const servers: { stop(): void }[] = [];
 afterAll(() => {
@@ -20,21 +20,7 @@ sinkConformance(
     const server = startFakeInflux();
     servers.push(server);
     return {
-      sink: createInfluxSink({
-        url: server.url,
-        api: "v2",
-        org: "",
-        bucket: "g6",
-        database: "g6",
-        retentionPolicy: "",
-        token: null,
-        username: null,
-        password: null,
-        timeoutMs: 5000,
-        gzip: true,
-        batchLines: 5000,
-        deadLetterFile: join(dir, "dead.lp"),
-      }),
+      sink: createInfluxSink(influxSinkOptions(server.url, join(dir, "dead.lp"), { org: "", token: null, timeoutMs: 5000, gzip: true })),
       bytesOnDisk: () => server.bytes(),
     };
   },

@@ -18,7 +18,7 @@ import { retryAfterMs } from "../../src/sinks/retry-after.ts";
 import { createDiskSpool } from "../../src/sinks/spool/disk-spool.ts";
 import { runEngine, tempDir, testConfig } from "../helpers/engine.ts";
 import { eventually } from "../helpers/wait.ts";
-import { type FakeInflux, pointKey, startFakeInflux, startSilentServer } from "../fakes/influx.ts";
+import { type FakeInflux, influxSinkOptions, pointKey, startFakeInflux, startSilentServer } from "../fakes/influx.ts";
 
 const stops: (() => void)[] = [];
 afterEach(() => {
@@ -34,23 +34,7 @@ function fake(script?: Parameters<typeof startFakeInflux>[0]): FakeInflux {
 function sinkFor(url: string, over: Partial<InfluxSinkOptions> = {}) {
   const dir = tempDir();
   const deadLetterFile = join(dir, "dead.lp");
-  const sink = createInfluxSink({
-    url,
-    api: "v2",
-    org: "g6org",
-    bucket: "g6",
-    database: "g6",
-    retentionPolicy: "",
-    token: "secret-token",
-    username: null,
-    password: null,
-    timeoutMs: 2000,
-    gzip: true,
-    batchLines: 5000,
-    deadLetterFile,
-    now: () => Date.UTC(2026, 10, 20, 5, 0, 0),
-    ...over,
-  });
+  const sink = createInfluxSink(influxSinkOptions(url, deadLetterFile, { gzip: true, now: () => Date.UTC(2026, 10, 20, 5, 0, 0), ...over }));
   return { sink, deadLetterFile, dir };
 }
 
