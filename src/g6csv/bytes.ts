@@ -179,6 +179,18 @@ export class ByteWriter {
     this.pos += data.length;
   }
 
+  /**
+   * Appends src[start, end) (a rendered row body). A byte loop: no view object per call, which
+   * a universe cycle's 100,000 rows would otherwise allocate (`subarray` + `set` cost ~2× the
+   * loop for 150-byte rows, measured in one process).
+   */
+  range(src: Uint8Array, start: number, end: number): void {
+    const buf = this.reserve(end - start);
+    let pos = this.pos;
+    for (let i = start; i < end; i++) buf[pos++] = src[i]!;
+    this.pos = pos;
+  }
+
   comma(): void {
     this.reserve(1);
     this.buf[this.pos++] = COMMA;

@@ -18,7 +18,18 @@ import { createFilePool, type CsvFile, type FilePool } from "./files.ts";
 import type { FileIo } from "./io.ts";
 import { lastLines, scanLines } from "../../files/lines.ts";
 import { ByteWriter, expiryPath, OPTION_HEADER, OVERVIEW_HEADER, optionPath, overviewPath, overviewRow, pairMissing, readOptionRowTp, renderRowBodies, straddleAt, writeRowTail } from "../../g6csv/index.ts";
-import type { CycleResult, RenderedRows, Sink, SinkFault, SinkReport } from "../../contracts/index.ts";
+import type { CycleResult, EngineStats, RenderedRows, Sink, SinkFault, SinkReport } from "../../contracts/index.ts";
+
+/**
+ * Main-thread ms a write runs before it lets the event loop turn, between two files, while the
+ * engine's pool has live workers. A universe cycle's rows take ~30 ms to append, beside the next
+ * cycle (see the engine's hand-over); run in one piece they would hold back that cycle's worker
+ * messages (its quotes arriving, its enrichment to dispatch) for all of it. Files are whole when
+ * the loop turns: each file still gets its cycle's rows in one append.
+ */
+const WRITE_SLICE_MS = 4;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Cycles whose rendered rows were given back for recycling (at most once each, whichever sink wrote them). */
 const released = new WeakSet<CycleResult>();
@@ -40,6 +51,8 @@ export type CsvSinkOptions = {
   io?: FileIo;
   /** Wall clock, epoch ms: paces syncs and names set-aside files. */
   now?: () => number;
+  /** Main-thread ms a write runs beside live workers before the event loop turns (default WRITE_SLICE_MS; tests use 0). */
+  writeSliceMs?: number;
 };
 
 /** Resolves a storage path: absolute as is, else under the data directory. */
@@ -129,6 +142,7 @@ export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedB
   /** Faults of retired pools (a failed final sync), reported with the next cycle. */
   let lateFaults: SinkFault[] = [];
   const syncMs = opts.syncIntervalSeconds * 1000;
+  const sliceMs = opts.writeSliceMs ?? WRITE_SLICE_MS;
   let lastSyncAt = Number.NEGATIVE_INFINITY;
   const memory = createSeriesMemory(opts.layout, opts.calendar);
   const pathOf = (index: string, tag: string, offset: number, date: string) =>
@@ -175,7 +189,7 @@ export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedB
       return repairedBefore + pool.repairedBytes;
     },
     async open() {},
-    async write(result: CycleResult): Promise<SinkReport> {
+    async write(result: CycleResult, stats?: Readonly<EngineStats>): Promise<SinkReport> {
       const report: SinkReport = { rows: 0, bytes: 0, duplicatesSkipped: 0 };
       const { batch: b, at, date } = result;
       if (date !== day) {
@@ -210,6 +224,9 @@ export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedB
         segmentRows = 0;
       };
       let previousTps: TpByOffset = new Map();
+      let sliceStart = performance.now();
+      // Only beside live workers: inline, a write has nothing to make room for and runs whole.
+      const sliced = (stats?.pool?.workers ?? 0) > 0;
       const perExpiry = opts.layout === "expiry_v1";
       for (const e of result.expiries) {
         let resolved = false;
@@ -223,6 +240,11 @@ export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedB
             const file = pool.touch(path, OPTION_HEADER);
             if (file !== current) {
               flushSegment();
+              // A long write lets the event loop turn between files (see WRITE_SLICE_MS).
+              if (sliced && performance.now() - sliceStart >= sliceMs) {
+                await nextTurn();
+                sliceStart = performance.now();
+              }
               current = file;
               if (file.writable) {
                 firstTps = memory.first(file);
@@ -241,7 +263,7 @@ export function createCsvSink(opts: CsvSinkOptions): Sink & { readonly repairedB
           while (k >= rendered[shard]!.pairStart + rendered[shard]!.pairEnd.length) shard++;
           const r = rendered[shard]!;
           const i = k - r.pairStart;
-          writer.bytes(r.bytes.subarray(i === 0 ? 0 : r.pairEnd[i - 1]!, r.pairEnd[i]!));
+          writer.range(r.bytes, i === 0 ? 0 : r.pairEnd[i - 1]!, r.pairEnd[i]!);
           const tp = straddleAt(b, c);
           // The day's reference is its first complete straddle: a row missing a leg has no tp.
           if (tp === tp && !firstTps.has(offset)) {
