@@ -23,6 +23,9 @@ import { createLoadControl, planShed } from "./load-control.ts";
 import { formatIstShort, type MarketCalendar } from "../market/index.ts";
 import type { MarketStatus } from "../contracts/index.ts";
 
+/** Resolves on the event loop's next turn (after the I/O and messages already waiting). */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export type EngineDeps = {
   config: Readonly<G6Config>;
   /**
@@ -221,18 +224,45 @@ export function createEngine(deps: EngineDeps): Engine {
         (partial.length ? ` (${partial.join(", ")})` : ""),
     );
     deps.onCycle?.(result, stats);
+    const handed = handedStats();
+    // The previous cycle is with the sinks before this one is handed over (their queues' order
+    // and backpressure are kept, one cycle later).
+    await settleHandOver();
     // The cycle's own hold is now the published one; the previous cycle's is given back.
     if (published) releaseResult(published);
     published = result;
-    const handed = handedStats();
-    for (const r of running) {
-      retainResult(result);
-      try {
-        await r.enqueue(result, handed);
-      } catch (err) {
-        releaseResult(result);
-        throw err;
-      }
+    // One hold per running sink, taken now; a sink that refuses the cycle gives its hold back.
+    for (let i = 0; i < running.length; i++) retainResult(result);
+    // Without live workers there is nothing to overlap with: the hand-over runs now, as it always did.
+    if (!(deps.poolStats?.()?.workers ?? 0)) return handOver(result, handed);
+    handing = nextTurn().then(() => handOver(result, handed));
+    // Settled by the next cycle, a market state or shutdown; a failure is thrown there.
+    handing.catch(() => {});
+  }
+
+  /**
+   * The newest cycle's hand-over to the running sinks. It starts on the event loop's next turn,
+   * not at the end of the cycle, when the pool has live workers: the scheduler starts the next
+   * cycle first, so the sinks' writes (main-thread CPU: a universe cycle's CSV rows, status,
+   * panels) run while that cycle waits for the pool's workers instead of before it dispatches
+   * their jobs. With an interval the scheduler's sleep is that turn. Inline (no workers) it runs
+   * at once. See docs/ARCHITECTURE.md, "Emission beside the pool".
+   */
+  let handing: Promise<void> | null = null;
+
+  async function settleHandOver(): Promise<void> {
+    const h = handing;
+    handing = null;
+    if (h) await h;
+  }
+
+  async function handOver(result: CycleResult, handed: Readonly<EngineStats>): Promise<void> {
+    let i = 0;
+    try {
+      for (; i < running.length; i++) await running[i]!.enqueue(result, handed);
+    } catch (err) {
+      for (; i < running.length; i++) releaseResult(result);
+      throw err;
     }
   }
 
@@ -258,6 +288,8 @@ export function createEngine(deps: EngineDeps): Engine {
       const announce = async (status: MarketStatus) => {
         log.info(marketLogLine(status));
         deps.onMarket?.(status);
+        // The sinks hear of the state after the cycle before it.
+        await settleHandOver();
         const handed = handedStats();
         await Promise.all(running.map((r) => r.market(status, handed)));
       };
@@ -282,6 +314,8 @@ export function createEngine(deps: EngineDeps): Engine {
           },
         });
       } finally {
+        // The last cycle's hand-over (a cycle that failed to hand over has thrown already).
+        await settleHandOver().catch((err) => recordError(`hand-over to the sinks failed: ${errorMessage(err)}`));
         signal.removeEventListener("abort", release);
         // Every sink drains its queue (with a deadline), then flushes and closes; concurrently,
         // so one slow sink does not eat the others' time.
