@@ -119,6 +119,13 @@ describe("panels writer thread", () => {
     await used.sink.close();
     expect(used.threads).toHaveLength(1);
     expect(used.ended()).toBe(1);
+    // A write after close is still answered, by a thread that ends once it is idle.
+    expect((await used.write(4)).faults).toBeUndefined();
+    expect(readlinkSync(join(used.dir, "current"))).toBe("gen-4-3");
+    await used.sink.flush();
+    for (let i = 0; i < 500 && used.ended() < used.threads.length; i++) await Bun.sleep(5);
+    expect(used.threads.length).toBeGreaterThan(1);
+    expect(used.ended()).toBe(used.threads.length);
   });
 
   test("a failure in the thread is the sink's fault with the file's path", async () => {

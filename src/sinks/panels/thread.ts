@@ -1,9 +1,10 @@
 /**
  * The panels sink's writer thread: a Bun Worker (workers/panels-writer.ts) that runs the
- * generation writing (write.ts) for one sink. Started at the first request, not before. Requests
- * are answered in the order sent. The thread keeps the process alive only while a request is
- * waiting. If it dies (an uncaught error, an exit, a terminate), every request waiting on it is
- * rejected with an error saying so, and the next request starts a fresh thread.
+ * generation writing (write.ts) for one sink. Started at the first request, not before. Writes
+ * are done in the order sent (fsyncs run beside them). The thread keeps the process alive only
+ * while a request is waiting. If it dies (an uncaught error, an exit, a terminate), every request
+ * waiting on it is rejected with a WriterThreadGone, and the next request starts a fresh thread.
+ * After close a request still gets an answer, from a thread that ends as soon as it is idle.
  */
 import type { WriterReply, WriterRequest } from "./write.ts";
 
@@ -28,6 +29,7 @@ type Live = { worker: Worker; closed: Promise<void> };
 export function createWriterThread(opts: { url?: URL; onStart?: (worker: Worker) => void } = {}): WriterThread {
   let live: Live | null = null;
   let seq = 0;
+  let shut = false;
   const waiting = new Map<number, { resolve: (reply: WriterReply) => void; reject: (err: Error) => void }>();
 
   const died = (from: Live, why: string) => {
@@ -47,7 +49,13 @@ export function createWriterThread(opts: { url?: URL; onStart?: (worker: Worker)
       const w = waiting.get(e.data.id);
       if (!w) return;
       waiting.delete(e.data.id);
-      if (waiting.size === 0) worker.unref();
+      if (waiting.size === 0) {
+        worker.unref();
+        if (shut && live === self) {
+          live = null;
+          worker.terminate();
+        }
+      }
       w.resolve(e.data);
     });
     worker.addEventListener("error", (e: ErrorEvent) => {
@@ -80,6 +88,7 @@ export function createWriterThread(opts: { url?: URL; onStart?: (worker: Worker)
       return reply;
     },
     async close() {
+      shut = true;
       while (underWay.size) await Promise.all(underWay);
       const gone = live;
       live = null;
