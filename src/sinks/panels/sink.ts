@@ -13,9 +13,13 @@
  * started at the first write): the panels' JSON, canonical hashing, the generation's files and
  * links, the manifest, the switch, the removal of old generations (write.ts, one code path), and
  * the background fsyncs. `write` resolves once the thread has switched `current`, so the reports,
- * faults and order are as if it ran here. A thread that dies fails the request it was answering
- * (a fault naming the generation, like any write failure); the next write starts a fresh thread.
- * Directory recovery (open) stays on this thread: it runs once, before the first write.
+ * faults and order are as if it ran here; the queue blocks (one cycle waits) rather than drop, so
+ * the builder still sees every cycle. A thread that dies fails the write it was answering (a
+ * fault naming the generation, like any write failure) and the next write starts a fresh thread
+ * (no inline fallback: one code path, and the cycle path never does a generation's syscalls);
+ * fsyncs it was running are asked of the fresh thread. Directory recovery (open) stays on this
+ * thread: it runs once, before the first write. See docs/ARCHITECTURE.md, "The panels'
+ * generations written by a writer thread".
  */
 import { mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
