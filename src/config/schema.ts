@@ -245,7 +245,7 @@ export const ConfigSchema = v.strictObject({
             unit: "seconds",
           }),
         },
-        "How every sink is run: each sink writes its queue of cycles off the cycle's critical path, with these retries and deadlines (see docs/ARCHITECTURE.md, running sink). The queue's size and what happens when it is full are declared by each sink: the CSV files wait (nothing is dropped), the status file and panels keep only the newest cycle.",
+        "How every sink is run: each sink writes its queue of cycles off the cycle's critical path, with these retries and deadlines (see docs/ARCHITECTURE.md, running sink). The queue's size and what happens when it is full are declared by each sink: the CSV files and the panels wait (nothing is dropped), the status file keeps only the newest cycle.",
       ),
     },
     "Storage.",

@@ -143,7 +143,9 @@ test("the files written are byte-identical with batches reused and with every ba
   const fresh = await run(true);
   const reused = await run(false);
   expect(fresh.reused).toBe(0);
-  expect(reused.reused).toBeGreaterThanOrEqual(4);
+  // Cycles back to back: the panels hold each cycle while their writer thread writes it, and
+  // the next cycle is built meanwhile, so one batch more is in use than the sinks' queues alone.
+  expect(reused.reused).toBeGreaterThanOrEqual(3);
   expect(fresh.files.size).toBeGreaterThan(10);
   expect([...reused.files.keys()]).toEqual([...fresh.files.keys()]);
   for (const [f, bytes] of fresh.files) expect(reused.files.get(f)!.equals(bytes)).toBe(true);

@@ -11,7 +11,7 @@ export const STORAGE_METRICS = {
   errors: m("counter", "g6_storage_errors_total", "Writes that failed for good, and targets faulted in a write, by sink.", ["sink"]),
   failing: m("gauge", "g6_storage_failing_targets", "Targets (files, endpoints) the sink could not write in its last write, or 1 while a write is retried or stalled, by sink.", ["sink"]),
   cycles: m("counter", "g6_storage_cycles_written_total", "Cycles written (or spooled), by sink.", ["sink"]),
-  dropped: m("counter", "g6_storage_cycles_dropped_total", "Cycles not written: superseded in a drop_oldest queue (the status file and panels keep only the newest), failed for good, or still queued at shutdown, by sink.", ["sink"]),
+  dropped: m("counter", "g6_storage_cycles_dropped_total", "Cycles not written: superseded in a drop_oldest queue (the status file keeps only the newest), failed for good, or still queued at shutdown, by sink.", ["sink"]),
   retries: m("counter", "g6_storage_retries_total", "Write attempts repeated after a failure a retry can fix, by sink.", ["sink"]),
   blocked: m("counter", "g6_storage_blocked_total", "Cycles that waited for room in a full queue (block policy), by sink.", ["sink"]),
   queued: m("gauge", "g6_storage_queued_cycles", "Cycles waiting to be written (the one being written included), by sink.", ["sink"]),
