@@ -102,8 +102,9 @@ const app = createApp(config, {
       const t = performance.now();
       calibrations.push(calibrate(3));
       calibrationCpu += mainThreadCpuMs() - before;
-      // The calibration's wall time is not the next cycle's.
+      // The calibration's wall time and CPU are not the next cycle's.
       lastEnd += performance.now() - t;
+      lastCpu = process.cpuUsage();
     }
     cpu.push((now.user + now.system) / 1000);
     legs = result.legsRequested;
