@@ -63,10 +63,10 @@ type WorkloadResult = {
 const PLAN: Record<string, { full: [number, number]; quick: [number, number] }> = {
   "g6-default": { full: [30, 300], quick: [10, 60] },
   default: { full: [30, 300], quick: [10, 60] },
-  // Universe warms up for 20-30 cycles: its kernels are still being compiled (each worker its
-  // own copy) for ~15-30 cycles, and a recorder runs for hours (docs/ARCHITECTURE.md, "Emission
+  // Universe warms up for 40-60 cycles: its kernels are still being compiled (each worker its
+  // own copy) for ~30-40 cycles, and a recorder runs for hours (docs/ARCHITECTURE.md, "Emission
   // beside the pool").
-  universe: { full: [30, 20], quick: [20, 10] },
+  universe: { full: [60, 20], quick: [40, 10] },
 };
 const POOLS = ["0", "auto"];
 /**
