@@ -6,4 +6,10 @@
  * `--timeout 60000` of `npm test`: Bun reads no bunfig key for it, and setDefaultTimeout in a
  * preload applies to the first test file only.
  */
+import { afterAll } from "bun:test";
+import { removeTempDirs } from "./helpers/temp.ts";
+
 process.env.G6_SERVER__PORT ??= "0";
+
+// Once, after every test file has run (a preload's afterAll): the temp dirs the helpers made.
+afterAll(removeTempDirs);

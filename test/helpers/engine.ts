@@ -6,11 +6,13 @@ import { createApp } from "../../src/app.ts";
 import { ConfigSchema, type G6Config } from "../../src/config/schema.ts";
 import { instantClock, quietLog, tempDir as makeTempDir } from "../../bench/support.ts";
 import type { CycleResult } from "../../src/contracts/index.ts";
+import { trackTempDir } from "./temp.ts";
 
 export { instantClock, quietLog };
 
+/** A new temp dir, removed after the whole test run (test/helpers/temp.ts). */
 export function tempDir(prefix = "g6-test-"): string {
-  return makeTempDir(prefix);
+  return trackTempDir(makeTempDir(prefix));
 }
 
 /** A validated config from partial raw settings (as a config file would give them). */
