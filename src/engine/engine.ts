@@ -26,6 +26,13 @@ import type { MarketStatus } from "../contracts/index.ts";
 /** Resolves on the event loop's next turn (after the I/O and messages already waiting). */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/**
+ * Resolves two turns on: after whatever the current turn queued. Back to back (interval 0), the
+ * scheduler's zero sleep is itself a turn queued right after the cycle, so the next cycle starts
+ * in the first turn and is waiting for its workers by the second.
+ */
+const secondTurn = () => nextTurn().then(nextTurn);
+
 export type EngineDeps = {
   config: Readonly<G6Config>;
   /**
@@ -235,18 +242,19 @@ export function createEngine(deps: EngineDeps): Engine {
     for (let i = 0; i < running.length; i++) retainResult(result);
     // Without live workers there is nothing to overlap with: the hand-over runs now, as it always did.
     if (!(deps.poolStats?.()?.workers ?? 0)) return handOver(result, handed);
-    handing = nextTurn().then(() => handOver(result, handed));
+    handing = secondTurn().then(() => handOver(result, handed));
     // Settled by the next cycle, a market state or shutdown; a failure is thrown there.
     handing.catch(() => {});
   }
 
   /**
-   * The newest cycle's hand-over to the running sinks. It starts on the event loop's next turn,
-   * not at the end of the cycle, when the pool has live workers: the scheduler starts the next
-   * cycle first, so the sinks' writes (main-thread CPU: a universe cycle's CSV rows, status,
-   * panels) run while that cycle waits for the pool's workers instead of before it dispatches
-   * their jobs. With an interval the scheduler's sleep is that turn. Inline (no workers) it runs
-   * at once. See docs/ARCHITECTURE.md, "Emission beside the pool".
+   * The newest cycle's hand-over to the running sinks. When the pool has live workers it starts
+   * two event-loop turns after the cycle ends (`secondTurn`), not at its end: the scheduler starts
+   * the next cycle first, so the sinks' writes (main-thread CPU: a universe cycle's CSV rows,
+   * status, panels) run while that cycle waits for the pool's workers instead of before it
+   * dispatches their jobs. With an interval the scheduler's sleep outlasts both turns and the
+   * writes start at once. Inline (no workers) it runs at the cycle's end. See
+   * docs/ARCHITECTURE.md, "Emission beside the pool".
    */
   let handing: Promise<void> | null = null;
 

@@ -7,6 +7,7 @@
 import { expect, test } from "bun:test";
 import { createEnricher, createPool } from "../../src/app.ts";
 import { createEngine } from "../../src/engine/engine.ts";
+import { systemClock } from "../../src/engine/scheduler.ts";
 import { createComputePort } from "../../src/engine/compute.ts";
 import { createMarketCalendar } from "../../src/market/index.ts";
 import { createSimClock, simStart } from "../../src/providers/sim/clock.ts";
@@ -17,8 +18,9 @@ import { instantClock, quietLog, tempDir, testConfig } from "../helpers/engine.t
 const CYCLES = 6;
 const emptyReport: SinkReport = { rows: 0, bytes: 0, duplicatesSkipped: 0 };
 
-async function run(poolSize: number) {
-  const config = testConfig({ interval: 60, pool: { size: poolSize, min_shard_legs: 60 }, provider: { sim: { start: "2026-11-20T10:00" } }, storage: { data_dir: tempDir("g6-handover-") } });
+/** `backToBack`: interval 0 with the system clock's zero sleep (a real event-loop turn between cycles). */
+async function run(poolSize: number, backToBack = false) {
+  const config = testConfig({ interval: backToBack ? 0 : 60, pool: { size: poolSize, min_shard_legs: 60 }, provider: { sim: { start: "2026-11-20T10:00" } }, storage: { data_dir: tempDir("g6-handover-") } });
   const calendar = createMarketCalendar({ holidays: [] });
   const simClock = createSimClock(calendar, simStart(calendar, config.provider.sim.start, instantClock.now()), 60_000);
   const pool = createPool(config);
@@ -48,7 +50,7 @@ async function run(poolSize: number) {
     sinks: [sink],
     enrich: createEnricher(config, pool),
     snapshotAt: () => simClock.next(),
-    clock: instantClock,
+    clock: backToBack ? { now: instantClock.now, sleep: systemClock.sleep } : instantClock,
     elapsed: () => performance.now(),
     poolStats: () => pool?.stats ?? null,
     log: quietLog,
@@ -75,6 +77,12 @@ test("with live workers, a cycle's write runs after the next cycle dispatched it
   for (let n = 1; n < CYCLES; n++) expect(jobsAtWrite.get(n)!).toBeGreaterThan(jobsAtEnd.get(n)!);
   // The last cycle has no next one: it is handed over at shutdown, before the sinks close.
   expect(jobsAtWrite.get(CYCLES)).toBe(jobsAtEnd.get(CYCLES));
+}, 30_000);
+
+test("back to back with a real zero sleep between cycles, a cycle's write still runs after the next cycle dispatched its jobs", async () => {
+  const { jobsAtEnd, jobsAtWrite, written } = await run(2, true);
+  expect(written).toEqual([1, 2, 3, 4, 5, 6]);
+  for (let n = 1; n < CYCLES; n++) expect(jobsAtWrite.get(n)!).toBeGreaterThan(jobsAtEnd.get(n)!);
 }, 30_000);
 
 test("inline, a cycle is handed over at once: its write begins before the next cycle starts", async () => {
