@@ -128,6 +128,41 @@ describe("panels writer thread", () => {
     expect(used.ended()).toBe(used.threads.length);
   });
 
+  test("a snapshot the thread cannot be sent fails its write; nothing waits on the thread for it, the next write lands, close ends it", async () => {
+    const dir = join(tempDir("g6-panels-thread-"), "panels");
+    const build = snapshotOf(fixedTracker());
+    const threads: Worker[] = [];
+    let ended = 0;
+    const sink = createPanelsSink({
+      dir,
+      everyNCycles: 1,
+      // Cycle 1's snapshot holds a function: structured clone refuses it.
+      snapshot: (result, stats) => {
+        const s = build(result, stats);
+        return result.cycle === 1 ? ({ ...s, header: { ...s.header, bad: () => 1 } } as PanelSnapshot) : s;
+      },
+      now: () => NOW,
+      onWriterThread: (w) => {
+        threads.push(w);
+        w.addEventListener("close", () => ended++);
+      },
+    });
+    await sink.open();
+    const { result, stats } = await fixedCycle();
+    const first = await sink.write({ ...result, cycle: 1 }, stats).then(
+      (report) => report.faults?.length ?? 0,
+      () => -1,
+    );
+    // Reported as the sink reports a failed write (a fault, or a rejection the running sink counts).
+    expect(first).not.toBe(0);
+    expect((await sink.write({ ...result, cycle: 2 }, stats)).faults).toBeUndefined();
+    expect(readlinkSync(join(dir, "current"))).toStartWith("gen-2-");
+    await sink.flush();
+    await sink.close();
+    expect(threads).toHaveLength(1);
+    expect(ended).toBe(1);
+  });
+
   test("a failure in the thread is the sink's fault with the file's path", async () => {
     const { dir, sink, threads, write } = await threadedSink();
     expect((await write(1)).faults).toBeUndefined();

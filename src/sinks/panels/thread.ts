@@ -28,6 +28,8 @@ type Live = { worker: Worker; closed: Promise<void> };
 /** `onStart`: called with each thread started (tests terminate it to play a crash). */
 export function createWriterThread(opts: { url?: URL; onStart?: (worker: Worker) => void } = {}): WriterThread {
   let live: Live | null = null;
+  /** A thread ended by its last reply after close began (close waits for its close event). */
+  let lastEnded: Live | null = null;
   let seq = 0;
   let shut = false;
   const waiting = new Map<number, { resolve: (reply: WriterReply) => void; reject: (err: Error) => void }>();
@@ -53,6 +55,8 @@ export function createWriterThread(opts: { url?: URL; onStart?: (worker: Worker)
         worker.unref();
         if (shut && live === self) {
           live = null;
+          // close() waits for this one's close event too.
+          lastEnded = self;
           worker.terminate();
         }
       }
@@ -78,7 +82,14 @@ export function createWriterThread(opts: { url?: URL; onStart?: (worker: Worker)
       const reply = new Promise<WriterReply>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
         worker.ref();
-        worker.postMessage({ ...call, id });
+        try {
+          worker.postMessage({ ...call, id });
+        } catch (err) {
+          // Not sent (a value that cannot be cloned): nothing waits on the thread for it.
+          waiting.delete(id);
+          if (waiting.size === 0) worker.unref();
+          throw err;
+        }
       });
       const settled: Promise<unknown> = reply.then(
         () => underWay.delete(settled),
@@ -90,8 +101,9 @@ export function createWriterThread(opts: { url?: URL; onStart?: (worker: Worker)
     async close() {
       shut = true;
       while (underWay.size) await Promise.all(underWay);
-      const gone = live;
+      const gone = live ?? lastEnded;
       live = null;
+      lastEnded = null;
       if (!gone) return;
       gone.worker.terminate();
       await gone.closed;
