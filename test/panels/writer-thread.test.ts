@@ -16,8 +16,11 @@ import { faultCodeOf } from "../../src/contracts/index.ts";
 import { tempDir } from "../helpers/engine.ts";
 import { fixedCycle, fixedTracker, NOW } from "../summary/fixture.ts";
 
-/** A panels sink in a fresh dir; `threads` collects each writer thread it starts, `ended` counts the ones gone. */
-async function threadedSink(record?: PanelSnapshot[]) {
+/**
+ * A panels sink in a fresh dir; `threads` collects each writer thread it starts, `ended` counts
+ * the ones gone; `alter` changes a cycle's snapshot before the sink sends it.
+ */
+async function threadedSink(record?: PanelSnapshot[], alter?: (s: PanelSnapshot, cycle: number) => PanelSnapshot) {
   const dir = join(tempDir("g6-panels-thread-"), "panels");
   const build = snapshotOf(fixedTracker());
   const threads: Worker[] = [];
@@ -28,7 +31,7 @@ async function threadedSink(record?: PanelSnapshot[]) {
     snapshot: (result, stats) => {
       const s = build(result, stats);
       record?.push(structuredClone(s));
-      return s;
+      return alter ? alter(s, result.cycle) : s;
     },
     now: () => NOW,
     onWriterThread: (w) => {
@@ -129,38 +132,20 @@ describe("panels writer thread", () => {
   });
 
   test("a snapshot the thread cannot be sent fails its write; nothing waits on the thread for it, the next write lands, close ends it", async () => {
-    const dir = join(tempDir("g6-panels-thread-"), "panels");
-    const build = snapshotOf(fixedTracker());
-    const threads: Worker[] = [];
-    let ended = 0;
-    const sink = createPanelsSink({
-      dir,
-      everyNCycles: 1,
-      // Cycle 1's snapshot holds a function: structured clone refuses it.
-      snapshot: (result, stats) => {
-        const s = build(result, stats);
-        return result.cycle === 1 ? ({ ...s, header: { ...s.header, bad: () => 1 } } as PanelSnapshot) : s;
-      },
-      now: () => NOW,
-      onWriterThread: (w) => {
-        threads.push(w);
-        w.addEventListener("close", () => ended++);
-      },
-    });
-    await sink.open();
-    const { result, stats } = await fixedCycle();
-    const first = await sink.write({ ...result, cycle: 1 }, stats).then(
+    // Cycle 1's snapshot holds a function: structured clone refuses it.
+    const t = await threadedSink(undefined, (s, cycle) => (cycle === 1 ? ({ ...s, header: { ...s.header, bad: () => 1 } } as PanelSnapshot) : s));
+    const first = await t.write(1).then(
       (report) => report.faults?.length ?? 0,
       () => -1,
     );
     // Reported as the sink reports a failed write (a fault, or a rejection the running sink counts).
     expect(first).not.toBe(0);
-    expect((await sink.write({ ...result, cycle: 2 }, stats)).faults).toBeUndefined();
-    expect(readlinkSync(join(dir, "current"))).toStartWith("gen-2-");
-    await sink.flush();
-    await sink.close();
-    expect(threads).toHaveLength(1);
-    expect(ended).toBe(1);
+    expect((await t.write(2)).faults).toBeUndefined();
+    expect(readlinkSync(join(t.dir, "current"))).toStartWith("gen-2-");
+    await t.sink.flush();
+    await t.sink.close();
+    expect(t.threads).toHaveLength(1);
+    expect(t.ended()).toBe(1);
   });
 
   test("a failure in the thread is the sink's fault with the file's path", async () => {
