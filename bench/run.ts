@@ -50,7 +50,7 @@ type WorkloadResult = {
   calibrationMs: number;
   wall: { p50: number; p95: number; max: number };
   /** Wall ms per cycle seen from outside, cycles back to back (bench/workload.ts). */
-  period: { p50: number; mean: number };
+  period: { p50: number };
   computeP50: number;
   cpu: { p50: number; p95: number };
   mainCpuMs: number;

@@ -137,7 +137,7 @@ console.log(
     /** The cycle's own wall time (spot through score and the hand-over to the sinks), ms. */
     wall: { p50: percentile(wall, 0.5), p95: percentile(wall, 0.95), max: Math.max(...wall) },
     /** Wall ms per cycle seen from outside (end of one cycle to the end of the next, emission included). */
-    period: { p50: percentile(period, 0.5), mean: period.reduce((a, b) => a + b, 0) / period.length },
+    period: { p50: percentile(period, 0.5) },
     /** Spot through score (no sinks), p50 ms; the rest of the wall time is emission. */
     computeP50: percentile(compute, 0.5),
     cpu: { p50: percentile(cpu, 0.5), p95: percentile(cpu, 0.95) },
