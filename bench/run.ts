@@ -25,6 +25,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { runKernels, type KernelResult } from "./kernel-suite.ts";
+import { percentile } from "./stats.ts";
 import { MIN_SHARD_LEGS } from "../src/chain/shard.ts";
 
 const { values } = parseArgs({
@@ -120,11 +121,8 @@ for (let r = 0; r < ROUNDS[values.quick ? "quick" : "full"]; r++) {
   for (const preset of presets) for (const pool of POOLS) round.push(runWorkload(preset, pool));
   rounds.push(round);
 }
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+/** The median of an odd number of figures (the rounds'). */
+const median = (xs: number[]) => percentile(xs, 0.5);
 const runsOf = (preset: string, pool: string) => rounds.map((round) => round.find((w) => w.preset === preset && w.pool === pool)!);
 /** Per workload, the round whose period is the median of its rounds' (a real run, shown in the table). */
 const workloads: WorkloadResult[] = presets.flatMap((preset) =>
