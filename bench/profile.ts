@@ -23,7 +23,7 @@ import { enrichParams } from "../src/engine/cycle.ts";
 import { ENGINE_KERNELS, runJob, type EnrichJob } from "../src/engine/jobs.ts";
 import { renderRowBodies } from "../src/g6csv/index.ts";
 import { formatG6Timestamp } from "../src/market/index.ts";
-import { instantClock, quietLog, tempDir } from "./support.ts";
+import { benchConfig, instantClock, quietLog, tempDir } from "./support.ts";
 import { mainThreadCpuMs, percentile } from "./stats.ts";
 
 const { values } = parseArgs({
@@ -40,15 +40,7 @@ type Run = { pool: string; phases: Record<string, number>; cycleMs: number; betw
 
 async function runOnce(pool: string): Promise<Run> {
   const dataDir = tempDir("g6-profile-");
-  const { config } = loadConfig({
-    preset: values.preset,
-    cli: [
-      { path: "storage.data_dir", value: dataDir, flag: "bench" },
-      { path: "interval", value: 0, flag: "bench" },
-      { path: "pool.size", value: pool === "auto" ? "auto" : Number(pool), flag: "bench" },
-      { path: "provider.sim.start", value: "2026-11-20T09:15", flag: "bench" },
-    ],
-  });
+  const config = benchConfig(values.preset, { dataDir, pool });
   const warmup = Number(values.warmup);
   const cycles = Number(values.cycles);
   const phases: Record<string, number[]> = { spot: [], plan: [], fetch: [], enrich: [], score: [] };

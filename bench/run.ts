@@ -172,7 +172,8 @@ console.log(
  * runtime's JIT, GC and allocator threads, the file threads) has a period of at least C / cores,
  * and its speed-up over inline is at most cores × inline period / C. Inline runs those
  * background threads on an otherwise idle core for nothing; a pool pays for them. Only workloads
- * that ran with workers; reported, not gated (docs/ARCHITECTURE.md, "The pool's ceiling on 2 cores").
+ * that ran with workers; the share of the ceiling reached is gated (docs/ARCHITECTURE.md, "The pool's
+ * ceiling on 2 cores").
  */
 const cores = availableParallelism();
 const ceilings: Record<string, { ceiling: number; speedup: number }> = {};

@@ -1,5 +1,5 @@
 /** Small statistics helpers, the calibration loop and main-thread CPU time, shared by the benchmarks. */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 
 /** The q-quantile (0..1) of the values, nearest rank. */
 export function percentile(values: readonly number[], q: number): number {
@@ -43,11 +43,24 @@ export function timeIt(fn: () => void, ms: number): number {
   return ((performance.now() - t0) * 1000) / reps;
 }
 
+/**
+ * User and system CPU ms so far of thread `tid` of this process, and its name (Linux
+ * /proc/self/task/<tid>/stat, clock ticks of 10 ms); null when there is no such file (another
+ * system, or a thread that has ended).
+ */
+export function threadCpu(tid: string | number): { name: string; user: number; system: number } | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+  } catch {
+    return null;
+  }
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
+}
+
 /** CPU time of the main thread alone, ms (Linux /proc; NaN elsewhere): the single-core cost of a cycle. */
 export function mainThreadCpuMs(): number {
-  const path = `/proc/self/task/${process.pid}/stat`;
-  if (!existsSync(path)) return Number.NaN;
-  const stat = readFileSync(path, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  const t = threadCpu(process.pid);
+  return t ? t.user + t.system : Number.NaN;
 }

@@ -1,9 +1,11 @@
-/** Benchmark support: a silent logger, a scheduler clock that never waits, temp dirs. */
+/** Benchmark support: a silent logger, a scheduler clock that never waits, temp dirs, a whole-app run's config. */
 import { createConsola } from "consola";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBatch, type ChainBatch, type GroupSpec } from "../src/chain/batch.ts";
+import { loadConfig, type LoadInput } from "../src/config/load.ts";
+import type { G6Config } from "../src/config/schema.ts";
 import type { SchedulerClock } from "../src/engine/scheduler.ts";
 import { simulateQuotes } from "../src/providers/sim/model.ts";
 
@@ -13,6 +15,24 @@ export const instantClock: SchedulerClock = { now: () => Date.UTC(2026, 10, 20, 
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * The config of a whole-app bench run of `preset`: data under `dataDir`, the pool (`auto` or a
+ * size), cycles back to back (interval 0 unless given), the simulated market from a fixed
+ * session start; `extra` overrides after these.
+ */
+export function benchConfig(preset: string, opts: { dataDir: string; pool: string; interval?: number; extra?: NonNullable<LoadInput["cli"]> }): G6Config {
+  return loadConfig({
+    preset,
+    cli: [
+      { path: "storage.data_dir", value: opts.dataDir, flag: "bench" },
+      { path: "interval", value: opts.interval ?? 0, flag: "bench" },
+      { path: "pool.size", value: opts.pool === "auto" ? "auto" : Number(opts.pool), flag: "bench" },
+      { path: "provider.sim.start", value: "2026-11-20T09:15", flag: "bench" },
+      ...(opts.extra ?? []),
+    ],
+  }).config;
 }
 
 /** A snapshot instant inside a session, for fixtures: 2026-11-20 10:30 IST. */

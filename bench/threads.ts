@@ -10,12 +10,12 @@
  * bound on this machine follows: a period is at least total CPU / cores (docs/ARCHITECTURE.md,
  * "The pool's ceiling on 2 cores"). A diagnostic, not gated; figures vary run to run.
  */
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { createApp } from "../src/app.ts";
-import { loadConfig } from "../src/config/load.ts";
-import { instantClock, quietLog, tempDir } from "./support.ts";
+import { threadCpu } from "./stats.ts";
+import { benchConfig, instantClock, quietLog, tempDir } from "./support.ts";
 
 const { values } = parseArgs({
   options: {
@@ -27,20 +27,11 @@ const { values } = parseArgs({
 });
 
 /** CPU ms so far of every thread of this process, by `tid name`, user and system apart. */
-function threadCpu(): Map<string, { user: number; system: number }> {
+function allThreadsCpu(): Map<string, { user: number; system: number }> {
   const out = new Map<string, { user: number; system: number }>();
-  // Clock ticks are 100 a second on Linux (sysconf(_SC_CLK_TCK)).
-  const tick = 10;
   for (const tid of readdirSync("/proc/self/task")) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-    } catch {
-      continue; // the thread ended between the listing and the read
-    }
-    const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    out.set(`${tid} ${name}`, { user: Number(fields[11]) * tick, system: Number(fields[12]) * tick });
+    const t = threadCpu(tid);
+    if (t) out.set(`${tid} ${t.name}`, t); // null: the thread ended between the listing and the read
   }
   return out;
 }
@@ -48,15 +39,7 @@ function threadCpu(): Map<string, { user: number; system: number }> {
 const warmup = Number(values.warmup);
 const cycles = Number(values.cycles);
 const dataDir = tempDir("g6-threads-");
-const { config } = loadConfig({
-  preset: values.preset,
-  cli: [
-    { path: "storage.data_dir", value: dataDir, flag: "bench" },
-    { path: "interval", value: 0, flag: "bench" },
-    { path: "pool.size", value: values.pool === "auto" ? "auto" : Number(values.pool), flag: "bench" },
-    { path: "provider.sim.start", value: "2026-11-20T09:15", flag: "bench" },
-  ],
-});
+const config = benchConfig(values.preset, { dataDir, pool: values.pool });
 let n = 0;
 let before = new Map<string, { user: number; system: number }>();
 let t0 = 0;
@@ -68,13 +51,13 @@ const app = createApp(config, {
   onCycle: () => {
     n++;
     if (n === warmup) {
-      before = threadCpu();
+      before = allThreadsCpu();
       t0 = performance.now();
     }
     if (n !== warmup + cycles) return;
     const period = (performance.now() - t0) / cycles;
     const rows: [string, number, number][] = [];
-    for (const [k, now] of threadCpu()) {
+    for (const [k, now] of allThreadsCpu()) {
       const was = before.get(k) ?? { user: 0, system: 0 };
       const user = (now.user - was.user) / cycles;
       const system = (now.system - was.system) / cycles;

@@ -7,9 +7,8 @@
 import { readdirSync, rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createApp } from "../src/app.ts";
-import { loadConfig } from "../src/config/load.ts";
 import type { SchedulerClock } from "../src/engine/scheduler.ts";
-import { quietLog, instantClock, tempDir } from "./support.ts";
+import { benchConfig, quietLog, instantClock, tempDir } from "./support.ts";
 import { calibrate, mainThreadCpuMs, percentile } from "./stats.ts";
 import { writeFloorMs } from "./floor.ts";
 
@@ -36,13 +35,11 @@ const yieldingClock: SchedulerClock = { now: instantClock.now, sleep: () => new 
 const syncRun = values.sync !== undefined;
 
 const dataDir = tempDir("g6-bench-");
-const { config } = loadConfig({
-  preset: values.preset,
-  cli: [
-    { path: "storage.data_dir", value: dataDir, flag: "bench" },
-    { path: "interval", value: syncRun ? 60 : 0, flag: "bench" },
-    { path: "pool.size", value: values.pool === "auto" ? "auto" : Number(values.pool), flag: "bench" },
-    { path: "provider.sim.start", value: "2026-11-20T09:15", flag: "bench" },
+const config = benchConfig(values.preset, {
+  dataDir,
+  pool: values.pool,
+  interval: syncRun ? 60 : 0,
+  extra: [
     ...(syncRun ? [{ path: "storage.csv.sync_interval_seconds", value: Number(values.sync), flag: "bench" }] : []),
     ...(values.scope === undefined ? [] : [{ path: "analytics.scope", value: values.scope, flag: "bench" }]),
   ],
